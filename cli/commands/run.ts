@@ -1,0 +1,55 @@
+/** `ringside run IMAGE`: runs a guest without recording; its UART goes to stdout. */
+import { Machine, DEFAULT_RAM_SIZE } from '../../emulator/machine';
+import { parseMode, parseCount, parseAddress, parseRamSize, readInputFile } from '../options';
+import { UsageError } from '../errors';
+import { writeSync } from 'node:fs';
+
+export interface RunOptions {
+  mode?: string;
+  shadow?: string;
+  maxInstructions?: string;
+  cmdline?: string;
+  flat?: string;
+  ram?: string;
+  input?: string;
+}
+
+/** Instructions per slice between flushes of the UART output. */
+const SLICE = 20_000_000;
+
+export function runCommand(imagePath: string, opts: RunOptions): number {
+  parseMode(opts.mode);
+  if (opts.shadow !== undefined && opts.shadow !== 'split' && opts.shadow !== 'shared') {
+    throw new UsageError(`--shadow must be 'split' or 'shared', not '${opts.shadow}'`);
+  }
+  const max = parseCount(opts.maxInstructions, '--max-instructions');
+  const image = readInputFile(imagePath, 'image');
+  const out = new Uint8Array(1 << 16);
+  let outLen = 0;
+  const flush = (): void => {
+    if (outLen > 0) {
+      writeSync(1, out, 0, outLen);
+      outLen = 0;
+    }
+  };
+  const machine = new Machine(image, {
+    ramSize: parseRamSize(opts.ram) ?? DEFAULT_RAM_SIZE,
+    cmdline: opts.cmdline ?? '',
+    flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,
+    onUartByte: (b) => {
+      out[outLen++] = b;
+      if (outLen === out.length) flush();
+    },
+  });
+  if (opts.input !== undefined) machine.uart.feed(readInputFile(opts.input, 'input'));
+  let result;
+  for (;;) {
+    const left = max - machine.cpu.icount;
+    result = machine.run(Math.min(SLICE, left));
+    flush();
+    if (result.reason !== 'limit' || machine.cpu.icount >= max) break;
+  }
+  if (result.reason === 'shutdown') process.stderr.write(`ringside: triple fault at icount ${result.icount}: machine shut down\n`);
+  if (result.reason === 'limit') process.stderr.write(`ringside: stopped after ${result.icount} instructions (--max-instructions)\n`);
+  return result.exitCode;
+}

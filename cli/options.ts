@@ -1,0 +1,55 @@
+/** Parsing and validation of the options shared by several commands. */
+import { readFileSync, statSync } from 'node:fs';
+import { UsageError } from './errors';
+
+export const MODES = ['native', 'sw-013', 'sw-033', 'vtx'] as const;
+export type Mode = (typeof MODES)[number];
+/** Modes this build can run (the monitors arrive mode by mode). */
+export const AVAILABLE_MODES: readonly Mode[] = ['native'];
+
+export function parseMode(s: string | undefined): Mode {
+  const m = (s ?? 'native') as Mode;
+  if (!MODES.includes(m)) throw new UsageError(`unknown mode '${s}' (modes: ${MODES.join(', ')})`);
+  if (!AVAILABLE_MODES.includes(m)) throw new UsageError(`mode '${m}' is not available in this build (available: ${AVAILABLE_MODES.join(', ')})`);
+  return m;
+}
+
+export function parseCount(s: string | undefined, what: string): number {
+  if (s === undefined) return Infinity;
+  const t = s.replace(/_/g, '');
+  if (!/^\d+$/.test(t)) throw new UsageError(`${what} must be a non-negative integer, not '${s}'`);
+  return Number(t);
+}
+
+export function parseAddress(s: string, what: string): number {
+  const t = s.trim();
+  const n = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  if (!Number.isFinite(n) || n < 0 || n > 0xffffffff) throw new UsageError(`${what} must be an address (decimal or 0x hex), not '${s}'`);
+  return n;
+}
+
+export function parseRamSize(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const m = /^(\d+)([KMG]?)i?B?$/i.exec(s.trim());
+  if (!m) throw new UsageError(`--ram must be a size such as 128M, not '${s}'`);
+  const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
+  const n = Number(m[1]) * mult;
+  if (n % 4096 !== 0 || n < 2 * 1024 ** 2 || n > 2 * 1024 ** 3) throw new UsageError('--ram must be a multiple of 4 KiB between 2M and 2G');
+  return n;
+}
+
+/** Reads a file given on the command line, with a one-line error when it cannot be read. */
+export function readInputFile(path: string, what: string): Uint8Array {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new UsageError(`${what} '${path}' does not exist`);
+  }
+  if (!st.isFile()) throw new UsageError(`${what} '${path}' is not a file`);
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} '${path}': ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * The dispatch loop and the decoded-instruction cache.
+ *
+ * Instructions are decoded once into blocks: straight-line runs that end at a control
+ * transfer, at an instruction that can change the execution mode, or at the end of a page.
+ * Blocks are keyed by physical address (and CS.D), so every linear alias and every address
+ * space shares them; a write to a 64-byte line holding decoded bytes drops the page's blocks,
+ * so self-modifying code stays correct (the write ends the running block at once).
+ *
+ * Time is the retired-instruction count. The loop stops exactly at a requested count, at the
+ * APIC timer's deadline, and at the instruction after an interrupt shadow, so that a run, its
+ * replay and a seek all see interrupts at the same instruction.
+ */
+import type { Cpu } from './cpu';
+import { TLB_MMIO } from './cpu';
+import { Insn } from './insn';
+import { decode, DECODE_TRUNCATED, installHandlers } from './decoder';
+import { FAULT } from './fault';
+import { CS, IF, TF, GP_VECTOR, DB_VECTOR, NMI_VECTOR } from './constants';
+import { deliverEvent, deliverPendingException, EVENT_EXCEPTION, EVENT_EXTERNAL } from './interrupts';
+import { HANDLERS, invalidOpcode } from './ops';
+
+installHandlers(HANDLERS, invalidOpcode);
+
+/** Upper bound on instructions per block. */
+const MAX_BLOCK = 64;
+
+export class Block {
+  readonly insns: Insn[] = []; // decoded instructions, in order
+  n = 0; // number of instructions
+  bytes = 0; // total length in bytes
+}
+
+export class Executor {
+  private readonly cpu: Cpu; // the CPU this loop drives
+  private readonly pages: (Map<number, Block> | undefined)[]; // decoded blocks per physical page
+  private readonly single = new Insn(); // uncached decode (page-straddling, MMIO, near the CS limit)
+  private readonly fetchBuf = new Uint8Array(16); // bytes of an uncached instruction
+  private readonly singleBlock = new Block(); // wraps `single`
+  blocksBuilt = 0; // statistics: blocks decoded since start
+  invalidations = 0; // statistics: pages whose decoded code was dropped
+
+  constructor(cpu: Cpu) {
+    this.cpu = cpu;
+    this.pages = new Array(cpu.codePage.length);
+    this.singleBlock.insns.push(this.single);
+    this.singleBlock.n = 1;
+    cpu.onCodeWrite = (page) => this.invalidatePage(page);
+  }
+
+  /** Drops every decoded block of a physical page. */
+  invalidatePage(page: number): void {
+    if (this.pages[page] === undefined) return;
+    this.pages[page] = undefined;
+    this.cpu.codePage[page] = 0;
+    this.cpu.codeLine.fill(0, page << 6, (page + 1) << 6);
+    this.invalidations++;
+  }
+
+  /** Drops all decoded code (after memory was replaced wholesale, e.g. a snapshot restore). */
+  invalidateAll(): void {
+    for (let p = 0; p < this.pages.length; p++) if (this.pages[p] !== undefined) this.invalidatePage(p);
+  }
+
+  /**
+   * Runs until `stopAt` instructions have retired, or the machine stops (debug exit, halt for
+   * good, triple fault). Returns the stop reason ('' when the count was reached).
+   */
+  run(stopAt: number): string {
+    const cpu = this.cpu;
+    while (cpu.icount < stopAt && cpu.stopReason === '') {
+      // Devices whose deadline has come.
+      const apic = cpu.apic;
+      let deadline = apic.nextDeadline();
+      if (deadline <= cpu.icount) {
+        apic.advance(cpu.icount);
+        deadline = apic.nextDeadline();
+      }
+      // Interrupts between instructions.
+      if (apic.nmiPending && !cpu.nmiBlocked) {
+        apic.nmiPending = false;
+        cpu.nmiBlocked = true;
+        cpu.halted = false;
+        deliverEvent(cpu, NMI_VECTOR, -1, EVENT_EXTERNAL, cpu.eip);
+        continue;
+      }
+      let limit = stopAt < deadline ? stopAt : deadline;
+      if ((cpu.flagsReg & IF) !== 0) {
+        if (cpu.icount > cpu.irqShadow) {
+          if (apic.pendingVector() >= 0) {
+            const v = apic.acknowledge();
+            cpu.halted = false;
+            deliverEvent(cpu, v, -1, EVENT_EXTERNAL, cpu.eip);
+            continue;
+          }
+        } else if (apic.pendingVector() >= 0) limit = cpu.icount + 1; // run the shadowed instruction alone
+      }
+      if (cpu.halted) {
+        // Halted: time jumps to the next device deadline; with nothing to wake it, the run is over.
+        if ((cpu.flagsReg & IF) !== 0 && deadline !== Infinity) {
+          cpu.icount = deadline < stopAt ? deadline : stopAt;
+          continue;
+        }
+        cpu.stopReason = 'halt';
+        break;
+      }
+      if ((cpu.flagsReg & TF) !== 0) limit = cpu.icount + 1;
+      this.runBlock(limit);
+    }
+    return cpu.stopReason;
+  }
+
+  /** Executes one block (or part of it) without passing `limit`. */
+  private runBlock(limit: number): void {
+    const cpu = this.cpu;
+    const tfBefore = (cpu.flagsReg & TF) !== 0;
+    let block: Block;
+    try {
+      block = this.lookup();
+    } catch (e) {
+      if (e !== FAULT) throw e;
+      deliverPendingException(cpu);
+      return;
+    }
+    const insns = block.insns;
+    let n = block.n;
+    if (limit - cpu.icount < n) n = limit - cpu.icount;
+    cpu.brk = false;
+    try {
+      if (cpu.cs32) {
+        for (let k = 0; k < n; k++) {
+          const ins = insns[k];
+          cpu.next = (cpu.eip + ins.len) >>> 0;
+          ins.exec(cpu, ins);
+          cpu.eip = cpu.next;
+          cpu.icount++;
+          if (cpu.brk) break;
+        }
+      } else {
+        for (let k = 0; k < n; k++) {
+          const ins = insns[k];
+          cpu.next = (cpu.eip + ins.len) & 0xffff;
+          ins.exec(cpu, ins);
+          cpu.eip = cpu.next;
+          cpu.icount++;
+          if (cpu.brk) break;
+        }
+      }
+    } catch (e) {
+      if (e !== FAULT) throw e;
+      deliverPendingException(cpu);
+      return;
+    }
+    if (tfBefore && cpu.stopReason === '') {
+      // Single-step trap after the instruction (SDM 17.3.1.4): DR6.BS.
+      cpu.dr[6] |= 0x4000;
+      deliverEvent(cpu, DB_VECTOR, -1, EVENT_EXCEPTION, cpu.eip);
+    }
+  }
+
+  /** The block at CS:EIP, decoding it on first use. Raises fetch faults (#GP for the CS limit, #PF). */
+  private lookup(): Block {
+    const cpu = this.cpu;
+    const eip = cpu.eip;
+    const csLimit = cpu.segLimit[CS];
+    if (eip > csLimit) cpu.raise(GP_VECTOR, 0);
+    const lin = (cpu.segBase[CS] + eip) | 0;
+    const e = cpu.translate(lin, false, cpu.cpl === 3);
+    if ((e & TLB_MMIO) !== 0) return this.decodeSingle();
+    const phys = ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+    const page = phys >>> 12;
+    const key = ((phys & 0xfff) << 1) | (cpu.cs32 ? 1 : 0);
+    let map = this.pages[page];
+    let block = map === undefined ? undefined : map.get(key);
+    if (block === undefined) {
+      block = this.build(phys, cpu.cs32);
+      if (block === undefined) return this.decodeSingle();
+      if (map === undefined) this.pages[page] = map = new Map();
+      map.set(key, block);
+      cpu.markCodePage(page);
+      const first = phys >>> 6, last = (phys + block.bytes - 1) >>> 6;
+      for (let l = first; l <= last; l++) cpu.codeLine[l] = 1;
+    }
+    if (eip + block.bytes - 1 > csLimit) return this.decodeSingle();
+    return block;
+  }
+
+  /** Decodes a block from RAM at `phys`; undefined when its first instruction straddles the page. */
+  private build(phys: number, def32: boolean): Block | undefined {
+    const ram = this.cpu.ram;
+    const end = ((phys & ~0xfff) + 0x1000) >>> 0;
+    const block = new Block();
+    let pos = phys;
+    while (block.n < MAX_BLOCK && pos < end) {
+      const ins = new Insn();
+      const len = decode(ram, pos, end, def32, ins);
+      if (len === DECODE_TRUNCATED) break;
+      block.insns.push(ins);
+      block.n++;
+      pos += len;
+      if (ins.form === null || ins.form.endsBlock) break;
+    }
+    if (block.n === 0) return undefined;
+    block.bytes = pos - phys;
+    this.blocksBuilt++;
+    return block;
+  }
+
+  /**
+   * Decodes one instruction through the MMU, byte by byte, honouring the CS limit and page
+   * permissions: a fault is raised only if a byte the instruction needs cannot be fetched.
+   */
+  private decodeSingle(): Block {
+    const cpu = this.cpu;
+    const buf = this.fetchBuf;
+    const base = cpu.segBase[CS];
+    const limit = cpu.segLimit[CS];
+    let avail = 0;
+    let faultVector = -1, faultCode = 0, faultAddr = 0;
+    for (; avail < 15; avail++) {
+      const off = cpu.cs32 ? (cpu.eip + avail) >>> 0 : (cpu.eip + avail) & 0xffff;
+      if (off > limit) {
+        faultVector = GP_VECTOR;
+        faultCode = 0;
+        break;
+      }
+      try {
+        const lin = (base + off) | 0;
+        cpu.translate(lin, false, cpu.cpl === 3);
+        buf[avail] = cpu.readL8(lin);
+      } catch (e) {
+        if (e !== FAULT) throw e;
+        faultVector = cpu.excVector;
+        faultCode = cpu.excCode;
+        faultAddr = cpu.excAddr;
+        break;
+      }
+    }
+    const len = decode(buf, 0, avail, cpu.cs32, this.single);
+    if (len === DECODE_TRUNCATED) {
+      cpu.excAddr = faultAddr;
+      cpu.raise(faultVector, faultCode);
+    }
+    return this.singleBlock;
+  }
+}

@@ -1,0 +1,65 @@
+/** The guest kernels in emulator/guests and ways to run them on ringside and on QEMU. */
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Machine } from '../../emulator/machine';
+
+export const GUEST_DIR = join(import.meta.dirname, '../../emulator/guests');
+
+export function guestNames(): string[] {
+  return readdirSync(GUEST_DIR)
+    .filter((f) => f.endsWith('.asm'))
+    .map((f) => f.slice(0, -4))
+    .sort();
+}
+
+export function guestImage(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(join(GUEST_DIR, `${name}.elf`)));
+}
+
+export interface GuestRun {
+  output: string;
+  exitCode: number;
+  reason: string;
+  icount: number;
+}
+
+/** Runs a guest on ringside (native mode) until it stops. */
+export function runOnRingside(name: string, maxInstructions = 2_000_000_000): GuestRun {
+  const bytes: number[] = [];
+  const m = new Machine(guestImage(name), { onUartByte: (b) => bytes.push(b) });
+  const r = m.run(maxInstructions);
+  return { output: Buffer.from(bytes).toString('latin1'), exitCode: r.exitCode, reason: r.reason, icount: r.icount };
+}
+
+export function qemuAvailable(): boolean {
+  return spawnSync('qemu-system-i386', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Runs a guest on QEMU as SPEC section 4 prescribes. QEMU's stdout begins with the firmware's
+ * banners, which end with "Booting from ROM.."; what follows is the guest's serial output.
+ */
+export function runOnQemu(name: string, extra: string[] = []): { output: string; exitCode: number } {
+  const r = spawnSync(
+    'qemu-system-i386',
+    ['-kernel', join(GUEST_DIR, `${name}.elf`), '-nographic', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', ...extra],
+    { timeout: 120_000, maxBuffer: 64 * 1024 * 1024, input: '' },
+  );
+  const raw = r.stdout.toString('latin1');
+  const marker = 'Booting from ROM..';
+  const at = raw.indexOf(marker);
+  return { output: at >= 0 ? raw.slice(at + marker.length) : raw, exitCode: r.status ?? -1 };
+}
+
+/** The exit code written in the guest's source ("; Expected on QEMU: exit code N"). */
+export function expectedExitCode(name: string): number {
+  const src = readFileSync(join(GUEST_DIR, `${name}.asm`), 'utf8');
+  const m = /Expected on QEMU: exit code (\d+)/.exec(src);
+  return m ? Number(m[1]) : -1;
+}
+
+export function expectedOutput(name: string): string | undefined {
+  const p = join(GUEST_DIR, 'expected', `${name}.txt`);
+  return existsSync(p) ? readFileSync(p, 'latin1') : undefined;
+}
