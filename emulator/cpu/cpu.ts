@@ -131,6 +131,7 @@ export class Cpu {
 
   // --- Execution control ------------------------------------------------------------------------
   brk = false; // leave the current decoded block after this instruction
+  epoch = 0; // bumped whenever a cached CS:EIP -> block link may have become wrong (TLB, CS, CPL, code)
   halted = false; // HLT executed, waiting for an interrupt
   stopReason = ''; // non-empty: the run loop must return (exit, shutdown...)
   exitCode = 0; // with stopReason 'exit': the isa-debug-exit code
@@ -261,9 +262,11 @@ export class Cpu {
     this.lazy &= ~lz;
   }
 
-  /** Sets the arithmetic flags eagerly: `set` holds the new values of the flags in `which`. */
+  /**
+   * Sets the arithmetic flags in `which` eagerly (`set` holds their new values); the others
+   * keep their lazy source, which stays valid because lop/ldst/lsrc/lres are untouched.
+   */
   setArith(which: number, set: number): void {
-    this.materialize(ARITH_FLAGS & ~which);
     this.lazy &= ~which;
     this.flagsReg = (this.flagsReg & ~which) | (set & which);
   }
@@ -310,6 +313,7 @@ export class Cpu {
 
   setCpl(cpl: number): void {
     this.cpl = cpl;
+    this.epoch++;
     if (cpl === 3) {
       this.rdMask = USER_READ_MASK;
       this.rdWant = TLB_VALID | TLB_USER_READ;
@@ -336,6 +340,7 @@ export class Cpu {
   /** Flushes the TLB; global entries survive unless `all`. */
   flushTlb(all: boolean): void {
     this.brk = true;
+    this.epoch++;
     if (this.tlbOverflow) {
       if (all) this.tlb.fill(0);
       else for (let p = 0; p < this.tlb.length; p++) if ((this.tlb[p] & TLB_GLOBAL) === 0) this.tlb[p] = 0;
@@ -356,6 +361,7 @@ export class Cpu {
   invalidatePage(lin: number): void {
     this.tlb[lin >>> 12] = 0;
     this.brk = true;
+    this.epoch++;
   }
 
   pagingEnabled(): boolean {
@@ -745,7 +751,11 @@ export class Cpu {
     this.segWLo[seg] = writable ? lo : 1;
     this.segWHi[seg] = writable ? hi : 0;
     if (seg === SS) this.ss32 = (rights & AR_DB) !== 0;
-    else if (seg === CS) this.cs32 = (rights & AR_DB) !== 0;
+    else if (seg === CS) {
+      this.cs32 = (rights & AR_DB) !== 0;
+      this.epoch++;
+      this.brk = true;
+    }
     if (this.observer !== null) this.observer.segmentLoad(seg, selector, base, limit, rights);
   }
 

@@ -32,9 +32,16 @@ for (const f of OPCODE_FORMS) {
 /** The handler table, filled by emulator/cpu/ops before the first decode. */
 let handlers: Record<string, Handler> = {};
 let invalidHandler: Handler = () => {};
-export function installHandlers(h: Record<string, Handler>, invalid: Handler): void {
+/**
+ * Specializers: for some handlers, a faster variant chosen from the decoded operands (e.g. the
+ * 32-bit register-to-register form of ADD). They return undefined to keep the general handler.
+ */
+export type Specializer = (i: Insn) => Handler | undefined;
+let specializers: Record<string, Specializer> = {};
+export function installHandlers(h: Record<string, Handler>, invalid: Handler, spec: Record<string, Specializer> = {}): void {
   handlers = h;
   invalidHandler = invalid;
+  specializers = spec;
 }
 
 /** 16-bit addressing: base and index registers of each ModRM.rm value (SDM table 2-1). */
@@ -248,7 +255,8 @@ export function decode(bytes: Uint8Array, pos: number, end: number, def32: boole
   i.len = len;
   i.fault = 0;
   const h = handlers[form.handler];
-  i.exec = h === undefined ? invalidHandler : h;
+  const spec = specializers[form.handler];
+  i.exec = h === undefined ? invalidHandler : (spec !== undefined ? spec(i) : undefined) ?? h;
   return len;
 }
 

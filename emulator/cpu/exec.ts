@@ -19,8 +19,9 @@ import { FAULT } from './fault';
 import { CS, IF, TF, GP_VECTOR, DB_VECTOR, NMI_VECTOR } from './constants';
 import { deliverEvent, deliverPendingException, EVENT_EXCEPTION, EVENT_EXTERNAL } from './interrupts';
 import { HANDLERS, invalidOpcode } from './ops';
+import { SPECIALIZERS } from './ops/fast';
 
-installHandlers(HANDLERS, invalidOpcode);
+installHandlers(HANDLERS, invalidOpcode, SPECIALIZERS);
 
 /** Upper bound on instructions per block. */
 const MAX_BLOCK = 64;
@@ -29,6 +30,65 @@ export class Block {
   readonly insns: Insn[] = []; // decoded instructions, in order
   n = 0; // number of instructions
   bytes = 0; // total length in bytes
+  // Two cached successors (typically the taken and the fall-through path of the final branch),
+  // each valid while the CPU's epoch is unchanged: then CS:EIP still maps to the same block.
+  next0: Block | null = null; // first successor
+  eip0 = -1; // its EIP
+  epoch0 = -1; // the epoch it was linked in
+  next1: Block | null = null; // second successor
+  eip1 = -1;
+  epoch1 = -1;
+  hits = 0; // executions so far (a block becomes hot at HOT_BLOCK)
+  run: ((cpu: Cpu) => void) | null = null; // the compiled form, once hot (32-bit code only)
+}
+
+/** Handlers that may leave EIP on the instruction itself (REP string instructions). */
+const STRING_HANDLERS = new Set(['movs', 'cmps', 'stos', 'lods', 'scas', 'ins', 'outs']);
+/** Handlers whose register-only forms touch nothing but registers and flags. */
+const PURE_REGISTER_HANDLERS = new Set([
+  'aluEbGb', 'aluEvGv', 'aluGbEb', 'aluGvEv', 'aluALIb', 'aluEAXIz', 'aluEbIb', 'aluEvIz', 'testEbGb', 'testEvGv',
+  'testALIb', 'testEAXIz', 'testEbIb', 'testEvIz', 'incZv', 'decZv', 'incEb', 'decEb', 'incEv', 'decEv', 'notEb',
+  'notEv', 'negEb', 'negEv', 'movEbGb', 'movEvGv', 'movGbEb', 'movGvEv', 'movEbIb', 'movEvIz', 'movZbIb', 'movZvIz',
+  'leaGvM', 'movzxGvEb', 'movzxGvEw', 'movsxGvEb', 'movsxGvEw', 'cbw', 'cwd', 'nop', 'nopEv', 'xchgZvEAX',
+  'xchgEbGb', 'xchgEvGv', 'shiftEb', 'shiftEv', 'shldEvGv', 'shrdEvGv', 'setccEb', 'cmovccGvEv', 'bsfGvEv',
+  'bsrGvEv', 'bswapZd', 'btEvGv', 'btEvIb', 'imulGvEv', 'imulGvEvIz', 'mulEb', 'mulEv', 'imulEb', 'imulEv',
+  'cmc', 'clc', 'stc', 'cld', 'std', 'lahf', 'sahf',
+]);
+
+/** Executions after which a block is compiled. */
+const HOT_BLOCK = 32;
+
+/**
+ * Compiles a hot block into one JavaScript function that calls each instruction's handler in
+ * turn. Each call site then sees a single target, so the JIT can inline the handlers: this is
+ * the interpreter loop unrolled, with identical semantics (EIP, the retired count and the
+ * early exit on cpu.brk are updated after every instruction exactly as in the loop).
+ */
+function compileBlock(block: Block): (cpu: Cpu) => void {
+  const names: string[] = [];
+  const values: unknown[] = [];
+  let body = 'const e = cpu.eip;\n';
+  let off = 0;
+  for (let k = 0; k < block.n; k++) {
+    const ins = block.insns[k];
+    const form = ins.form;
+    names.push(`h${k}`, `i${k}`);
+    values.push(ins.exec, ins);
+    off += ins.len;
+    if (form === null || form.endsBlock || STRING_HANDLERS.has(form.handler)) {
+      // May branch or repeat itself: the handler reads and writes cpu.next.
+      body += `cpu.next = (cpu.eip + ${ins.len}) >>> 0; h${k}(cpu, i${k}); cpu.eip = cpu.next; cpu.icount++;`;
+    } else {
+      body += `h${k}(cpu, i${k}); cpu.eip = (e + ${off}) >>> 0; cpu.icount++;`;
+    }
+    // Only an instruction that can write memory, reach a device or change the mode can set
+    // cpu.brk; register-only forms of the pure data instructions cannot.
+    const pure = form !== null && !ins.isMem && PURE_REGISTER_HANDLERS.has(form.handler);
+    if (k < block.n - 1 && !pure) body += ' if (cpu.brk) return;';
+    body += '\n';
+  }
+  const factory = new Function(...names, `return function block(cpu) {\n${body}};`);
+  return factory(...values) as (cpu: Cpu) => void;
 }
 
 export class Executor {
@@ -52,6 +112,7 @@ export class Executor {
   invalidatePage(page: number): void {
     if (this.pages[page] === undefined) return;
     this.pages[page] = undefined;
+    this.cpu.epoch++; // links into the dropped blocks are no longer valid
     this.cpu.codePage[page] = 0;
     this.cpu.codeLine.fill(0, page << 6, (page + 1) << 6);
     this.invalidations++;
@@ -110,7 +171,11 @@ export class Executor {
     return cpu.stopReason;
   }
 
-  /** Executes one block (or part of it) without passing `limit`. */
+  /**
+   * Executes blocks, following cached links from one to the next, until `limit` instructions
+   * have retired or an instruction asked for the machine state to be re-examined (cpu.brk:
+   * interrupt flag, privilege, paging, I/O, device or code changes).
+   */
   private runBlock(limit: number): void {
     const cpu = this.cpu;
     const tfBefore = (cpu.flagsReg & TF) !== 0;
@@ -122,29 +187,51 @@ export class Executor {
       deliverPendingException(cpu);
       return;
     }
-    const insns = block.insns;
-    let n = block.n;
-    if (limit - cpu.icount < n) n = limit - cpu.icount;
     cpu.brk = false;
     try {
-      if (cpu.cs32) {
-        for (let k = 0; k < n; k++) {
-          const ins = insns[k];
-          cpu.next = (cpu.eip + ins.len) >>> 0;
-          ins.exec(cpu, ins);
-          cpu.eip = cpu.next;
-          cpu.icount++;
-          if (cpu.brk) break;
+      for (;;) {
+        const insns = block.insns;
+        let n = block.n;
+        if (limit - cpu.icount < n) n = limit - cpu.icount;
+        if (block.run !== null && n === block.n && cpu.cs32) block.run(cpu);
+        else if (cpu.cs32) {
+          if (++block.hits === HOT_BLOCK && block !== this.singleBlock) block.run = compileBlock(block);
+          for (let k = 0; k < n; k++) {
+            const ins = insns[k];
+            cpu.next = (cpu.eip + ins.len) >>> 0;
+            ins.exec(cpu, ins);
+            cpu.eip = cpu.next;
+            cpu.icount++;
+            if (cpu.brk) break;
+          }
+        } else {
+          for (let k = 0; k < n; k++) {
+            const ins = insns[k];
+            cpu.next = (cpu.eip + ins.len) & 0xffff;
+            ins.exec(cpu, ins);
+            cpu.eip = cpu.next;
+            cpu.icount++;
+            if (cpu.brk) break;
+          }
         }
-      } else {
-        for (let k = 0; k < n; k++) {
-          const ins = insns[k];
-          cpu.next = (cpu.eip + ins.len) & 0xffff;
-          ins.exec(cpu, ins);
-          cpu.eip = cpu.next;
-          cpu.icount++;
-          if (cpu.brk) break;
+        if (cpu.brk || cpu.icount >= limit || block === this.singleBlock) break;
+        // Follow the link to the next block, or find it and remember it.
+        const eip = cpu.eip, epoch = cpu.epoch;
+        let next: Block;
+        if (block.eip0 === eip && block.epoch0 === epoch) next = block.next0!;
+        else if (block.eip1 === eip && block.epoch1 === epoch) next = block.next1!;
+        else {
+          next = this.lookup();
+          if (next !== this.singleBlock) {
+            block.next1 = block.next0;
+            block.eip1 = block.eip0;
+            block.epoch1 = block.epoch0;
+            block.next0 = next;
+            block.eip0 = eip;
+            block.epoch0 = cpu.epoch;
+          }
         }
+        block = next;
       }
     } catch (e) {
       if (e !== FAULT) throw e;

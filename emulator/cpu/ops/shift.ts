@@ -204,6 +204,25 @@ export function shiftEv(cpu: Cpu, i: Insn): void {
   if (i.os32 && !i.isMem && count !== 0) {
     // Register 32-bit SHL/SHR/SAR: the common case, without the generic dispatch.
     const op = i.reg;
+    if (op <= SHIFT_ROR) {
+      // Register 32-bit ROL/ROR: only CF and OF change.
+      const d = cpu.regs[i.rm];
+      const c = count & 31;
+      let r: number, cf: number, of: number;
+      if (op === SHIFT_ROL) {
+        r = c === 0 ? d : (d << c) | (d >>> (32 - c));
+        cf = r & 1;
+        of = cf ^ (r >>> 31);
+      } else {
+        r = c === 0 ? d : (d >>> c) | (d << (32 - c));
+        cf = r >>> 31;
+        of = cf ^ ((r >>> 30) & 1);
+      }
+      cpu.regs[i.rm] = r;
+      cpu.lazy &= ~(CF | OF);
+      cpu.flagsReg = (cpu.flagsReg & ~(CF | OF)) | (cf !== 0 ? CF : 0) | (of !== 0 ? OF : 0);
+      return;
+    }
     if (op >= SHIFT_SHL) {
       const d = cpu.regs[i.rm];
       let r: number, cf: number, of: number;
