@@ -21,6 +21,7 @@ program
   .option('--flat <address>', 'load IMAGE as a flat binary at this address and start there')
   .option('--ram <size>', 'RAM size (default 128M)')
   .option('--input <file>', 'bytes fed to the UART receiver')
+  .option('--module <file...>', 'Multiboot module (repeatable), like qemu -initrd')
   .action((image: string, opts) => {
     process.exitCode = runCommand(image, opts);
   });

@@ -3,6 +3,7 @@ import { Machine, DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import { parseMode, parseCount, parseAddress, parseRamSize, readInputFile } from '../options';
 import { UsageError } from '../errors';
 import { writeSync } from 'node:fs';
+import { basename } from 'node:path';
 
 export interface RunOptions {
   mode?: string;
@@ -12,6 +13,7 @@ export interface RunOptions {
   flat?: string;
   ram?: string;
   input?: string;
+  module?: string[];
 }
 
 /** Instructions per slice between flushes of the UART output. */
@@ -36,19 +38,24 @@ export function runCommand(imagePath: string, opts: RunOptions): number {
     ramSize: parseRamSize(opts.ram) ?? DEFAULT_RAM_SIZE,
     cmdline: opts.cmdline ?? '',
     flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,
+    modules: (opts.module ?? []).map((path) => ({ name: basename(path), data: readInputFile(path, 'module') })),
     onUartByte: (b) => {
       out[outLen++] = b;
       if (outLen === out.length) flush();
     },
   });
   if (opts.input !== undefined) machine.uart.feed(readInputFile(opts.input, 'input'));
+  // Progress goes to stderr only when it is a terminal and the guest's output is not.
+  const progress = process.stderr.isTTY && !process.stdout.isTTY;
   let result;
   for (;;) {
     const left = max - machine.cpu.icount;
     result = machine.run(Math.min(SLICE, left));
     flush();
     if (result.reason !== 'limit' || machine.cpu.icount >= max) break;
+    if (progress) process.stderr.write(`\rringside: ${(machine.cpu.icount / 1e6).toFixed(0)} M instructions`);
   }
+  if (progress) process.stderr.write('\r\x1b[K');
   if (result.reason === 'shutdown') process.stderr.write(`ringside: triple fault at icount ${result.icount}: machine shut down\n`);
   if (result.reason === 'limit') process.stderr.write(`ringside: stopped after ${result.icount} instructions (--max-instructions)\n`);
   return result.exitCode;

@@ -1,0 +1,82 @@
+/**
+ * ringside's benchmark (`npm run bench`): guest MIPS on bench-loop and system-call round trips
+ * per second on bench-syscall, each against qemu-system-i386 -icount shift=0 when QEMU is
+ * installed. A benchmark, not a test: it prints figures and ratios and always exits 0.
+ */
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Machine } from '../emulator/machine';
+
+const GUESTS = join(import.meta.dirname, '../emulator/guests');
+const REPEATS = 3;
+
+interface Measure {
+  seconds: number; // best wall time of the guest's execution (loading excluded)
+  icount: number; // retired instructions
+  output: string;
+}
+
+function runRingside(name: string): Measure {
+  const image = new Uint8Array(readFileSync(join(GUESTS, `${name}.elf`)));
+  let best: Measure | undefined;
+  for (let k = 0; k < REPEATS; k++) {
+    const out: number[] = [];
+    const m = new Machine(image, { onUartByte: (b) => out.push(b) });
+    const t0 = performance.now();
+    const r = m.run();
+    const seconds = (performance.now() - t0) / 1000;
+    if (r.reason !== 'exit') throw new Error(`${name} ended with ${r.reason}`);
+    if (best === undefined || seconds < best.seconds) best = { seconds, icount: r.icount, output: Buffer.from(out).toString('latin1') };
+  }
+  return best!;
+}
+
+function qemuAvailable(): boolean {
+  return spawnSync('qemu-system-i386', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Wall time of a whole QEMU run (boot included), best of REPEATS. */
+function runQemu(name: string): number {
+  let best = Infinity;
+  for (let k = 0; k < REPEATS; k++) {
+    const t0 = performance.now();
+    spawnSync('qemu-system-i386', ['-kernel', join(GUESTS, `${name}.elf`), '-nographic', '-no-reboot', '-icount', 'shift=0',
+      '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'], { stdio: ['ignore', 'ignore', 'ignore'], timeout: 300_000 });
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return best;
+}
+
+function fmt(n: number, digits = 1): string {
+  return n.toFixed(digits).padStart(8);
+}
+
+function line(s: string): void {
+  process.stdout.write(s + '\n');
+}
+
+line('ringside benchmark (best of 3; guest execution time, image loading excluded)');
+const loop = runRingside('bench-loop');
+const mips = loop.icount / loop.seconds / 1e6;
+line(`bench-loop     ringside  ${fmt(mips)} MIPS   (${loop.icount} instructions in ${loop.seconds.toFixed(3)} s)`);
+const sys = runRingside('bench-syscall');
+const trips = Number.parseInt(/round trips=0x([0-9a-f]+)/.exec(sys.output)?.[1] ?? '0', 16);
+const tripsPerSec = trips / sys.seconds;
+line(`bench-syscall  ringside  ${fmt(tripsPerSec / 1e6, 2)} M round trips/s   (${trips} SYSENTER/SYSEXIT round trips in ${sys.seconds.toFixed(3)} s, ${fmt(sys.icount / sys.seconds / 1e6)} MIPS)`);
+
+if (qemuAvailable()) {
+  // QEMU's time includes its boot; a guest that does almost nothing measures that baseline.
+  const boot = runQemu('ring-aliasing');
+  const qLoop = Math.max(runQemu('bench-loop') - boot, 1e-3);
+  const qSys = Math.max(runQemu('bench-syscall') - boot, 1e-3);
+  const qMips = loop.icount / qLoop / 1e6;
+  const qTrips = trips / qSys;
+  line(`qemu boot baseline        ${boot.toFixed(3)} s (subtracted below)`);
+  line(`bench-loop     qemu      ${fmt(qMips)} MIPS   (-icount shift=0)   ratio ringside/qemu ${(mips / qMips).toFixed(2)}x`);
+  line(`bench-syscall  qemu      ${fmt(qTrips / 1e6, 2)} M round trips/s          ratio ringside/qemu ${(tripsPerSec / qTrips).toFixed(2)}x`);
+} else {
+  line('qemu-system-i386 not installed: no QEMU comparison (apt-get install qemu-system-x86)');
+}
+line(`targets: bench-loop >= 120 MIPS ${mips >= 120 ? 'met' : 'NOT met'}; bench-syscall >= 2 M round trips/s ${tripsPerSec >= 2e6 ? 'met' : 'NOT met'}`);
