@@ -22,7 +22,8 @@ export const EVENT_SOFTWARE = 1; // INT n, INT3, INTO: the gate's DPL is checked
 export const EVENT_EXTERNAL = 2; // an interrupt from the APIC (or NMI)
 
 const saved = new StackState();
-const frame = new Int32Array(8); // values pushed by one delivery, outermost first
+/** Values to push with pushFrame, outermost first (shared by interrupts and far calls). */
+export const frame = new Int32Array(40);
 
 /** Reads the ring-`dpl` stack pointer from the current TSS into tssSs/tssEsp. */
 export const tssStack = { ss: 0, esp: 0 };

@@ -15,12 +15,11 @@ import {
   desc, fetchDescriptor, descDpl, descLimit, isCodeSeg, isConforming, isWritableData,
   loadCodeSegment, loadCacheFromDesc, setAccessed, loadSegment, nullInvalidDataSegments, StackState,
 } from '../segments';
-import { switchToTssStack, pushFrame } from '../interrupts';
+import { switchToTssStack, pushFrame, frame } from '../interrupts';
 import { ea, setGv } from './operands';
 import type { PrivilegeCause } from '../observer';
 
 const saved = new StackState();
-const frame = new Int32Array(40); // values to push for a gate call (outermost first)
 const params = new Int32Array(32); // call-gate parameters
 
 function notifyPrivilege(cpu: Cpu, from: number, cause: PrivilegeCause): void {
