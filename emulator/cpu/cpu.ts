@@ -34,11 +34,12 @@ export const TLB_DIRTY = 16; // the dirty bit is already set: writes need no pag
 export const TLB_MMIO = 32; // not RAM: every access takes the slow path
 export const TLB_CODE = 64; // the page holds decoded code: writes invalidate it
 export const TLB_GLOBAL = 128; // survives CR3 loads (PTE.G with CR4.PGE)
+export const TLB_WRITTEN = 256; // the physical page is already marked in pageWritten: writes need no bookkeeping
 
 const SUP_READ_MASK = TLB_VALID | TLB_MMIO;
 const USER_READ_MASK = TLB_VALID | TLB_USER_READ | TLB_MMIO;
-const SUP_WRITE_MASK = TLB_VALID | TLB_SUP_WRITE | TLB_DIRTY | TLB_MMIO | TLB_CODE;
-const USER_WRITE_MASK = TLB_VALID | TLB_USER_WRITE | TLB_DIRTY | TLB_MMIO | TLB_CODE;
+const SUP_WRITE_MASK = TLB_VALID | TLB_SUP_WRITE | TLB_DIRTY | TLB_MMIO | TLB_CODE | TLB_WRITTEN;
+const USER_WRITE_MASK = TLB_VALID | TLB_USER_WRITE | TLB_DIRTY | TLB_MMIO | TLB_CODE | TLB_WRITTEN;
 
 /** Parity flag lookup: PARITY[b] is PF for a result whose low byte is b. */
 const PARITY = new Uint8Array(256);
@@ -124,10 +125,14 @@ export class Cpu {
   rdMask = SUP_READ_MASK; // TLB read check for the current CPL: (e & rdMask) === TLB_VALID|rdUser
   rdWant = TLB_VALID; // expected masked value for reads
   wrMask = SUP_WRITE_MASK; // TLB write check for the current CPL
-  wrWant = TLB_VALID | TLB_SUP_WRITE | TLB_DIRTY; // expected masked value for writes
+  wrWant = TLB_VALID | TLB_SUP_WRITE | TLB_DIRTY | TLB_WRITTEN; // expected masked value for writes
   readonly codePage: Uint8Array; // 1 when the physical page holds decoded instructions
   readonly codeLine: Uint8Array; // 1 when the 64-byte line holds decoded instruction bytes
+  readonly pageWritten: Uint8Array; // 1 when the physical page was written since clearWrittenPages()
+  readonly watchPage: Uint8Array; // 1 when the page holds a descriptor cached by a segment register (recording only)
   onCodeWrite: (physPage: number) => void = () => {}; // invalidates decoded code (set by the executor)
+  onWatchedWrite: (phys: number, size: number) => void = () => {}; // a write to a watched descriptor page (set by the recorder)
+  implicitDescriptorWrite = false; // the CPU itself is setting an accessed or busy bit (not a guest write)
 
   // --- Execution control ------------------------------------------------------------------------
   brk = false; // leave the current decoded block after this instruction
@@ -157,6 +162,8 @@ export class Cpu {
     this.ram32 = new Int32Array(this.ram.buffer);
     this.codePage = new Uint8Array(ramSize >>> 12);
     this.codeLine = new Uint8Array(ramSize >>> 6);
+    this.pageWritten = new Uint8Array(ramSize >>> 12);
+    this.watchPage = new Uint8Array(ramSize >>> 12);
     this.io = io;
     this.apic = apic;
   }
@@ -318,12 +325,12 @@ export class Cpu {
       this.rdMask = USER_READ_MASK;
       this.rdWant = TLB_VALID | TLB_USER_READ;
       this.wrMask = USER_WRITE_MASK;
-      this.wrWant = TLB_VALID | TLB_USER_WRITE | TLB_DIRTY;
+      this.wrWant = TLB_VALID | TLB_USER_WRITE | TLB_DIRTY | TLB_WRITTEN;
     } else {
       this.rdMask = SUP_READ_MASK;
       this.rdWant = TLB_VALID;
       this.wrMask = SUP_WRITE_MASK;
-      this.wrWant = TLB_VALID | TLB_SUP_WRITE | TLB_DIRTY;
+      this.wrWant = TLB_VALID | TLB_SUP_WRITE | TLB_DIRTY | TLB_WRITTEN;
     }
     this.brk = true;
   }
@@ -358,6 +365,16 @@ export class Cpu {
     this.tlbFilledCount = keep;
   }
 
+  /** Starts a new dirty-page interval (snapshots store only the pages written in between). */
+  clearWrittenPages(): void {
+    this.pageWritten.fill(0);
+    for (let k = 0; k < this.tlbFilledCount; k++) {
+      const p = this.tlbFilled[k];
+      this.tlb[p] &= ~TLB_WRITTEN;
+    }
+    if (this.tlbOverflow) for (let p = 0; p < this.tlb.length; p++) this.tlb[p] &= ~TLB_WRITTEN;
+  }
+
   invalidatePage(lin: number): void {
     this.tlb[lin >>> 12] = 0;
     this.brk = true;
@@ -383,13 +400,26 @@ export class Cpu {
       const ok = write
         ? (user ? (e & TLB_USER_WRITE) !== 0 : (e & TLB_SUP_WRITE) !== 0) && (e & TLB_DIRTY) !== 0
         : !user || (e & TLB_USER_READ) !== 0;
-      if (ok) return e;
+      if (ok) {
+        if (write && (e & (TLB_WRITTEN | TLB_MMIO)) === 0) {
+          this.pageWritten[e >>> 12] = 1;
+          e |= TLB_WRITTEN;
+          this.tlb[page] = e;
+        }
+        return e;
+      }
     }
     if ((this.cr0 & CR0_PG) !== 0) e = pageWalk(this, lin, write, user);
     else e = (lin & ~0xfff) | TLB_VALID | TLB_SUP_WRITE | TLB_USER_READ | TLB_USER_WRITE | TLB_DIRTY;
     const phys = e >>> 12;
     if (phys >= this.codePage.length) e |= TLB_MMIO;
-    else if (this.codePage[phys] !== 0) e |= TLB_CODE;
+    else {
+      if (this.codePage[phys] !== 0 || this.watchPage[phys] !== 0) e |= TLB_CODE;
+      if (write || this.pageWritten[phys] !== 0) {
+        this.pageWritten[phys] = 1;
+        e |= TLB_WRITTEN;
+      }
+    }
     this.tlbSet(page, e);
     return e;
   }
@@ -399,11 +429,15 @@ export class Cpu {
     return this.raise(PF_VECTOR, code);
   }
 
-  /** Marks a physical page as holding decoded code: writes to it take the slow path from now on. */
-  markCodePage(physPage: number): void {
-    if (this.codePage[physPage] !== 0) return;
-    this.codePage[physPage] = 1;
-    // Entries that map this page must now carry TLB_CODE.
+  /** Watches a physical page holding a cached descriptor: writes to it reach onWatchedWrite. */
+  watchDescriptorPage(physPage: number): void {
+    if (physPage >= this.watchPage.length || this.watchPage[physPage] !== 0) return;
+    this.watchPage[physPage] = 1;
+    this.slowWritesOn(physPage);
+  }
+
+  /** Gives every TLB entry that maps `physPage` the flag that sends writes down the slow path. */
+  private slowWritesOn(physPage: number): void {
     for (let k = 0; k < this.tlbFilledCount; k++) {
       const p = this.tlbFilled[k];
       const e = this.tlb[p];
@@ -412,12 +446,20 @@ export class Cpu {
     if (this.tlbOverflow) this.flushTlb(true);
   }
 
+  /** Marks a physical page as holding decoded code: writes to it take the slow path from now on. */
+  markCodePage(physPage: number): void {
+    if (this.codePage[physPage] !== 0) return;
+    this.codePage[physPage] = 1;
+    this.slowWritesOn(physPage);
+  }
+
   // =============================================================================================
   // Physical memory
   // =============================================================================================
 
   /** A write of `size` bytes at `phys` on a page holding code: drop decoded code it overlaps. */
   private codeWrite(phys: number, size: number): void {
+    if (this.watchPage[phys >>> 12] !== 0 && this.observer !== null && !this.implicitDescriptorWrite) this.onWatchedWrite(phys, size);
     const first = phys >>> 6, last = (phys + size - 1) >>> 6;
     for (let l = first; l <= last; l++) {
       if (this.codeLine[l] !== 0) {
@@ -459,7 +501,8 @@ export class Cpu {
   physWrite8(phys: number, v: number): void {
     phys >>>= 0;
     if (phys < this.ramSize) {
-      if (this.codePage[phys >>> 12] !== 0) this.codeWrite(phys, 1);
+      this.pageWritten[phys >>> 12] = 1;
+      if (this.codePage[phys >>> 12] !== 0 || this.watchPage[phys >>> 12] !== 0) this.codeWrite(phys, 1);
       this.ram[phys] = v;
     } else if (this.isApic(phys)) this.apic.mmioWrite(phys & 0xfff, v & 0xff, 1);
   }
@@ -467,7 +510,8 @@ export class Cpu {
   physWrite16(phys: number, v: number): void {
     phys >>>= 0;
     if (phys + 1 < this.ramSize) {
-      if (this.codePage[phys >>> 12] !== 0 || this.codePage[(phys + 1) >>> 12] !== 0) this.codeWrite(phys, 2);
+      this.pageWritten[phys >>> 12] = this.pageWritten[(phys + 1) >>> 12] = 1;
+      if (this.codePage[phys >>> 12] !== 0 || this.codePage[(phys + 1) >>> 12] !== 0 || this.watchPage[phys >>> 12] !== 0) this.codeWrite(phys, 2);
       this.ram[phys] = v;
       this.ram[phys + 1] = v >> 8;
     } else if (this.isApic(phys)) this.apic.mmioWrite(phys & 0xfff, v & 0xffff, 2);
@@ -480,7 +524,8 @@ export class Cpu {
   physWrite32(phys: number, v: number): void {
     phys >>>= 0;
     if (phys + 3 < this.ramSize) {
-      if (this.codePage[phys >>> 12] !== 0 || this.codePage[(phys + 3) >>> 12] !== 0) this.codeWrite(phys, 4);
+      this.pageWritten[phys >>> 12] = this.pageWritten[(phys + 3) >>> 12] = 1;
+      if (this.codePage[phys >>> 12] !== 0 || this.codePage[(phys + 3) >>> 12] !== 0 || this.watchPage[phys >>> 12] !== 0) this.codeWrite(phys, 4);
       if ((phys & 3) === 0) this.ram32[phys >>> 2] = v;
       else {
         const r = this.ram;

@@ -74,7 +74,12 @@ export function isReadable(hi: number): boolean {
 export function setAccessed(cpu: Cpu): void {
   if ((desc.hi & 0x100) === 0) {
     desc.hi |= 0x100;
-    cpu.writeSys8((desc.addr + 5) | 0, (desc.hi >> 8) & 0xff);
+    cpu.implicitDescriptorWrite = true;
+    try {
+      cpu.writeSys8((desc.addr + 5) | 0, (desc.hi >> 8) & 0xff);
+    } finally {
+      cpu.implicitDescriptorWrite = false;
+    }
   }
 }
 

@@ -1,0 +1,130 @@
+/**
+ * The event recorder: a CpuObserver that turns the machine's state transitions into
+ * TraceEvents, in order, stamped with the retired-instruction count, CPL and CS:EIP.
+ *
+ * It also watches the memory that holds each loaded segment's descriptor, so that a guest
+ * write to a descriptor whose copy sits in a hidden cache becomes a `stale_descriptor` event.
+ */
+import type { Machine } from '../emulator/machine';
+import type { CpuObserver, InterruptSource, PrivilegeCause } from '../emulator/cpu/observer';
+import { TLB_VALID } from '../emulator/cpu/cpu';
+import { CS } from '../emulator/cpu/constants';
+import { EventKind, type TraceEvent } from './events';
+
+export type EventSink = (e: TraceEvent) => void;
+
+export class EventRecorder implements CpuObserver {
+  private seq = 0; // next sequence number
+  private readonly descPhys = new Float64Array(6).fill(-1); // physical address of each segment's descriptor, -1 none
+  private readonly machine: Machine; // the machine observed
+  private readonly sink: EventSink; // where events go
+
+  constructor(machine: Machine, sink: EventSink) {
+    this.machine = machine;
+    this.sink = sink;
+    const cpu = machine.cpu;
+    cpu.onWatchedWrite = (phys, size) => this.watchedWrite(phys, size);
+    machine.apic.onTprWrite = (oldTpr, newTpr) => this.emit(EventKind.tpr, oldTpr, newTpr, 0, 0, '');
+  }
+
+  /** Starts observing (one branch per event site while attached, none of this when detached). */
+  attach(): void {
+    this.machine.cpu.observer = this;
+  }
+
+  detach(): void {
+    this.machine.cpu.observer = null;
+    this.machine.apic.onTprWrite = undefined;
+  }
+
+  get count(): number {
+    return this.seq;
+  }
+
+  emit(kind: number, a: number, b: number, c: number, d: number, text: string): void {
+    const cpu = this.machine.cpu;
+    this.sink({
+      seq: this.seq++,
+      icount: cpu.icount,
+      kind,
+      cpl: cpu.cpl,
+      cs: cpu.segSel[CS],
+      eip: cpu.eip >>> 0,
+      a: a | 0,
+      b: b | 0,
+      c: c | 0,
+      d: d | 0,
+      text,
+    });
+  }
+
+  exception(vector: number, errorCode: number, cr2: number): void {
+    this.emit(EventKind.exception, vector, errorCode, cr2, 0, '');
+  }
+  interruptDelivered(vector: number, source: InterruptSource): void {
+    this.emit(EventKind.interrupt, vector, 0, 0, 0, source);
+  }
+  privilegeChange(from: number, to: number, cause: PrivilegeCause): void {
+    this.emit(EventKind.privilege, from, to, 0, 0, cause);
+  }
+  segmentLoad(seg: number, selector: number, base: number, limit: number, rights: number): void {
+    this.emit(EventKind.segment_load, seg, selector, base, limit, (rights >>> 0).toString(16).padStart(8, '0'));
+    this.watchDescriptor(seg, selector, rights);
+  }
+  interruptFlag(value: boolean, by: string, changed: boolean): void {
+    this.emit(EventKind.iflag, value ? 1 : 0, -1, changed ? 1 : 0, 0, by);
+  }
+  descriptorTable(op: string, base: number, limit: number, selector: number): void {
+    this.emit(EventKind.dtr, base, limit, selector, 0, op);
+  }
+  controlRegister(write: boolean, reg: number, value: number): void {
+    this.emit(EventKind.cr, write ? 1 : 0, reg, value, 0, '');
+  }
+  msr(write: boolean, index: number, value: bigint): void {
+    this.emit(EventKind.msr, write ? 1 : 0, index, Number(value & 0xffffffffn), Number(value >> 32n), '');
+  }
+  io(write: boolean, port: number, size: number, value: number): void {
+    this.emit(EventKind.io, write ? 1 : 0, port, size, value, '');
+  }
+  staleDescriptor(seg: number, selector: number): void {
+    this.emit(EventKind.stale_descriptor, seg, selector, 0, 0, '');
+  }
+  fastSyscall(op: 'sysenter' | 'sysexit'): void {
+    this.emit(EventKind.fast_syscall, 0, 0, 0, 0, op);
+  }
+  halt(): void {
+    this.emit(EventKind.halt, 0, 0, 0, 0, '');
+  }
+  shutdown(reason: string): void {
+    this.emit(EventKind.shutdown, 0, 0, 0, 0, reason);
+  }
+
+  /** Remembers where the descriptor behind a loaded selector lives and watches its page. */
+  private watchDescriptor(seg: number, selector: number, rights: number): void {
+    this.descPhys[seg] = -1;
+    if ((selector & 0xfffc) === 0 || rights === 0) return;
+    const cpu = this.machine.cpu;
+    const table = (selector & 4) !== 0 ? cpu.ldtrBase : cpu.gdtrBase;
+    const lin = (table + (selector & 0xfff8)) | 0;
+    // Only translations the CPU already made are used: looking up a new one would walk the
+    // page tables and set accessed bits, a guest-visible change that recording must not make.
+    let phys: number;
+    if (!cpu.pagingEnabled()) phys = lin >>> 0;
+    else {
+      const e = cpu.tlb[lin >>> 12];
+      if ((e & TLB_VALID) === 0) return;
+      phys = ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+    }
+    if (phys + 8 > cpu.ramSize) return;
+    this.descPhys[seg] = phys;
+    cpu.watchDescriptorPage(phys >>> 12);
+    if (((phys + 7) >>> 12) !== phys >>> 12) cpu.watchDescriptorPage((phys + 7) >>> 12);
+  }
+
+  private watchedWrite(phys: number, size: number): void {
+    for (let seg = 0; seg < 6; seg++) {
+      const d = this.descPhys[seg];
+      if (d >= 0 && phys < d + 8 && phys + size > d) this.staleDescriptor(seg, this.machine.cpu.segSel[seg]);
+    }
+  }
+}
