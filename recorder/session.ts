@@ -1,0 +1,125 @@
+/**
+ * A recording or replaying session: the machine, the event recorder, the inputs applied at
+ * exact instruction counts, and snapshots at a fixed interval. Recording and replay share this
+ * loop, so a replay reaches every input and every snapshot at the same instruction.
+ */
+import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../emulator/machine';
+import { EventRecorder, type EventSink } from './recorder';
+import { EventKind } from './events';
+
+/** Everything needed to rebuild the machine of a run (stored as the run's options). */
+export interface RunOptions {
+  mode: string; // monitor mode
+  shadow?: string; // sw-033 shadow page tables
+  cmdline: string; // Multiboot command line
+  ramSize: number; // bytes of RAM
+  flatAddress?: number; // flat binary load address
+  maxInstructions?: number; // the limit the run was recorded with (undefined: none)
+  jitterSeed?: number; // seed of the extra interrupts (the interrupts themselves are inputs)
+  snapshotInterval: number; // instructions between snapshots
+}
+
+/** One input: a UART byte fed to the receiver, or an interrupt raised at the local APIC. */
+export interface Input {
+  icount: number; // applied before the instruction with this count retires
+  channel: 'uart' | 'irq';
+  value: number; // the byte, or the vector
+}
+
+export interface SessionHooks {
+  /** Called at each snapshot point (icount multiple of the interval), before running on. */
+  snapshot?(machine: Machine): void;
+  /** Called when an input is applied (recording stores it). */
+  input?(input: Input): void;
+}
+
+/** Default snapshot interval, chosen by measurement (see README: seek latency). */
+export const DEFAULT_SNAPSHOT_INTERVAL = 2_000_000;
+/** Mean spacing of jitter interrupts, in instructions. */
+const JITTER_SPAN = 200_000;
+
+export function buildMachine(image: Uint8Array, opts: RunOptions, onUartByte?: (b: number) => void): Machine {
+  return new Machine(image, {
+    ramSize: opts.ramSize ?? DEFAULT_RAM_SIZE,
+    cmdline: opts.cmdline,
+    flatAddress: opts.flatAddress,
+    onUartByte,
+  });
+}
+
+/** A small deterministic PRNG for jitter (outside the machine: its output becomes inputs). */
+class Xorshift {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0 || 0x2545f491;
+  }
+  next(): number {
+    let x = this.s;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (this.s = x >>> 0);
+  }
+}
+
+export class Session {
+  readonly machine: Machine; // the machine being run
+  readonly recorder: EventRecorder; // turns transitions into events
+  private readonly opts: RunOptions; // how the run was set up
+  private readonly inputs: Input[]; // inputs to apply, in icount order (replay: all known in advance)
+  private inputAt = 0; // next input to apply
+  private readonly jitter: Xorshift | null; // generates irq inputs while recording with --jitter
+  private nextJitter = Infinity; // icount of the next jitter interrupt
+  private nextSnapshot = 0; // icount of the next snapshot
+  private readonly hooks: SessionHooks; // snapshot and input callbacks
+
+  constructor(machine: Machine, opts: RunOptions, sink: EventSink, inputs: Input[], hooks: SessionHooks = {}, generateJitter = false) {
+    this.machine = machine;
+    this.opts = opts;
+    this.inputs = inputs;
+    this.hooks = hooks;
+    this.recorder = new EventRecorder(machine, sink);
+    this.recorder.attach();
+    this.jitter = generateJitter && opts.jitterSeed !== undefined ? new Xorshift(opts.jitterSeed) : null;
+    if (this.jitter !== null) this.nextJitter = 1 + (this.jitter.next() % JITTER_SPAN);
+  }
+
+  private apply(input: Input): void {
+    const m = this.machine;
+    this.recorder.emit(EventKind.input, input.value, 0, 0, 0, input.channel);
+    if (input.channel === 'uart') m.uart.feed(Uint8Array.of(input.value));
+    else m.apic.raise(input.value);
+    this.hooks.input?.(input);
+  }
+
+  /** Runs until the guest stops or `stopAt` instructions have retired. */
+  run(stopAt: number): RunResult {
+    const m = this.machine;
+    const cpu = m.cpu;
+    const interval = this.opts.snapshotInterval;
+    for (;;) {
+      while (this.inputAt < this.inputs.length && this.inputs[this.inputAt].icount <= cpu.icount) this.apply(this.inputs[this.inputAt++]);
+      if (this.nextJitter <= cpu.icount && this.jitter !== null) {
+        // The extra interrupt uses the guest's own timer vector, as one more timer tick.
+        const vector = m.apic.mmioRead(0x320, 4) & 0xff;
+        if (vector >= 32) this.apply({ icount: cpu.icount, channel: 'irq', value: vector });
+        this.nextJitter = cpu.icount + 1 + (this.jitter.next() % JITTER_SPAN);
+      }
+      if (interval > 0 && cpu.icount >= this.nextSnapshot) {
+        this.hooks.snapshot?.(m);
+        this.nextSnapshot = (Math.floor(cpu.icount / interval) + 1) * interval;
+      }
+      let next = stopAt;
+      if (this.inputAt < this.inputs.length) next = Math.min(next, this.inputs[this.inputAt].icount);
+      next = Math.min(next, this.nextJitter);
+      if (interval > 0) next = Math.min(next, this.nextSnapshot);
+      const r = m.run(Math.max(0, next - cpu.icount));
+      if (r.reason !== 'limit' || cpu.icount >= stopAt) return r;
+    }
+  }
+
+  /** Emits the run_end event. */
+  end(result: RunResult): void {
+    this.recorder.emit(EventKind.run_end, result.exitCode, 0, 0, 0, result.reason);
+  }
+}

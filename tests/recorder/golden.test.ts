@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { goldenText, GOLDEN_DIR, GOLDEN_GUESTS } from '../../recorder/golden';
+import { GUEST_DIR } from '../helpers/guests';
+
+/** The event streams of the scenario guests are pinned (regenerate with `npm run golden`). */
+describe('golden event streams', () => {
+  for (const name of GOLDEN_GUESTS) {
+    it(`${name} emits exactly its golden events`, () => {
+      const want = readFileSync(join(GOLDEN_DIR, `${name}.events.txt`), 'utf8');
+      expect(goldenText(join(GUEST_DIR, `${name}.elf`))).toBe(want);
+    });
+  }
+
+  it('the hidden-state guest shows a stale descriptor cache before FS is reloaded', () => {
+    const text = readFileSync(join(GOLDEN_DIR, 'hidden-state.events.txt'), 'utf8');
+    const stale = text.indexOf('stale_descriptor reg=4 selector=0x30');
+    const reload = text.indexOf('segment_load reg=4 selector=0x30 base=0x100920');
+    expect(stale).toBeGreaterThan(0);
+    expect(reload).toBeGreaterThan(stale);
+  });
+});
