@@ -7,7 +7,7 @@
  */
 import type { Machine } from '../emulator/machine';
 import type { CpuObserver, InterruptSource, PrivilegeCause } from '../emulator/cpu/observer';
-import { TLB_VALID } from '../emulator/cpu/cpu';
+import { probeTranslate } from '../emulator/cpu/paging';
 import { CS } from '../emulator/cpu/constants';
 import { EventKind, type TraceEvent } from './events';
 
@@ -106,22 +106,17 @@ export class EventRecorder implements CpuObserver {
     const cpu = this.machine.cpu;
     const table = (selector & 4) !== 0 ? cpu.ldtrBase : cpu.gdtrBase;
     const lin = (table + (selector & 0xfff8)) | 0;
-    // Only translations the CPU already made are used: looking up a new one would walk the
-    // page tables and set accessed bits, a guest-visible change that recording must not make.
-    let phys: number;
-    if (!cpu.pagingEnabled()) phys = lin >>> 0;
-    else {
-      const e = cpu.tlb[lin >>> 12];
-      if ((e & TLB_VALID) === 0) return;
-      phys = ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
-    }
-    if (phys + 8 > cpu.ramSize) return;
+    // probeTranslate reads the page tables without setting accessed bits: recording must not
+    // change anything the guest can see.
+    const phys = probeTranslate(cpu, lin);
+    if (phys < 0 || phys + 8 > cpu.ramSize) return;
     this.descPhys[seg] = phys;
     cpu.watchDescriptorPage(phys >>> 12);
     if (((phys + 7) >>> 12) !== phys >>> 12) cpu.watchDescriptorPage((phys + 7) >>> 12);
   }
 
   private watchedWrite(phys: number, size: number): void {
+    if (this.machine.cpu.observer !== this) return;
     for (let seg = 0; seg < 6; seg++) {
       const d = this.descPhys[seg];
       if (d >= 0 && phys < d + 8 && phys + size > d) this.staleDescriptor(seg, this.machine.cpu.segSel[seg]);

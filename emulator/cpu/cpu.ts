@@ -132,6 +132,7 @@ export class Cpu {
   readonly watchPage: Uint8Array; // 1 when the page holds a descriptor cached by a segment register (recording only)
   onCodeWrite: (physPage: number) => void = () => {}; // invalidates decoded code (set by the executor)
   onWatchedWrite: (phys: number, size: number) => void = () => {}; // a write to a watched descriptor page (set by the recorder)
+  watchHit = false; // a debugger watchpoint was written: the run loop stops after this instruction
   implicitDescriptorWrite = false; // the CPU itself is setting an accessed or busy bit (not a guest write)
 
   // --- Execution control ------------------------------------------------------------------------
@@ -459,7 +460,7 @@ export class Cpu {
 
   /** A write of `size` bytes at `phys` on a page holding code: drop decoded code it overlaps. */
   private codeWrite(phys: number, size: number): void {
-    if (this.watchPage[phys >>> 12] !== 0 && this.observer !== null && !this.implicitDescriptorWrite) this.onWatchedWrite(phys, size);
+    if (this.watchPage[phys >>> 12] !== 0 && !this.implicitDescriptorWrite) this.onWatchedWrite(phys, size);
     const first = phys >>> 6, last = (phys + size - 1) >>> 6;
     for (let l = first; l <= last; l++) {
       if (this.codeLine[l] !== 0) {

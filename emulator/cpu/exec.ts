@@ -97,6 +97,8 @@ export class Executor {
   private readonly single = new Insn(); // uncached decode (page-straddling, MMIO, near the CS limit)
   private readonly fetchBuf = new Uint8Array(16); // bytes of an uncached instruction
   private readonly singleBlock = new Block(); // wraps `single`
+  readonly breakpoints = new Set<number>(); // linear addresses: run() stops before executing one
+  private resumeAt = -1; // icount at which run() was entered
   blocksBuilt = 0; // statistics: blocks decoded since start
   invalidations = 0; // statistics: pages whose decoded code was dropped
 
@@ -129,6 +131,7 @@ export class Executor {
    */
   run(stopAt: number): string {
     const cpu = this.cpu;
+    this.resumeAt = cpu.icount; // a breakpoint at the current instruction does not stop at once
     while (cpu.icount < stopAt && cpu.stopReason === '') {
       // Devices whose deadline has come.
       const apic = cpu.apic;
@@ -166,7 +169,16 @@ export class Executor {
         break;
       }
       if ((cpu.flagsReg & TF) !== 0) limit = cpu.icount + 1;
+      if (this.breakpoints.size > 0) {
+        // Debugging: one instruction at a time, stopping before a breakpoint's instruction.
+        if (this.breakpoints.has((cpu.segBase[CS] + cpu.eip) >>> 0) && cpu.icount !== this.resumeAt) return 'breakpoint';
+        limit = cpu.icount + 1;
+      }
       this.runBlock(limit);
+      if (cpu.watchHit) {
+        cpu.watchHit = false;
+        return 'watchpoint';
+      }
     }
     return cpu.stopReason;
   }

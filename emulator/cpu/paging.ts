@@ -52,3 +52,18 @@ function entryFlags(u: boolean, w: boolean, wp: boolean, dirty: boolean, global:
     (global ? TLB_GLOBAL : 0)
   );
 }
+
+/**
+ * The physical address `lin` maps to, read from the page tables without touching them (no
+ * accessed/dirty updates, no TLB fill, no fault): -1 when not mapped. For debuggers and
+ * recorders, which must not change guest-visible state.
+ */
+export function probeTranslate(cpu: Cpu, lin: number): number {
+  if ((cpu.cr0 & 0x80000000) === 0) return lin >>> 0;
+  const pde = cpu.physRead32(((cpu.cr3 & ~0xfff) + ((lin >>> 22) << 2)) >>> 0);
+  if ((pde & PTE_P) === 0) return -1;
+  if ((pde & PTE_PS) !== 0 && (cpu.cr4 & CR4_PSE) !== 0) return ((pde & 0xffc00000) | (lin & 0x003fffff)) >>> 0;
+  const pte = cpu.physRead32(((pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2)) >>> 0);
+  if ((pte & PTE_P) === 0) return -1;
+  return ((pte & ~0xfff) | (lin & 0xfff)) >>> 0;
+}

@@ -4,6 +4,7 @@
  * The CPU reaches devices only through these two interfaces, so a monitor or an
  * observer can sit between the CPU and a device without the device knowing.
  */
+import { sealState, openState, isStateful, SnapshotError, type StatefulDevice } from '../snapshot';
 
 /** Access width in bytes of a port or MMIO access. */
 export type AccessSize = 1 | 2 | 4;
@@ -41,6 +42,58 @@ export class IoBus {
   portOut(port: number, value: number, size: AccessSize): void {
     const d = this.devices[port & 0xffff];
     if (d) d.portOut(port & 0xffff, value, size);
+  }
+
+  /** Devices with saveState, each once, in the order of the first port they occupy. */
+  private statefulDevices(): { port: number; device: StatefulDevice }[] {
+    const seen = new Set<PortDevice>();
+    const out: { port: number; device: StatefulDevice }[] = [];
+    for (let p = 0; p < this.devices.length; p++) {
+      const d = this.devices[p];
+      if (d === undefined || seen.has(d)) continue;
+      seen.add(d);
+      if (isStateful(d)) out.push({ port: p, device: d });
+    }
+    return out;
+  }
+
+  /**
+   * The state of every device on the bus that has one (emulator/snapshot.ts), keyed by the
+   * device's first port. The set of devices is configuration: loadState requires the same.
+   */
+  saveState(): Uint8Array {
+    const list = this.statefulDevices();
+    return sealState('IOBS', 1, (w) => {
+      w.u32(list.length);
+      for (const { port, device } of list) {
+        w.u16(port);
+        w.bytes(device.saveState());
+      }
+    });
+  }
+
+  /** Loads every device's state; if any is rejected, none changes. */
+  loadState(bytes: Uint8Array): void {
+    const r = openState('IOBS', 1, bytes, 'I/O bus state');
+    const list = this.statefulDevices();
+    const n = r.u32();
+    if (n !== list.length) r.fail(`${n} devices saved, this bus has ${list.length}`);
+    const blobs: Uint8Array[] = [];
+    for (const { port } of list) {
+      const saved = r.u16();
+      if (saved !== port) r.fail(`device at port 0x${saved.toString(16)} saved, this bus has one at 0x${port.toString(16)}`);
+      blobs.push(r.bytes());
+    }
+    r.end();
+    const before = list.map(({ device }) => device.saveState());
+    let k = 0;
+    try {
+      for (; k < list.length; k++) list[k].device.loadState(blobs[k]);
+    } catch (e) {
+      for (let j = 0; j < k; j++) list[j].device.loadState(before[j]);
+      if (e instanceof SnapshotError) throw new SnapshotError(`I/O bus state, device at port 0x${list[k].port.toString(16)}: ${e.message}`);
+      throw e;
+    }
   }
 }
 

@@ -13,6 +13,7 @@
  * only way a guest can probe for the device: an absent port would read all ones).
  */
 import type { AccessSize, PortDevice } from './bus';
+import { sealState, openState } from '../snapshot';
 
 const VALUE_MASK = [0, 0xff, 0xffff, 0, 0xffffffff] as const;
 
@@ -24,6 +25,18 @@ export class DebugExit implements PortDevice {
     private readonly onExit: (code: number) => void, // told the exit code of every write
     readonly base: number = DebugExit.PORT, // first of the IOSIZE ports
   ) {}
+
+  /** The device has no mutable state; the blob records its base port, which loadState checks. */
+  saveState(): Uint8Array {
+    return sealState('DBGX', 1, (w) => w.f64(this.base));
+  }
+
+  loadState(bytes: Uint8Array): void {
+    const r = openState('DBGX', 1, bytes, 'debug-exit state');
+    const base = r.f64();
+    r.end();
+    if (base !== this.base) r.fail(`saved for port ${base}, this device is at ${this.base}`);
+  }
 
   portIn(_port: number, _size: AccessSize): number {
     return 0;

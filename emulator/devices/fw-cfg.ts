@@ -17,6 +17,7 @@
  * 0x0019 FILE_DIR = big-endian u32 count 0 (no files). Everything else reads as 0.
  */
 import type { AccessSize, PortDevice } from './bus';
+import { sealState, openState } from '../snapshot';
 
 export const FW_CFG_SIGNATURE = 0x0000;
 export const FW_CFG_ID = 0x0001;
@@ -55,6 +56,33 @@ export class FwCfg implements PortDevice {
 
   portOut(port: number, value: number, size: AccessSize): void {
     if (size === 2 && port === FwCfg.SELECTOR_PORT) this.select(value & 0xffff);
+  }
+
+  /**
+   * The selected item and the read offset, as bytes for emulator/snapshot.ts. The items are
+   * configuration (fixed by the constructor), not state. An unknown selection saves as -1:
+   * every unknown item reads the same (zeros).
+   */
+  saveState(): Uint8Array {
+    let key = -1;
+    for (const [k, v] of this.items) if (v === this.current) key = k;
+    return sealState('FWCF', 1, (w) => {
+      w.i32(key);
+      w.f64(this.offset);
+    });
+  }
+
+  /** Loads a state saved by saveState; a rejected blob changes nothing. */
+  loadState(bytes: Uint8Array): void {
+    const r = openState('FWCF', 1, bytes, 'fw_cfg state');
+    const key = r.i32();
+    const offset = r.f64();
+    r.end();
+    const current = key === -1 ? EMPTY : this.items.get(key);
+    if (current === undefined) return r.fail(`unknown item ${key}`);
+    if (!Number.isInteger(offset) || offset < 0 || offset > current.length) r.fail(`offset ${offset} out of range`);
+    this.current = current;
+    this.offset = offset;
   }
 
   private select(key: number): void {

@@ -16,6 +16,7 @@
  * on ports this device does not own read 0xFF and ignore writes.
  */
 import type { AccessSize, PortDevice } from './bus';
+import { sealState, openState } from '../snapshot';
 
 export const PIC1_COMMAND = 0x20;
 export const PIC1_DATA = 0x21;
@@ -55,6 +56,27 @@ export class LegacyPorts implements PortDevice {
   /** The interrupt mask of the master (0) or slave (1) PIC, for tests and the debugger. */
   imr(pic: 0 | 1): number {
     return this.mask[pic];
+  }
+
+  /** Both PICs' masks, init-sequence steps and last ICW1, as bytes for emulator/snapshot.ts. */
+  saveState(): Uint8Array {
+    return sealState('PICS', 1, (w) => {
+      w.bytes(this.mask);
+      w.bytes(this.step);
+      w.bytes(this.icw1);
+    });
+  }
+
+  /** Loads a state saved by saveState; a rejected blob changes nothing. */
+  loadState(bytes: Uint8Array): void {
+    const r = openState('PICS', 1, bytes, 'legacy ports state');
+    const mask = r.bytes(), step = r.bytes(), icw1 = r.bytes();
+    r.end();
+    if (mask.length !== 2 || step.length !== 2 || icw1.length !== 2) r.fail('expected two PICs');
+    for (const s of step) if (s !== READY && s !== ICW2 && s !== ICW3 && s !== ICW4) r.fail(`bad init step ${s}`);
+    this.mask.set(mask);
+    this.step.set(step);
+    this.icw1.set(icw1);
   }
 
   private readByte(port: number): number {

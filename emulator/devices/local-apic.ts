@@ -83,6 +83,7 @@
  * effect); the machine should then stop routing the MMIO page here (`hardwareEnabled`).
  */
 import type { AccessSize, MmioDevice } from './bus';
+import { sealState, openState } from '../snapshot';
 
 // LVT indices (register offset 0x320 + 0x10 * index).
 const LVT_TIMER = 0;
@@ -187,6 +188,71 @@ export class LocalApic implements MmioDevice {
     this.timerBaseCount = 0;
     this.expiry = Infinity;
     this.deadline = Infinity;
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /**
+   * Every register and the timer's phase (base, count, expiry, deadline), as bytes for
+   * emulator/snapshot.ts. Clock values are absolute (retired-instruction counts), so the state
+   * belongs with the CPU state saved at the same moment. Hooks are not part of the state.
+   */
+  saveState(): Uint8Array {
+    return sealState('APIC', 1, (w) => {
+      w.bool(this.nmiPending);
+      for (const v of [this.id, this.tpr, this.ldr, this.dfrModel, this.svr, this.esr, this.esrPending, this.icrLow,
+        this.icrHigh, this.apicBase, this.timerInitial, this.divideConfig, this.divisor]) w.f64(v);
+      w.u32s(this.isr);
+      w.u32s(this.tmr);
+      w.u32s(this.irr);
+      w.u32s(this.lvt);
+      w.bool(this.timerRunning);
+      w.f64(this.timerBase);
+      w.f64(this.timerBaseCount);
+      w.f64(this.expiry);
+      w.f64(this.deadline);
+    });
+  }
+
+  /** Loads a state saved by saveState; a rejected blob changes nothing. */
+  loadState(bytes: Uint8Array): void {
+    const r = openState('APIC', 1, bytes, 'local APIC state');
+    const nmiPending = r.bool();
+    const u32 = (name: string) => r.int(name, -0x80000000, 0xffffffff); // as kept: int32 or uint32
+    const id = u32('id'), tpr = u32('tpr'), ldr = u32('ldr'), dfrModel = u32('dfr'), svr = u32('svr');
+    const esr = u32('esr'), esrPending = u32('esrPending'), icrLow = u32('icrLow'), icrHigh = u32('icrHigh');
+    const apicBase = u32('apicBase'), timerInitial = u32('timerInitial'), divideConfig = u32('divideConfig');
+    const divisor = r.int('divisor', 1, 128);
+    const isr = r.u32s(8, 'ISR'), tmr = r.u32s(8, 'TMR'), irr = r.u32s(8, 'IRR'), lvt = r.u32s(6, 'LVT');
+    const timerRunning = r.bool();
+    const timerBase = r.f64(), timerBaseCount = r.f64(), expiry = r.f64(), deadline = r.f64();
+    for (const [name, v] of [['timerBase', timerBase], ['timerBaseCount', timerBaseCount], ['expiry', expiry], ['deadline', deadline]] as const) {
+      if (Number.isNaN(v) || v < 0) r.fail(`${name} out of range: ${v}`);
+    }
+    r.end();
+    this.nmiPending = nmiPending;
+    this.id = id;
+    this.tpr = tpr;
+    this.ldr = ldr;
+    this.dfrModel = dfrModel;
+    this.svr = svr;
+    this.esr = esr;
+    this.esrPending = esrPending;
+    this.icrLow = icrLow;
+    this.icrHigh = icrHigh;
+    this.apicBase = apicBase;
+    this.timerInitial = timerInitial;
+    this.divideConfig = divideConfig;
+    this.divisor = divisor;
+    this.isr.set(isr);
+    this.tmr.set(tmr);
+    this.irr.set(irr);
+    this.lvt.set(lvt);
+    this.timerRunning = timerRunning;
+    this.timerBase = timerBase;
+    this.timerBaseCount = timerBaseCount;
+    this.expiry = expiry;
+    this.deadline = deadline;
   }
 
   // ---------------------------------------------------------------- CPU interface

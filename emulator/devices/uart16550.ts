@@ -45,6 +45,7 @@
  * serial region has an implementation size of 1); bytes beyond base+7 read 0xFF.
  */
 import type { AccessSize, PortDevice } from './bus';
+import { sealState, openState } from '../snapshot';
 
 // Line status register bits.
 const LSR_DR = 0x01;
@@ -138,6 +139,63 @@ export class Uart16550 implements PortDevice {
   /** Number of external input bytes not yet read by the guest. */
   get pendingInput(): number {
     return this.rxCount;
+  }
+
+  /**
+   * Registers, the loopback FIFO, the external receive queue (its bytes, oldest first) and the
+   * latched interrupt and status sources, as bytes for emulator/snapshot.ts. The transmit and
+   * receive callbacks are not part of the state.
+   */
+  saveState(): Uint8Array {
+    return sealState('U550', 1, (w) => {
+      w.f64(this.base);
+      w.u32(this.rxQueue.length);
+      const queued = new Uint8Array(this.rxCount);
+      for (let i = 0; i < this.rxCount; i++) queued[i] = this.rxQueue[(this.rxHead + i) % this.rxQueue.length];
+      w.bytes(queued);
+      w.bytes(this.loopFifo);
+      w.u8(this.loopHead);
+      w.u8(this.loopCount);
+      for (const v of [this.divisor, this.ier, this.fcr, this.lcr, this.mcr, this.lsrErrors, this.msrDeltas, this.scr, this.rbr]) w.f64(v);
+      w.bool(this.thrPending);
+    });
+  }
+
+  /** Loads a state saved by saveState (same base port); a rejected blob changes nothing. */
+  loadState(bytes: Uint8Array): void {
+    const r = openState('U550', 1, bytes, 'UART state');
+    const base = r.f64();
+    if (base !== this.base) r.fail(`saved for port ${base}, this UART is at ${this.base}`);
+    const capacity = r.u32();
+    const queued = r.bytes();
+    if (capacity < 1 || capacity > 0x7fffffff || queued.length > capacity) r.fail(`bad receive queue (${queued.length} of ${capacity})`);
+    const loop = r.bytes();
+    if (loop.length !== FIFO_SIZE) r.fail(`loopback FIFO of ${loop.length} bytes`);
+    const loopHead = r.u8(), loopCount = r.u8();
+    if (loopHead >= FIFO_SIZE || loopCount > FIFO_SIZE) r.fail(`bad loopback FIFO position ${loopHead}/${loopCount}`);
+    const divisor = r.int('divisor', 0, 0xffff);
+    const reg = (name: string) => r.int(name, 0, 0xff);
+    const ier = reg('IER'), fcr = reg('FCR'), lcr = reg('LCR'), mcr = reg('MCR'), lsrErrors = reg('LSR errors');
+    const msrDeltas = reg('MSR deltas'), scr = reg('SCR'), rbr = reg('RBR');
+    const thrPending = r.bool();
+    r.end();
+    this.rxQueue = new Uint8Array(capacity);
+    this.rxQueue.set(queued);
+    this.rxHead = 0;
+    this.rxCount = queued.length;
+    this.loopFifo.set(loop);
+    this.loopHead = loopHead;
+    this.loopCount = loopCount;
+    this.divisor = divisor;
+    this.ier = ier;
+    this.fcr = fcr;
+    this.lcr = lcr;
+    this.mcr = mcr;
+    this.lsrErrors = lsrErrors;
+    this.msrDeltas = msrDeltas;
+    this.scr = scr;
+    this.rbr = rbr;
+    this.thrPending = thrPending;
   }
 
   portIn(port: number, size: AccessSize): number {

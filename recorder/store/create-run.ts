@@ -1,0 +1,26 @@
+/** Adds a run to a trace and returns its id; its end stays NULL (incomplete) until finishRun. */
+import { createHash } from 'node:crypto';
+import { SCHEMA_VERSION } from './schema';
+import type { NewRun, TraceDb } from './types';
+
+export function createRun(db: TraceDb, run: NewRun): number {
+  const sha = createHash('sha256').update(run.image).digest('hex');
+  const r = db
+    .prepare(
+      `INSERT INTO runs (image, image_sha256, image_name, mode, options, ringside_version, schema_version, start_state, snapshot_interval, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      run.image,
+      sha,
+      run.imageName,
+      run.mode,
+      JSON.stringify(run.options ?? {}),
+      run.ringsideVersion,
+      SCHEMA_VERSION,
+      run.startState ?? null,
+      run.snapshotInterval,
+      run.createdAt ?? new Date().toISOString(),
+    );
+  return Number(r.lastInsertRowid);
+}

@@ -1,0 +1,207 @@
+/**
+ * The trace file's schema: every table, index and view as constants, the schema version with
+ * its migration list, and the application id that marks a SQLite file as a ringside trace.
+ *
+ * Layout decisions (measured with 1,000,000 recorded events, see tests/recorder/store/measure-store.ts):
+ * - `events` is a WITHOUT ROWID table keyed by (run, seq): the table itself is the "events of a
+ *   run in seq order" index, and appends stay on SQLite's fast path. About 34 bytes per event.
+ * - The text slot is stored as `text_id` into `strings` (a few dozen distinct texts per run):
+ *   about 5 bytes per event less than storing the text itself.
+ * - No secondary index on events: a full (run, icount) index costs 15.8 B/event and a (run, kind)
+ *   index 12.3 B/event, and the latter halves the append rate. Instead `event_blocks` summarises
+ *   every run of up to BLOCK_EVENTS consecutive events (seq and icount bounds, a bit mask of the
+ *   kinds inside) for about 0.1 B/event: icount -> seq lookups and kind-filtered reads go through
+ *   it (read-events.ts, seek-icount.ts). icount never decreases within a run, so block bounds
+ *   order the same way by seq and by icount.
+ * - Views name the slots: one `ev_<kind>` view per kind with the columns of KIND_FIELDS, and
+ *   `ev_all` with the kind's name and the text.
+ */
+import { KIND_FIELDS, KIND_NAMES, type EventKindName } from '../events';
+
+/** PRAGMA application_id of every ringside trace: 'RING' in ASCII. */
+export const APPLICATION_ID = 0x52494e47;
+
+/** Events per `event_blocks` row (a block also ends at every flush of the writer). */
+export const BLOCK_EVENTS = 256;
+
+/** Tables the store cannot work without; a file lacking one is not a ringside trace. */
+export const REQUIRED_TABLES = ['runs', 'events', 'event_blocks', 'strings', 'kinds', 'inputs', 'snapshots'] as const;
+
+/** One recording: the guest, how it was run, and how it ended. */
+export const RUNS_TABLE = `CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,          -- run number, 1, 2, ... in the order runs were created in this file
+  image BLOB NOT NULL,             -- the guest image bytes, exactly as recorded (the trace is self-contained)
+  image_sha256 TEXT NOT NULL,      -- lowercase hex SHA-256 of image
+  image_name TEXT NOT NULL,        -- base name of the image file (informative)
+  mode TEXT NOT NULL,              -- monitor mode: native, sw-013, sw-033, vtx
+  options TEXT NOT NULL,           -- JSON: every option needed to rebuild the machine (the recorder's RunOptions)
+  ringside_version TEXT NOT NULL,  -- version of ringside that recorded the run
+  schema_version INTEGER NOT NULL, -- trace schema version the run was written with
+  start_state BLOB,                -- opaque machine state at the start, in the recorder's format; NULL: none
+  snapshot_interval INTEGER NOT NULL, -- retired instructions between snapshots; 0: no snapshots
+  created_at TEXT NOT NULL,        -- ISO-8601 UTC time the recording began (informative only, never replayed)
+  end_reason TEXT,                 -- exit, halt, shutdown or limit; NULL: incomplete, the recording did not finish
+  exit_code INTEGER,               -- exit code of the run (as ringside run returns it); NULL while incomplete
+  final_icount INTEGER,            -- retired instructions at the end; NULL while incomplete
+  event_count INTEGER              -- events recorded; NULL while incomplete (event_blocks counts what was committed)
+)`;
+
+/** Every event of every run, one row each; kind-specific slots a..d and text_id are named by the views. */
+export const EVENTS_TABLE = `CREATE TABLE events (
+  run INTEGER NOT NULL,     -- runs.id
+  seq INTEGER NOT NULL,     -- position of the event in its run, from 0, without gaps
+  icount INTEGER NOT NULL,  -- retired-instruction count when it happened (never decreases along seq)
+  kind INTEGER NOT NULL,    -- kinds.id (EventKind in recorder/events.ts)
+  cpl INTEGER NOT NULL,     -- current privilege level, 0..3
+  cs INTEGER NOT NULL,      -- CS selector of the instruction that caused it (or the next one)
+  eip INTEGER NOT NULL,     -- EIP of that instruction, as an unsigned 32-bit number
+  a INTEGER NOT NULL,       -- kind-specific slot a (see KIND_FIELDS and the ev_<kind> views)
+  b INTEGER NOT NULL,       -- kind-specific slot b
+  c INTEGER NOT NULL,       -- kind-specific slot c
+  d INTEGER NOT NULL,       -- kind-specific slot d
+  text_id INTEGER NOT NULL, -- strings.id of the kind-specific text slot (0: the empty text)
+  PRIMARY KEY (run, seq)
+) WITHOUT ROWID`;
+
+/** A summary of up to BLOCK_EVENTS consecutive events of one run, written with them. */
+export const EVENT_BLOCKS_TABLE = `CREATE TABLE event_blocks (
+  run INTEGER NOT NULL,          -- runs.id
+  first_seq INTEGER NOT NULL,    -- seq of the block's first event
+  last_seq INTEGER NOT NULL,     -- seq of its last event
+  first_icount INTEGER NOT NULL, -- icount of its first event
+  last_icount INTEGER NOT NULL,  -- icount of its last event
+  events INTEGER NOT NULL,       -- number of events in the block
+  kinds INTEGER NOT NULL,        -- bit k set when the block holds an event of kind k
+  PRIMARY KEY (run, first_seq)
+) WITHOUT ROWID`;
+
+/** "The block holding icount N": seeks by icount go through this index (about 0.05 B/event). */
+export const EVENT_BLOCKS_ICOUNT_INDEX = 'CREATE INDEX event_blocks_icount ON event_blocks (run, first_icount)';
+
+/** The distinct texts of the events' text slot, shared by all runs of the file. */
+export const STRINGS_TABLE = `CREATE TABLE strings (
+  id INTEGER PRIMARY KEY, -- what events.text_id refers to; 0 is the empty text
+  text TEXT NOT NULL UNIQUE -- the text (a cause, source, op, reason, rights in hex...)
+)`;
+
+/** The closed set of event kinds, for joins and for ev_all's kind names. */
+export const KINDS_TABLE = `CREATE TABLE kinds (
+  id INTEGER PRIMARY KEY, -- EventKind number
+  name TEXT NOT NULL UNIQUE -- EventKind name, e.g. privilege, segment_load
+)`;
+
+/** What reached the machine from outside, at exact instruction counts: replay feeds them back. */
+export const INPUTS_TABLE = `CREATE TABLE inputs (
+  run INTEGER NOT NULL,    -- runs.id
+  seq INTEGER NOT NULL,    -- position of the input in its run, from 0
+  icount INTEGER NOT NULL, -- applied before the instruction with this count retires
+  channel TEXT NOT NULL,   -- uart (a byte fed to the COM1 receiver) or irq (an interrupt raised at the local APIC)
+  value NOT NULL,          -- INTEGER (the byte, the vector) or BLOB (several bytes at once); no declared type, so kept as given
+  PRIMARY KEY (run, seq)
+) WITHOUT ROWID`;
+
+/** Machine state at regular icounts: seek restores the latest one at or before the target. */
+export const SNAPSHOTS_TABLE = `CREATE TABLE snapshots (
+  id INTEGER PRIMARY KEY,  -- snapshot number in the file
+  run INTEGER NOT NULL,    -- runs.id
+  icount INTEGER NOT NULL, -- retired instructions when it was taken
+  kind TEXT NOT NULL CHECK (kind IN ('full', 'delta')), -- full: all of memory; delta: pages written since the previous snapshot
+  event_seq INTEGER NOT NULL, -- seq of the first event after this point (the number of events before it)
+  input_seq INTEGER NOT NULL, -- seq of the first input not applied yet at this point
+  cpu BLOB NOT NULL,       -- opaque CPU state, in the recorder's format
+  devices BLOB NOT NULL,   -- opaque device state (APIC, PIC, PIT, UART...), in the recorder's format
+  pages BLOB NOT NULL      -- packed memory pages: (page number, 4096 bytes)..., in the recorder's format
+)`;
+
+/** "The latest snapshot at or before icount N" is one seek in this index. */
+export const SNAPSHOTS_AT_INDEX = 'CREATE UNIQUE INDEX snapshots_at ON snapshots (run, icount)';
+
+/** Every table and index of the current schema, in creation order. */
+export const TABLES = [RUNS_TABLE, EVENTS_TABLE, EVENT_BLOCKS_TABLE, EVENT_BLOCKS_ICOUNT_INDEX, STRINGS_TABLE, KINDS_TABLE, INPUTS_TABLE, SNAPSHOTS_TABLE, SNAPSHOTS_AT_INDEX];
+
+/** The rows every trace starts with: the empty text as string 0, and the kinds. */
+export function seedStatements(): string[] {
+  const kinds = KIND_NAMES.map((name, id) => (name ? `(${id}, '${name}')` : '')).filter(Boolean);
+  return ["INSERT INTO strings (id, text) VALUES (0, '')", `INSERT INTO kinds (id, name) VALUES ${kinds.join(', ')}`];
+}
+
+/** The name of the view of one kind. */
+export function kindViewName(kind: EventKindName): string {
+  return `ev_${kind}`;
+}
+
+/** ev_<kind>: run, seq, icount, cpl, cs, eip and the kind's named columns (the text slot as text). */
+export function kindView(kind: EventKindName, id: number): string {
+  const f = KIND_FIELDS[kind];
+  const cols = ['e.run', 'e.seq', 'e.icount', 'e.cpl', 'e.cs', 'e.eip'];
+  for (const slot of ['a', 'b', 'c', 'd'] as const) {
+    const name = f[slot];
+    if (name) cols.push(`e.${slot} AS ${name}`);
+  }
+  if (f.text) cols.push(`s.text AS ${f.text}`);
+  const join = f.text ? ' LEFT JOIN strings s ON s.id = e.text_id' : '';
+  return `CREATE VIEW ${kindViewName(kind)} AS SELECT ${cols.join(', ')} FROM events e${join} WHERE e.kind = ${id}`;
+}
+
+/** ev_all: every event with its kind's name and its text, slots unnamed. */
+export const ALL_EVENTS_VIEW = `CREATE VIEW ev_all AS SELECT e.run, e.seq, e.icount, k.name AS kind, e.kind AS kind_id, e.cpl, e.cs, e.eip, e.a, e.b, e.c, e.d, s.text AS text
+FROM events e LEFT JOIN kinds k ON k.id = e.kind LEFT JOIN strings s ON s.id = e.text_id`;
+
+/** Every view, derived from the event model (recorder/events.ts). */
+export function viewStatements(): string[] {
+  const views = [ALL_EVENTS_VIEW];
+  KIND_NAMES.forEach((name, id) => {
+    if (name) views.push(kindView(name, id));
+  });
+  return views;
+}
+
+/** The names of every view, for DROP VIEW in migrations that change the event model. */
+export function viewNames(): string[] {
+  return ['ev_all', ...KIND_NAMES.filter(Boolean).map(kindViewName)];
+}
+
+/**
+ * One step of the schema's history. Migrations run in order inside one transaction when a
+ * trace with an older user_version is opened for writing. A change to the event model
+ * (KIND_NAMES, KIND_FIELDS) changes the views, so it needs a new migration that drops and
+ * recreates them (viewNames, viewStatements), and a new EVENT_MODEL below.
+ */
+export interface Migration {
+  version: number; // user_version after this step
+  description: string; // what it changes
+  statements: () => string[]; // the SQL, run in order
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    description: 'runs, events with event_blocks, strings, kinds, inputs, snapshots; ev_all and ev_<kind> views',
+    statements: () => [...TABLES, ...seedStatements(), ...viewStatements()],
+  },
+];
+
+/** The schema version this build writes, and the newest it can read. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/**
+ * The event model the current views were generated from: a test compares it with
+ * recorder/events.ts, so that changing the model without a migration fails loudly.
+ */
+export const EVENT_MODEL =
+  'privilege:a=from_cpl,b=to_cpl,text=cause;exception:a=vector,b=error_code,c=cr2;interrupt:a=vector,text=source;' +
+  'iflag:a=real_if,b=virtual_if,c=changed,text=by_instruction;segment_load:a=reg,b=selector,c=base,d=seg_limit,text=rights;' +
+  'stale_descriptor:a=reg,b=selector;dtr:a=base,b=dt_limit,c=selector,text=op;cr:a=is_write,b=reg,c=value;' +
+  'msr:a=is_write,b=msr_index,c=value_lo,d=value_hi;tpr:a=old_tpr,b=new_tpr;io:a=is_write,b=port,c=size,d=value;' +
+  'fast_syscall:text=op;monitor_exit:a=exit_reason,b=qualification,text=reason;monitor_entry:text=how;' +
+  'monitor_emulation:a=value,text=what;input:a=value,text=channel;halt:;shutdown:text=reason;run_end:a=exit_code,text=reason';
+
+/** The current event model in EVENT_MODEL's notation. */
+export function describeEventModel(): string {
+  return KIND_NAMES.filter(Boolean)
+    .map((name) => {
+      const f = KIND_FIELDS[name] as Record<string, string | undefined>;
+      return `${name}:${['a', 'b', 'c', 'd', 'text'].filter((s) => f[s]).map((s) => `${s}=${f[s]}`).join(',')}`;
+    })
+    .join(';');
+}

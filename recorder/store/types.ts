@@ -1,0 +1,81 @@
+/** The shapes the store reads and writes (rows of the tables in schema.ts). */
+import type Database from 'better-sqlite3';
+
+/** An open trace: a better-sqlite3 connection opened by openTrace or openTraceReadOnly. */
+export type TraceDb = Database.Database;
+
+/** What createRun needs to know about a new recording. */
+export interface NewRun {
+  image: Uint8Array; // the guest image bytes
+  imageName: string; // base name of the image file
+  mode: string; // monitor mode
+  options: unknown; // JSON-serialisable options that rebuild the machine
+  ringsideVersion: string; // version of ringside recording it
+  snapshotInterval: number; // retired instructions between snapshots; 0: none
+  startState?: Uint8Array | null; // opaque state at the start, if the recorder keeps one
+  createdAt?: string; // ISO-8601 time; default: now
+}
+
+/** A run as listed: everything but the image and start-state bytes. */
+export interface RunInfo {
+  id: number; // runs.id
+  imageName: string; // base name of the image file
+  imageSha256: string; // hex SHA-256 of the image
+  imageSize: number; // bytes of the image
+  mode: string; // monitor mode
+  options: unknown; // parsed options JSON
+  ringsideVersion: string; // version that recorded it
+  schemaVersion: number; // schema version it was written with
+  snapshotInterval: number; // instructions between snapshots
+  createdAt: string; // when the recording began
+  endReason: string | null; // exit, halt, shutdown, limit; null: incomplete
+  exitCode: number | null; // null while incomplete
+  finalIcount: number | null; // null while incomplete
+  eventCount: number | null; // null while incomplete
+  complete: boolean; // endReason !== null
+  storedEvents: number; // events committed to the file (for an incomplete run: what survived)
+  lastIcount: number | null; // icount of the last committed event; null: no events
+}
+
+/** A run with its bytes. */
+export interface Run extends RunInfo {
+  image: Uint8Array; // the guest image
+  startState: Uint8Array | null; // opaque start state, if any
+}
+
+/** How a run ended (finishRun). */
+export interface RunEnd {
+  endReason: string; // exit, halt, shutdown, limit
+  exitCode: number; // the run's exit code
+  finalIcount: number; // retired instructions at the end
+  eventCount: number; // events recorded
+}
+
+/** One input given to the machine. */
+export interface TraceInput {
+  icount: number; // applied before the instruction with this count retires
+  channel: string; // uart or irq
+  value: number | Uint8Array; // the byte or vector, or several bytes
+}
+
+/** An input as stored, with its position in the run. */
+export interface StoredInput extends TraceInput {
+  seq: number; // position among the run's inputs, from 0
+}
+
+/** A snapshot as the recorder hands it to the store (the blobs are opaque to the store). */
+export interface Snapshot {
+  icount: number; // retired instructions when taken
+  kind: 'full' | 'delta'; // all of memory, or the pages written since the previous snapshot
+  eventSeq: number; // seq of the first event after this point
+  inputSeq: number; // seq of the first input not applied yet
+  cpu: Uint8Array; // CPU state
+  devices: Uint8Array; // device state
+  pages: Uint8Array; // packed (page number, 4096 bytes) list
+}
+
+/** A snapshot read back. */
+export interface StoredSnapshot extends Snapshot {
+  id: number; // snapshots.id
+  run: number; // runs.id
+}

@@ -1,0 +1,256 @@
+/**
+ * Time travel over a recorded run: seek to any instruction count, step back, and continue or
+ * reverse-continue to a breakpoint (an instruction address) or a watchpoint (a linear address
+ * written). Built on the run's snapshots: the machine state is restored from the nearest
+ * snapshot at or before the target and the run is re-executed, with its recorded inputs, up
+ * to the target. Only RAM pages that differ between the current state and the target are
+ * rewritten, so a seek costs a few page copies plus at most one snapshot interval of execution.
+ */
+import type { Machine } from '../emulator/machine';
+import { restoreMachineState, unpackPages, PAGE_SIZE } from '../emulator/snapshot';
+import { buildMachine, type Input, type RunOptions } from './session';
+import { EventKind } from './events';
+import { CS } from '../emulator/cpu/constants';
+import { probeTranslate } from '../emulator/cpu/paging';
+
+/** A stored snapshot: CPU and device state plus the RAM pages written since the previous one. */
+export interface StoredSnapshot {
+  icount: number; // instructions retired when it was taken
+  cpu: Uint8Array; // saveCpuState
+  devices: Uint8Array; // saveDevicesState
+  pages: Uint8Array; // packPages: every non-zero page for the first snapshot, written pages after
+}
+
+/** What time travel needs from a recorded run. */
+export interface RecordedRun {
+  image: Uint8Array; // the guest image
+  options: RunOptions; // how the machine was set up
+  inputs: Input[]; // in icount order
+  snapshots: StoredSnapshot[]; // in icount order; the first at icount 0
+  finalIcount: number; // the count at the end of the run
+}
+
+export type StopKind = 'target' | 'breakpoint' | 'watchpoint' | 'end';
+
+export class Timeline {
+  readonly machine: Machine; // the machine, at the current point of the run
+  private readonly run: RecordedRun; // the recording
+  private readonly pageHistory = new Map<number, number[]>(); // page -> indices of snapshots that stored it
+  private readonly pageData: Map<number, Uint8Array>[] = []; // per snapshot: page -> its 4096 bytes
+  private restored = -1; // index of the snapshot the RAM was last restored from
+  private inputAt = 0; // next input to apply when running forward
+  private readonly watch = new Set<number>(); // watched linear addresses (4 bytes each)
+
+  constructor(run: RecordedRun) {
+    if (run.snapshots.length === 0 || run.snapshots[0].icount !== 0) throw new Error('a run needs a snapshot at icount 0 to be replayed in time');
+    this.run = run;
+    this.machine = buildMachine(run.image, run.options);
+    run.snapshots.forEach((s, index) => {
+      const pages = new Map<number, Uint8Array>();
+      const dv = new DataView(s.pages.buffer, s.pages.byteOffset, s.pages.byteLength);
+      for (let at = 0; at < s.pages.length; at += 4 + PAGE_SIZE) {
+        const page = dv.getUint32(at, true);
+        pages.set(page, s.pages.subarray(at + 4, at + 4 + PAGE_SIZE));
+        let h = this.pageHistory.get(page);
+        if (h === undefined) this.pageHistory.set(page, (h = []));
+        h.push(index);
+      }
+      this.pageData.push(pages);
+    });
+    this.restoreSnapshot(0);
+  }
+
+  get icount(): number {
+    return this.machine.cpu.icount;
+  }
+
+  get end(): number {
+    return this.run.finalIcount;
+  }
+
+  /** The snapshot index at or before `icount`. */
+  private snapshotBefore(icount: number): number {
+    const snaps = this.run.snapshots;
+    let lo = 0, hi = snaps.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (snaps[mid].icount <= icount) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Puts RAM, CPU and devices in the state of snapshot `index`. */
+  private restoreSnapshot(index: number): void {
+    const cpu = this.machine.cpu;
+    const ram = cpu.ram;
+    // Pages to fix: those written since the last restore, and those any snapshot between the
+    // two points stored (they differ between the two states).
+    const fix = new Set<number>();
+    if (this.restored < 0) for (const p of this.pageHistory.keys()) fix.add(p);
+    else {
+      for (let p = 0; p < cpu.pageWritten.length; p++) if (cpu.pageWritten[p] !== 0) fix.add(p);
+      const lo = Math.min(this.restored, index), hi = Math.max(this.restored, index);
+      for (let s = lo + 1; s <= hi; s++) for (const p of this.pageData[s].keys()) fix.add(p);
+    }
+    for (const p of fix) {
+      const h = this.pageHistory.get(p);
+      let data: Uint8Array | undefined;
+      if (h !== undefined) {
+        for (let k = h.length - 1; k >= 0; k--) {
+          if (h[k] <= index) {
+            data = this.pageData[h[k]].get(p);
+            break;
+          }
+        }
+      }
+      if (data !== undefined) ram.set(data, p * PAGE_SIZE);
+      else ram.fill(0, p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
+    }
+    const s = this.run.snapshots[index];
+    restoreMachineState(this.machine, { cpu: s.cpu, devices: s.devices });
+    cpu.clearWrittenPages();
+    this.restored = index;
+    this.inputAt = this.firstInputAfter(s.icount);
+  }
+
+  /** Inputs at the snapshot's own count were applied before it was taken. */
+  private firstInputAfter(icount: number): number {
+    const inputs = this.run.inputs;
+    let k = 0;
+    while (k < inputs.length && inputs[k].icount <= icount) k++;
+    return k;
+  }
+
+  /**
+   * Runs forward to `target` (or the end of the run), applying recorded inputs, stopping early
+   * at a breakpoint or a watchpoint when `stopAtHits`.
+   */
+  private forward(target: number, stopAtHits: boolean): StopKind {
+    const m = this.machine;
+    const cpu = m.cpu;
+    const inputs = this.run.inputs;
+    target = Math.min(target, this.run.finalIcount);
+    const bps = m.executor.breakpoints;
+    const saved = stopAtHits ? null : new Set(bps);
+    if (!stopAtHits) bps.clear();
+    try {
+      while (cpu.icount < target) {
+        while (this.inputAt < inputs.length && inputs[this.inputAt].icount <= cpu.icount) {
+          const inp = inputs[this.inputAt++];
+          if (inp.channel === 'uart') m.uart.feed(Uint8Array.of(inp.value));
+          else m.apic.raise(inp.value);
+        }
+        const next = this.inputAt < inputs.length ? Math.min(target, inputs[this.inputAt].icount) : target;
+        const why = m.executor.run(next);
+        if (why === 'breakpoint' || why === 'watchpoint') return why;
+        if (why !== '') return 'end';
+      }
+      return cpu.icount >= this.run.finalIcount ? 'end' : 'target';
+    } finally {
+      if (saved !== null) for (const b of saved) bps.add(b);
+    }
+  }
+
+  /** Moves to exactly `icount` (clamped to the run). */
+  seek(icount: number): void {
+    icount = Math.max(0, Math.min(Math.floor(icount), this.run.finalIcount));
+    const cpu = this.machine.cpu;
+    const s = this.snapshotBefore(icount);
+    // Going forward within the same interval needs no restore.
+    if (!(icount >= cpu.icount && this.snapshotBefore(cpu.icount) === s && cpu.stopReason === '')) this.restoreSnapshot(s);
+    this.forward(icount, false);
+  }
+
+  step(): void {
+    this.seek(this.icount + 1);
+  }
+
+  stepBack(): void {
+    if (this.icount > 0) this.seek(this.icount - 1);
+  }
+
+  setBreakpoints(addresses: Iterable<number>): void {
+    const bps = this.machine.executor.breakpoints;
+    bps.clear();
+    for (const a of addresses) bps.add(a >>> 0);
+  }
+
+  /** Watches 4 bytes at each linear address (through the current page tables). */
+  setWatchpoints(addresses: Iterable<number>): void {
+    this.watch.clear();
+    for (const a of addresses) this.watch.add(a >>> 0);
+  }
+
+  /** Runs forward to the next breakpoint or watchpoint hit; returns what stopped it. */
+  continue(): StopKind {
+    this.armWatch();
+    try {
+      return this.forward(this.run.finalIcount, true);
+    } finally {
+      this.disarmWatch();
+    }
+  }
+
+  /**
+   * Moves back to the last breakpoint or watchpoint hit before the current point; returns
+   * false (and stays) when there is none.
+   */
+  reverseContinue(): boolean {
+    const here = this.icount;
+    const bps = this.machine.executor.breakpoints;
+    for (let s = this.snapshotBefore(Math.max(0, here - 1)); s >= 0; s--) {
+      this.restoreSnapshot(s);
+      let last = -1;
+      this.armWatch();
+      try {
+        while (this.icount < here) {
+          // A breakpoint counts at the point before its instruction; a watchpoint at the point
+          // just after the instruction that wrote.
+          if (bps.has(this.linearIp())) last = this.icount;
+          const why = this.forward(here, true);
+          if (why === 'watchpoint' && this.icount < here) last = this.icount;
+          else if (why !== 'breakpoint' && why !== 'watchpoint') break;
+        }
+      } finally {
+        this.disarmWatch();
+      }
+      if (last >= 0) {
+        this.seek(last);
+        return true;
+      }
+    }
+    this.seek(here);
+    return false;
+  }
+
+  private armWatch(): void {
+    const cpu = this.machine.cpu;
+    if (this.watch.size === 0) return;
+    const phys: number[] = [];
+    for (const lin of this.watch) {
+      const p = probeTranslate(cpu, lin);
+      if (p < 0 || p >= cpu.ramSize) continue; // not mapped now: nothing can write it through this mapping
+      phys.push(p);
+      cpu.watchDescriptorPage(p >>> 12);
+    }
+    cpu.onWatchedWrite = (at, size) => {
+      for (const p of phys) if (at < p + 4 && at + size > p) {
+        cpu.watchHit = true;
+        cpu.brk = true;
+      }
+    };
+  }
+
+  private disarmWatch(): void {
+    this.machine.cpu.onWatchedWrite = () => {};
+  }
+
+  /** CS:EIP as a linear address (for breakpoints on the current instruction). */
+  linearIp(): number {
+    const cpu = this.machine.cpu;
+    return (cpu.segBase[CS] + cpu.eip) >>> 0;
+  }
+}
+
+export { EventKind };
