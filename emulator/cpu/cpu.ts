@@ -439,12 +439,20 @@ export class Cpu {
 
   /** Gives every TLB entry that maps `physPage` the flag that sends writes down the slow path. */
   private slowWritesOn(physPage: number): void {
+    // Only flags change: the set of cached translations must not depend on how much code has
+    // been decoded (a restored machine decodes again, and must keep the same TLB).
+    if (this.tlbOverflow) {
+      for (let p = 0; p < this.tlb.length; p++) {
+        const e = this.tlb[p];
+        if (e !== 0 && e >>> 12 === physPage) this.tlb[p] = e | TLB_CODE;
+      }
+      return;
+    }
     for (let k = 0; k < this.tlbFilledCount; k++) {
       const p = this.tlbFilled[k];
       const e = this.tlb[p];
       if (e !== 0 && e >>> 12 === physPage) this.tlb[p] = e | TLB_CODE;
     }
-    if (this.tlbOverflow) this.flushTlb(true);
   }
 
   /** Marks a physical page as holding decoded code: writes to it take the slow path from now on. */
