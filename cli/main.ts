@@ -2,6 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { reportError, EXIT_BAD_INPUT } from './errors';
 import { runCommand } from './commands/run';
+import { recordCommand } from './commands/record';
+import { replayCommand } from './commands/replay';
+import { atCommand } from './commands/at';
+import { queryCommand } from './commands/query';
 
 const program = new Command();
 program
@@ -24,6 +28,54 @@ program
   .option('--module <file...>', 'Multiboot module (repeatable), like qemu -initrd')
   .action((image: string, opts) => {
     process.exitCode = runCommand(image, opts);
+  });
+
+program
+  .command('record')
+  .description('run a guest and record every state transition into a trace (default traces/<image>-<mode>.sqlite)')
+  .argument('<image>', 'Multiboot kernel, or a flat binary with --flat')
+  .option('--mode <mode>', 'native | sw-013 | sw-033 | vtx', 'native')
+  .option('--shadow <kind>', 'sw-033 shadow page tables: split | shared')
+  .option('--out <file>', 'trace file (created if needed; several runs may share one)')
+  .option('--input <file>', 'bytes fed to the UART receiver, stored in the trace')
+  .option('--jitter <seed>', 'raise extra timer interrupts at pseudo-random instruction counts (stored as inputs)')
+  .option('--max-instructions <n>', 'stop after N retired instructions')
+  .option('--snapshot-interval <n>', 'instructions between snapshots (default 2000000)')
+  .option('--cmdline <string>', 'Multiboot command line')
+  .option('--flat <address>', 'load IMAGE as a flat binary at this address')
+  .option('--ram <size>', 'RAM size (default 128M)')
+  .action((image: string, opts) => {
+    process.exitCode = recordCommand(image, opts);
+  });
+
+program
+  .command('replay')
+  .description('re-execute a recorded run from the trace alone; --verify compares every event')
+  .argument('<file>', 'trace file')
+  .option('--run <id>', 'run id (default: the last run in the file)')
+  .option('--verify', 'compare every regenerated event with the recorded one')
+  .action((file: string, opts) => {
+    process.exitCode = replayCommand(file, opts);
+  });
+
+program
+  .command('at')
+  .description('the machine state at an instruction count: registers, hidden segment caches, descriptor tables, CRs, disassembly')
+  .argument('<file>', 'trace file')
+  .option('--run <id>', 'run id (default: the last run in the file)')
+  .option('--icount <n>', 'retired-instruction count')
+  .action((file: string, opts) => {
+    process.exitCode = atCommand(file, opts);
+  });
+
+program
+  .command('query')
+  .description('SQL over a trace, opened read-only')
+  .argument('<file>', 'trace file')
+  .argument('<sql>', 'one SQL statement')
+  .option('--format <format>', 'table | json | csv', 'table')
+  .action((file: string, sql: string, opts) => {
+    process.exitCode = queryCommand(file, sql, opts);
   });
 
 try {

@@ -53,3 +53,9 @@ export function readInputFile(path: string, what: string): Uint8Array {
     throw new UsageError(`cannot read ${what} '${path}': ${(e as Error).message}`);
   }
 }
+
+export function parseRunId(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  if (!/^\d+$/.test(s)) throw new UsageError(`--run must be a run id (a positive integer), not '${s}'`);
+  return Number(s);
+}

@@ -12,7 +12,7 @@
  */
 
 export const EventKind = {
-  privilege: 1, // CPL changed: a: from, b: to, text: cause (interrupt, exception, iret, far-call, far-ret, sysenter, sysexit, monitor)
+  privilege: 1, // CPL changed: a: from, b: to, text: cause (interrupt, int, exception, iret, far-call, far-ret, sysenter, sysexit, monitor)
   exception: 2, // the CPU raised an exception: a: vector, b: error code (-1 none), c: CR2 (for #PF)
   interrupt: 3, // an interrupt or exception entered its handler: a: vector, text: source (apic, nmi, software, exception, injected, reflected)
   iflag: 4, // EFLAGS.IF changed or a change was refused: a: real IF after, b: virtual IF (-1 when no monitor), c: changed (0/1), text: by (cli, sti, popf, iret, interrupt-gate, sysenter)

@@ -354,7 +354,13 @@ export class Cpu {
       else for (let p = 0; p < this.tlb.length; p++) if ((this.tlb[p] & TLB_GLOBAL) === 0) this.tlb[p] = 0;
       this.tlbOverflow = false;
       this.tlbFilledCount = 0;
-      if (!all) for (let p = 0; p < this.tlb.length; p++) if (this.tlb[p] !== 0) this.tlbFilled[this.tlbFilledCount++ % TLB_FILLED_MAX] = p;
+      if (!all) {
+        for (let p = 0; p < this.tlb.length; p++) {
+          if (this.tlb[p] === 0) continue;
+          if (this.tlbFilledCount < TLB_FILLED_MAX) this.tlbFilled[this.tlbFilledCount++] = p;
+          else this.tlbOverflow = true;
+        }
+      }
       return;
     }
     let keep = 0;

@@ -141,7 +141,7 @@ function deliverOnce(cpu: Cpu, vector: number, code: number, kind: number, retEi
   cpu.halted = false;
   cpu.brk = true;
   if (cpu.observer !== null) {
-    if (oldCpl !== cpu.cpl) cpu.observer.privilegeChange(oldCpl, cpu.cpl, kind === EVENT_EXTERNAL ? 'interrupt' : 'exception');
+    if (oldCpl !== cpu.cpl) cpu.observer.privilegeChange(oldCpl, cpu.cpl, kind === EVENT_EXTERNAL ? 'interrupt' : kind === EVENT_SOFTWARE ? 'int' : 'exception');
     if ((oldFlags & IF) !== 0 && (type & 1) === 0) cpu.observer.interruptFlag(false, 'interrupt-gate', true);
   }
 }

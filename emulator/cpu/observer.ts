@@ -3,7 +3,7 @@
  * Every call site is guarded by one `if (cpu.observer !== null)` branch, so a run nobody
  * watches pays one predictable branch per site and nothing else.
  */
-export type PrivilegeCause = 'interrupt' | 'exception' | 'iret' | 'far-call' | 'far-jmp' | 'far-ret' | 'sysenter' | 'sysexit' | 'monitor';
+export type PrivilegeCause = 'interrupt' | 'int' | 'exception' | 'iret' | 'far-call' | 'far-jmp' | 'far-ret' | 'sysenter' | 'sysexit' | 'monitor';
 export type InterruptSource = 'apic' | 'nmi' | 'software' | 'exception' | 'injected' | 'reflected';
 
 export interface CpuObserver {

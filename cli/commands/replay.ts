@@ -1,0 +1,26 @@
+/** `ringside replay FILE [--run ID] [--verify]`: re-executes a recorded run from the trace alone. */
+import { writeSync } from 'node:fs';
+import { openTraceReadOnly, closeTrace } from '../../recorder/store';
+import { replayRun } from '../../recorder/replay';
+import { parseRunId } from '../options';
+
+export function replayCommand(file: string, opts: { run?: string; verify?: boolean }): number {
+  const db = openTraceReadOnly(file);
+  try {
+    const r = replayRun(db, {
+      runId: parseRunId(opts.run),
+      verify: opts.verify === true,
+      onUartByte: (b) => writeSync(1, Uint8Array.of(b)),
+    });
+    if (r.mismatch !== null) {
+      process.stderr.write(`ringside: replay of run ${r.runId} diverged at event #${r.mismatch.seq}\n  recorded: ${r.mismatch.recorded}\n  replayed: ${r.mismatch.replayed}\n`);
+      return 1;
+    }
+    const what = opts.verify ? `verified: ${r.events} events identical` : `${r.events} events`;
+    const partial = r.complete ? '' : ' (the recording is incomplete: replayed as far as it goes)';
+    process.stderr.write(`ringside: replayed run ${r.runId} to icount ${r.result.icount}, ${what}${partial}\n`);
+    return 0;
+  } finally {
+    closeTrace(db);
+  }
+}

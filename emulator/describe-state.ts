@@ -1,0 +1,49 @@
+/**
+ * The machine state as text lines, as `ringside at` and the debugger show it: registers,
+ * EFLAGS, segment registers with their hidden descriptor caches, descriptor-table registers,
+ * control registers, and the disassembly at EIP.
+ */
+import type { Machine } from './machine';
+import { REG32_NAMES, SEG_NAMES, CF, PF, AF, ZF, SF, TF, IF, DF, OF, NT, RF, AC, ID } from './cpu/constants';
+import { disassemble } from './disasm';
+
+const hex = (n: number, w = 8) => (n >>> 0).toString(16).padStart(w, '0');
+const FLAG_NAMES: [number, string][] = [[CF, 'CF'], [PF, 'PF'], [AF, 'AF'], [ZF, 'ZF'], [SF, 'SF'], [TF, 'TF'], [IF, 'IF'], [DF, 'DF'], [OF, 'OF'], [NT, 'NT'], [RF, 'RF'], [AC, 'AC'], [ID, 'ID']];
+
+/** Human description of cached access rights (LAR layout). */
+export function describeRights(ar: number): string {
+  if ((ar & 0x8000) === 0) return ar === 0 ? 'unusable' : 'not present';
+  const dpl = (ar >> 13) & 3;
+  const type = (ar >> 8) & 0xf;
+  if ((ar & 0x1000) === 0) return `system type ${type} DPL${dpl}`;
+  const code = (type & 8) !== 0;
+  const kind = code ? `code${type & 4 ? ' conforming' : ''}${type & 2 ? ' readable' : ' exec-only'}` : `data${type & 4 ? ' expand-down' : ''}${type & 2 ? ' writable' : ' read-only'}`;
+  return `${kind} DPL${dpl} ${(ar & 0x400000) !== 0 ? '32-bit' : '16-bit'}${type & 1 ? ' accessed' : ''}`;
+}
+
+export function flagsText(f: number): string {
+  const set = FLAG_NAMES.filter(([bit]) => (f & bit) !== 0).map(([, n]) => n);
+  return `${hex(f)} [${set.join(' ')}] IOPL${(f >> 12) & 3}`;
+}
+
+export function describeState(m: Machine, disasmCount = 6): string[] {
+  const cpu = m.cpu;
+  const lines: string[] = [];
+  const r = REG32_NAMES.map((n, k) => `${n}=${hex(cpu.regs[k])}`);
+  lines.push(r.slice(0, 4).join(' '), r.slice(4).join(' '));
+  lines.push(`eip=${hex(cpu.eip)} (${m.symbols.format((cpu.segBase[1] + cpu.eip) >>> 0)})  eflags=${flagsText(cpu.getFlags())}  cpl=${cpu.cpl}${cpu.halted ? '  halted' : ''}`);
+  lines.push('segment registers (selector, then the hidden descriptor cache):');
+  for (let s = 0; s < 6; s++) {
+    lines.push(`  ${SEG_NAMES[s]}=${hex(cpu.segSel[s], 4)}  base=${hex(cpu.segBase[s])} limit=${hex(cpu.segLimit[s])} rights=${hex(cpu.segAR[s])} ${describeRights(cpu.segAR[s])}`);
+  }
+  lines.push(`gdtr base=${hex(cpu.gdtrBase)} limit=${hex(cpu.gdtrLimit, 4)}   idtr base=${hex(cpu.idtrBase)} limit=${hex(cpu.idtrLimit, 4)}`);
+  lines.push(`ldtr=${hex(cpu.ldtrSel, 4)} base=${hex(cpu.ldtrBase)} limit=${hex(cpu.ldtrLimit)}   tr=${hex(cpu.trSel, 4)} base=${hex(cpu.trBase)} limit=${hex(cpu.trLimit)}`);
+  lines.push(`cr0=${hex(cpu.cr0)} cr2=${hex(cpu.cr2)} cr3=${hex(cpu.cr3)} cr4=${hex(cpu.cr4)}`);
+  if (disasmCount > 0) {
+    lines.push('disassembly:');
+    for (const d of disassemble(m, disasmCount)) {
+      lines.push(`  ${d.address === ((cpu.segBase[1] + cpu.eip) >>> 0) ? '=>' : '  '} ${hex(d.address)} ${d.symbol.padEnd(22).slice(0, 22)} ${d.bytes.padEnd(24)} ${d.text}`);
+    }
+  }
+  return lines;
+}
