@@ -39,6 +39,11 @@ export function replayRun(db: TraceDb, opts: { runId?: number; verify: boolean; 
     count++;
     if (recorded === null || mismatch !== null) return;
     const r = recorded.next();
+    if (r.done && !run.complete) {
+      // A killed recording ends mid-stream: everything it committed matched.
+      machine.cpu.stopReason = 'end of recording';
+      return;
+    }
     if (r.done || !sameEvent(r.value, e)) {
       mismatch = { seq: e.seq, recorded: r.done ? '(none)' : formatEvent(r.value), replayed: formatEvent(e) };
       machine.cpu.stopReason = 'mismatch';
@@ -46,7 +51,7 @@ export function replayRun(db: TraceDb, opts: { runId?: number; verify: boolean; 
   };
   const session = new Session(machine, { ...options, snapshotInterval: 0 }, sink, runInputs(db, run.id));
   // An incomplete run replays as far as its committed events go.
-  const stopAt = run.finalIcount ?? run.lastIcount ?? options.maxInstructions ?? Infinity;
+  const stopAt = run.finalIcount ?? (run.lastIcount !== null ? run.lastIcount + 1 : options.maxInstructions ?? Infinity);
   const result = session.run(stopAt);
   if (mismatch === null && run.complete) session.end(result);
   if (recorded !== null && mismatch === null) {

@@ -114,7 +114,7 @@ export class Session {
       next = Math.min(next, this.nextJitter);
       if (interval > 0) next = Math.min(next, this.nextSnapshot);
       const r = m.run(Math.max(0, next - cpu.icount));
-      if (r.reason !== 'limit' || cpu.icount >= stopAt) return r;
+      if (r.reason !== 'limit' || cpu.icount >= stopAt || cpu.stopReason !== '') return r;
     }
   }
 

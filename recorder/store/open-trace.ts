@@ -34,7 +34,8 @@ function validate(db: TraceDb, path: string, readOnly: boolean): void {
     throw new TraceError(`${path}: trace schema version ${version} is older than this build's ${SCHEMA_VERSION} (it is upgraded when opened for recording)`);
   }
   const tables = new Set(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]);
-  for (const t of REQUIRED_TABLES) {
+  // An older schema (upgraded after this check) may lack later tables; every version has runs.
+  for (const t of version === SCHEMA_VERSION ? REQUIRED_TABLES : (['runs'] as const)) {
     if (!tables.has(t)) throw new TraceError(`${path}: not a ringside trace (no ${t} table)`);
   }
   db.prepare('SELECT max(id) FROM runs').get(); // reads the runs b-tree: a damaged file usually fails here

@@ -61,18 +61,29 @@ function bytesPerObject(path: string): { name: string; perEvent: number }[] {
   return rows.map((r) => ({ name: r.name, perEvent: r.bytes / COUNT }));
 }
 
-function record(path: string, events: TraceEvent[], extraIndexes: string[] = []): number {
+interface Rate {
+  append: number; // events/s from the first add() to writer.close()
+  withClose: number; // events/s including closeTrace (final checkpoint, back to one file)
+  cpu: number; // events per CPU second (user + system) of the append: what a loaded machine hides
+}
+
+function record(path: string, events: TraceEvent[], extraIndexes: string[] = []): Rate {
   fresh(path);
   const db = openTrace(path, { create: true });
   for (const sql of extraIndexes) db.exec(sql);
   const w = new EventWriter(db, createRun(db, SAMPLE_RUN));
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (const e of events) w.add(e);
   w.close();
-  const seconds = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   closeTrace(db);
-  return events.length / seconds;
+  const t2 = performance.now();
+  return { append: events.length / ((t1 - t0) / 1000), withClose: events.length / ((t2 - t0) / 1000), cpu: events.length / ((cpu.user + cpu.system) / 1e6) };
 }
+
+const M = (r: number): string => (r / 1e6).toFixed(2);
 
 const events = recordGuests();
 const kinds = new Map<number, number>();
@@ -80,10 +91,9 @@ for (const e of events) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
 console.log(`${events.length} events, last icount ${events[events.length - 1].icount}, kinds ${JSON.stringify(Object.fromEntries(kinds))}`);
 
 const path = join(tmpdir(), `ringside-measure-${process.pid}.sqlite`);
-const rates: number[] = [];
+const rates: Rate[] = [];
 for (let i = 0; i < 3; i++) rates.push(record(path, events));
-rates.sort((a, b) => a - b);
-console.log(`EventWriter: ${rates.map((r) => (r / 1e6).toFixed(2)).join(', ')} M events/s (3 runs, incl. closeTrace's checkpoint: no)`);
+console.log(`EventWriter, M events/s (3 runs): append ${rates.map((r) => M(r.append)).join(', ')}; with closeTrace ${rates.map((r) => M(r.withClose)).join(', ')}; per CPU second ${rates.map((r) => M(r.cpu)).join(', ')}`);
 console.log(`file: ${(statSync(path).size / COUNT).toFixed(1)} B/event`);
 for (const o of bytesPerObject(path)) if (o.perEvent >= 0.01) console.log(`  ${o.name.padEnd(28)} ${o.perEvent.toFixed(2)} B/event`);
 
@@ -95,7 +105,7 @@ if (args.includes('--alternatives')) {
   for (const [name, sql] of Object.entries(alternatives)) {
     const rate = record(path, events, [sql]);
     const size = bytesPerObject(path).find((o) => o.name === name)!.perEvent;
-    console.log(`with ${name}: ${(rate / 1e6).toFixed(2)} M events/s, the index alone ${size.toFixed(2)} B/event, file ${(statSync(path).size / COUNT).toFixed(1)} B/event`);
+    console.log(`with ${name}: append ${M(rate.append)} M events/s (${M(rate.cpu)} per CPU second), the index alone ${size.toFixed(2)} B/event, file ${(statSync(path).size / COUNT).toFixed(1)} B/event`);
   }
 }
 fresh(path);

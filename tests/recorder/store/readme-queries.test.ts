@@ -76,7 +76,8 @@ describe('recorder/README-queries.md', () => {
       [2, 'incomplete', 12],
     ]);
     expect(runQuery(db, find("name = 'dtr'")).rows).toHaveLength(1);
-    expect(runQuery(db, find('WITH w(lo, hi)')).rows.map((r) => r[1])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const window = find('BETWEEN 1000000 AND 1100000').replaceAll('1100000', '200').replaceAll('1000000', '100');
+    expect(runQuery(db, window).rows.map((r) => r[1])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     closeTrace(db);
   });
 });

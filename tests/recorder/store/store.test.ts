@@ -216,6 +216,8 @@ describe('trace store', () => {
       pick((e) => (e.kind === EventKind.exception || e.kind === EventKind.iflag) && e.seq >= 4000 && e.icount <= events[12_000].icount),
     );
     expect([...readEvents(db, run, { kinds: [EventKind.shutdown] })]).toEqual([]);
+    // More than one page (4096 events) through the blocks.
+    expect([...readEvents(db, run, { kinds: [EventKind.io], fromSeq: 33 })]).toEqual(pick((e) => e.kind === EventKind.io && e.seq >= 33));
     closeTrace(db);
   });
 
