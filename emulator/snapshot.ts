@@ -325,7 +325,7 @@ export function saveCpuState(cpu: Cpu): Uint8Array {
     // TLB: every filled entry, bookkeeping bits stripped.
     const tlb = cpu.tlb;
     const at: number[] = [];
-    for (let p = 0; p < tlb.length; p++) if (tlb[p] !== 0) at.push(p);
+    for (const p of cpu.tlbPages()) at.push(p);
     w.u32(at.length);
     for (const p of at) {
       w.u32(p);
@@ -457,13 +457,14 @@ export function saveMachineState(m: Machine): MachineState {
  * have been replaced under it: restore RAM before or after, but before running). All or
  * nothing: a rejected blob leaves the machine as it was.
  */
-export function restoreMachineState(m: Machine, s: MachineState): void {
+export function restoreMachineState(m: Machine, s: MachineState, opts: { keepDecodedCode?: boolean } = {}): void {
   // Reject bad blobs before touching anything (full parse of the CPU state; headers and
   // checksums of the devices, whose loaders are themselves all-or-nothing).
   parseCpuState(m.cpu, s.cpu);
   openState(DEVICES_TAG, DEVICES_VERSION, s.devices, 'device state');
   loadDevicesState(m, s.devices);
-  m.executor.invalidateAll();
+  // Decoded code stays valid only if the caller invalidated every page whose bytes it replaced.
+  if (opts.keepDecodedCode !== true) m.executor.invalidateAll();
   loadCpuState(m.cpu, s.cpu);
 }
 

@@ -106,9 +106,10 @@ export class Timeline {
       }
       if (data !== undefined) ram.set(data, p * PAGE_SIZE);
       else ram.fill(0, p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
+      this.machine.executor.invalidatePage(p); // decoded code of other pages stays valid
     }
     const s = this.run.snapshots[index];
-    restoreMachineState(this.machine, { cpu: s.cpu, devices: s.devices });
+    restoreMachineState(this.machine, { cpu: s.cpu, devices: s.devices }, { keepDecodedCode: this.restored >= 0 });
     cpu.clearWrittenPages();
     this.restored = index;
     this.inputAt = this.firstInputAfter(s.icount);

@@ -345,6 +345,22 @@ export class Cpu {
     this.tlb[page] = entry;
   }
 
+  /** The linear pages that have a TLB entry, without scanning the whole TLB when possible. */
+  tlbPages(): number[] {
+    const out: number[] = [];
+    if (this.tlbOverflow) {
+      for (let p = 0; p < this.tlb.length; p++) if (this.tlb[p] !== 0) out.push(p);
+    } else {
+      for (let k = 0; k < this.tlbFilledCount; k++) if (this.tlb[this.tlbFilled[k]] !== 0) out.push(this.tlbFilled[k]);
+      out.sort((a, b) => a - b);
+      // INVLPG leaves a page in the fill list, and a refill adds it again: drop duplicates.
+      let n = 0;
+      for (let k = 0; k < out.length; k++) if (k === 0 || out[k] !== out[k - 1]) out[n++] = out[k];
+      out.length = n;
+    }
+    return out;
+  }
+
   /** Flushes the TLB; global entries survive unless `all`. */
   flushTlb(all: boolean): void {
     this.brk = true;
