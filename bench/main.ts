@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Machine } from '../emulator/machine';
+import { benchRecorder } from './recorder';
 
 const GUESTS = join(import.meta.dirname, '../emulator/guests');
 const REPEATS = 3;
@@ -80,3 +81,7 @@ if (qemuAvailable()) {
   line('qemu-system-i386 not installed: no QEMU comparison (apt-get install qemu-system-x86)');
 }
 line(`targets: bench-loop >= 120 MIPS ${mips >= 120 ? 'met' : 'NOT met'}; bench-syscall >= 2 M round trips/s ${tripsPerSec >= 2e6 ? 'met' : 'NOT met'}`);
+
+line('');
+line('recorder');
+benchRecorder((name) => new Uint8Array(readFileSync(join(GUESTS, `${name}.elf`))), line);

@@ -3,7 +3,7 @@
  * first snapshot holds every non-zero page; each later one the pages written since the
  * previous one, as the TLB's write tracking marked them).
  */
-import type { Machine } from '../emulator/machine';
+import { BOOT_GDT, type Machine } from '../emulator/machine';
 import { saveMachineState, packPages } from '../emulator/snapshot';
 import type { StoredSnapshot } from './timeline';
 
@@ -11,16 +11,11 @@ export function takeSnapshot(m: Machine, first: boolean): StoredSnapshot {
   const cpu = m.cpu;
   const pages: number[] = [];
   if (first) {
-    const words = cpu.ram32;
-    for (let p = 0; p < cpu.pageWritten.length; p++) {
-      const base = p << 10;
-      for (let w = 0; w < 1024; w++) {
-        if (words[base + w] !== 0) {
-          pages.push(p);
-          break;
-        }
-      }
-    }
+    // At the start, RAM holds only what the loader wrote (and the boot GDT); everything else is zero.
+    const set = new Set<number>([BOOT_GDT >>> 12]);
+    for (const r of m.image.ranges) for (let p = r.start >>> 12; p < (r.end + 4095) >>> 12; p++) set.add(p);
+    for (let p = 0; p < cpu.pageWritten.length; p++) if (cpu.pageWritten[p] !== 0) set.add(p);
+    pages.push(...[...set].filter((p) => p < cpu.pageWritten.length).sort((a, b) => a - b));
   } else {
     for (let p = 0; p < cpu.pageWritten.length; p++) if (cpu.pageWritten[p] !== 0) pages.push(p);
   }
