@@ -67,6 +67,14 @@ export function benchRecorder(guest: (name: string) => Uint8Array, line: (s: str
     repSeconds = Math.min(repSeconds, (performance.now() - t0) / 1000);
     closeTrace(db);
   }
+  {
+    const db = openTraceReadOnly(out);
+    const t0 = performance.now();
+    replayRun(db, { verify: false });
+    const plain = (performance.now() - t0) / 1000;
+    closeTrace(db);
+    line(`replay              syscalls    ${plain.toFixed(3)} s: ${(r.seconds / plain).toFixed(2)}x record speed (target >= 0.9x)`);
+  }
   line(`replay --verify     syscalls    ${repSeconds.toFixed(3)} s, ${rep!.mismatch === null ? 'identical' : 'MISMATCH'}: ${(r.seconds / repSeconds).toFixed(2)}x record speed (target >= 0.9x)`);
 
   // 3. The store alone: 1,000,000 events through EventWriter.
