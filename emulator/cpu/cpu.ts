@@ -233,17 +233,19 @@ export class Cpu {
 
   /** The whole EFLAGS register. */
   getFlags(): number {
-    let f = this.flagsReg;
     const lz = this.lazy;
-    if (lz !== 0) {
-      f &= ~lz;
-      if (lz & CF && this.getCF()) f |= CF;
-      if (lz & PF && this.getPF()) f |= PF;
-      if (lz & AF && this.getAF()) f |= AF;
-      if (lz & ZF && this.getZF()) f |= ZF;
-      if (lz & SF && this.getSF()) f |= SF;
-      if (lz & OF && this.getOF()) f |= OF;
-    }
+    return lz === 0 ? this.flagsReg : (this.flagsReg & ~lz) | this.lazyValues(lz);
+  }
+
+  /** The values of the lazy flags in `lz`, computed from the recorded operation. */
+  private lazyValues(lz: number): number {
+    let f = 0;
+    if (lz & CF && this.getCF()) f |= CF;
+    if (lz & PF && this.getPF()) f |= PF;
+    if (lz & AF && this.getAF()) f |= AF;
+    if (lz & ZF && this.getZF()) f |= ZF;
+    if (lz & SF && this.getSF()) f |= SF;
+    if (lz & OF && this.getOF()) f |= OF;
     return f;
   }
 
@@ -259,14 +261,7 @@ export class Cpu {
   materialize(which: number): void {
     const lz = this.lazy & which;
     if (lz === 0) return;
-    let f = this.flagsReg & ~lz;
-    if (lz & CF && this.getCF()) f |= CF;
-    if (lz & PF && this.getPF()) f |= PF;
-    if (lz & AF && this.getAF()) f |= AF;
-    if (lz & ZF && this.getZF()) f |= ZF;
-    if (lz & SF && this.getSF()) f |= SF;
-    if (lz & OF && this.getOF()) f |= OF;
-    this.flagsReg = f;
+    this.flagsReg = (this.flagsReg & ~lz) | this.lazyValues(lz);
     this.lazy &= ~lz;
   }
 

@@ -183,6 +183,30 @@ function loadOuterStack(cpu: Cpu, ss: number, esp: number, rpl: number, os32: bo
   else cpu.regs16[ESP << 1] = esp;
 }
 
+/**
+ * The common tail of RET far and IRET to an outer privilege level: the outer SS:ESP sit at
+ * `stackAt` bytes above the stack pointer; CS (already checked, in desc) is loaded with the new
+ * CPL, and data segment registers the new CPL may not use become null.
+ */
+function returnToOuterLevel(cpu: Cpu, sel: number, rpl: number, stackAt: number, os32: boolean): void {
+  const size = os32 ? 4 : 2;
+  const esp = cpu.peek(stackAt, os32);
+  const ss = cpu.peek(stackAt + size, os32) & 0xffff;
+  const lo = desc.lo, hi = desc.hi, addr = desc.addr;
+  saved.save(cpu);
+  try {
+    loadOuterStack(cpu, ss, esp, rpl, os32);
+  } catch (e) {
+    saved.restore(cpu);
+    throw e;
+  }
+  desc.lo = lo;
+  desc.hi = hi;
+  desc.addr = addr;
+  loadCodeSegment(cpu, sel, rpl);
+  nullInvalidDataSegments(cpu);
+}
+
 // CB, CA iw: RET far / RET far imm16
 export function retfIw(cpu: Cpu, i: Insn): void {
   const size = i.os32 ? 4 : 2;
@@ -193,20 +217,8 @@ export function retfIw(cpu: Cpu, i: Insn): void {
   const rpl = sel & 3;
   const from = cpu.cpl;
   if (rpl > cpu.cpl) {
-    const esp = cpu.peek(2 * size + i.imm, i.os32);
-    const ss = cpu.peek(3 * size + i.imm, i.os32) & 0xffff;
-    const lo = desc.lo, hi = desc.hi, addr = desc.addr;
-    saved.save(cpu);
-    try {
-      loadOuterStack(cpu, ss, esp, rpl, i.os32);
-    } catch (e) {
-      saved.restore(cpu);
-      throw e;
-    }
-    desc.lo = lo; desc.hi = hi; desc.addr = addr;
-    loadCodeSegment(cpu, sel, rpl);
+    returnToOuterLevel(cpu, sel, rpl, 2 * size + i.imm, i.os32);
     cpu.setSp(cpu.spAdd(i.imm));
-    nullInvalidDataSegments(cpu);
   } else {
     loadCodeSegment(cpu, sel, cpu.cpl);
     cpu.setSp(cpu.spAdd(2 * size + i.imm));
@@ -239,19 +251,7 @@ export function iret(cpu: Cpu, i: Insn): void {
   if (!i.os32) mask &= 0xffff;
   const flags = ((old & ~mask) | (newFlags & mask) | FIXED1) & ~(i.os32 ? 0 : RF);
   if (rpl > cpu.cpl) {
-    const esp = cpu.peek(3 * size, i.os32);
-    const ss = cpu.peek(4 * size, i.os32) & 0xffff;
-    const lo = desc.lo, hi = desc.hi, addr = desc.addr;
-    saved.save(cpu);
-    try {
-      loadOuterStack(cpu, ss, esp, rpl, i.os32);
-    } catch (e) {
-      saved.restore(cpu);
-      throw e;
-    }
-    desc.lo = lo; desc.hi = hi; desc.addr = addr;
-    loadCodeSegment(cpu, sel, rpl);
-    nullInvalidDataSegments(cpu);
+    returnToOuterLevel(cpu, sel, rpl, 3 * size, i.os32);
   } else {
     loadCodeSegment(cpu, sel, cpu.cpl);
     cpu.setSp(cpu.spAdd(3 * size));
