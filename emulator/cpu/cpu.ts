@@ -12,6 +12,7 @@ import {
 } from './constants';
 import { FAULT } from './fault';
 import type { CpuObserver } from './observer';
+import type { MonitorHooks } from './monitor-hooks';
 import type { IoBus, MmioDevice } from '../devices/bus';
 import { pageWalk } from './paging';
 
@@ -151,6 +152,7 @@ export class Cpu {
 
   // --- Attachments -------------------------------------------------------------------------------
   observer: CpuObserver | null = null; // recorder or debugger, null when nobody listens
+  monitor: MonitorHooks | null = null; // a VMM's intercepts, null when the guest runs natively
   io: IoBus; // the port bus
   apic: InterruptController; // the local APIC
 

@@ -152,6 +152,7 @@ export class Executor {
       if ((cpu.flagsReg & IF) !== 0) {
         if (cpu.icount > cpu.irqShadow) {
           if (apic.pendingVector() >= 0) {
+            if (cpu.monitor !== null && cpu.monitor.externalInterrupt()) continue;
             const v = apic.acknowledge();
             cpu.halted = false;
             deliverEvent(cpu, v, -1, EVENT_EXTERNAL, cpu.eip);

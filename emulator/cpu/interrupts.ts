@@ -198,6 +198,7 @@ export function shutdown(cpu: Cpu, reason: string): void {
 /** Delivers the exception that the last FAULT carried (a fault: EIP points at the instruction). */
 export function deliverPendingException(cpu: Cpu): void {
   const v = cpu.excVector;
+  if (cpu.monitor !== null && cpu.monitor.exception(v, hasErrorCode(v) ? cpu.excCode : -1)) return;
   deliverEvent(cpu, v, hasErrorCode(v) ? cpu.excCode : -1, EVENT_EXCEPTION, cpu.eip);
 }
 

@@ -19,8 +19,9 @@ export function checkIoPermission(cpu: Cpu, port: number, size: number): void {
   if ((bits & mask) !== 0) cpu.gp(0);
 }
 
-function portIn(cpu: Cpu, port: number, size: number): void {
+function portIn(cpu: Cpu, i: Insn, port: number, size: number): void {
   checkIoPermission(cpu, port, size);
+  if (cpu.monitor !== null && cpu.monitor.instruction('io', i)) return;
   const v = cpu.io.portIn(port, size as 1 | 2 | 4);
   if (size === 1) cpu.regs8[0] = v;
   else if (size === 2) cpu.regs16[0] = v;
@@ -28,8 +29,9 @@ function portIn(cpu: Cpu, port: number, size: number): void {
   if (cpu.observer !== null) cpu.observer.io(false, port, size, v);
 }
 
-function portOut(cpu: Cpu, port: number, size: number): void {
+function portOut(cpu: Cpu, i: Insn, port: number, size: number): void {
   checkIoPermission(cpu, port, size);
+  if (cpu.monitor !== null && cpu.monitor.instruction('io', i)) return;
   const v = size === 1 ? cpu.regs8[0] : size === 2 ? cpu.regs16[0] : cpu.regs[EAX] >>> 0;
   if (cpu.observer !== null) cpu.observer.io(true, port, size, v);
   cpu.io.portOut(port, v, size as 1 | 2 | 4);
@@ -38,17 +40,17 @@ function portOut(cpu: Cpu, port: number, size: number): void {
 
 // E4 ib, E5 ib: IN AL/eAX,Ib (arg 1: byte; 0: operand size)
 export function inPort(cpu: Cpu, i: Insn): void {
-  portIn(cpu, i.imm, i.arg === 1 ? 1 : i.os32 ? 4 : 2);
+  portIn(cpu, i, i.imm, i.arg === 1 ? 1 : i.os32 ? 4 : 2);
 }
 // EC, ED: IN AL/eAX,DX
 export function inDX(cpu: Cpu, i: Insn): void {
-  portIn(cpu, cpu.regs16[EDX << 1], i.arg === 1 ? 1 : i.os32 ? 4 : 2);
+  portIn(cpu, i, cpu.regs16[EDX << 1], i.arg === 1 ? 1 : i.os32 ? 4 : 2);
 }
 // E6 ib, E7 ib: OUT Ib,AL/eAX
 export function outPort(cpu: Cpu, i: Insn): void {
-  portOut(cpu, i.imm, i.arg === 1 ? 1 : i.os32 ? 4 : 2);
+  portOut(cpu, i, i.imm, i.arg === 1 ? 1 : i.os32 ? 4 : 2);
 }
 // EE, EF: OUT DX,AL/eAX
 export function outDX(cpu: Cpu, i: Insn): void {
-  portOut(cpu, cpu.regs16[EDX << 1], i.arg === 1 ? 1 : i.os32 ? 4 : 2);
+  portOut(cpu, i, cpu.regs16[EDX << 1], i.arg === 1 ? 1 : i.os32 ? 4 : 2);
 }

@@ -20,6 +20,7 @@ function requireCpl0(cpu: Cpu): void {
 // 0F 01 /2, /3: LGDT/LIDT m16&32 (arg 0 GDTR, 1 IDTR); a 16-bit operand size loads a 24-bit base
 export function ldtMs(cpu: Cpu, i: Insn): void {
   requireCpl0(cpu);
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.arg === 0 ? 'lgdt' : 'lidt', i)) return;
   const off = ea(cpu, i);
   const limit = cpu.rd16(i.seg, off);
   let base = cpu.rd32(i.seg, i.as32 ? (off + 2) >>> 0 : (off + 2) & 0xffff);
@@ -35,6 +36,7 @@ export function ldtMs(cpu: Cpu, i: Insn): void {
 }
 // 0F 01 /0, /1: SGDT/SIDT m (16-bit operand size stores a 24-bit base and a zero high byte)
 export function sdtMs(cpu: Cpu, i: Insn): void {
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.arg === 0 ? 'sgdt' : 'sidt', i)) return;
   const off = ea(cpu, i);
   const limit = i.arg === 0 ? cpu.gdtrLimit : cpu.idtrLimit;
   let base = i.arg === 0 ? cpu.gdtrBase : cpu.idtrBase;
@@ -47,12 +49,14 @@ export function sdtMs(cpu: Cpu, i: Insn): void {
 }
 // 0F 00 /0: SLDT Ew (a register destination is zero-extended)
 export function sldtEw(cpu: Cpu, i: Insn): void {
+  if (cpu.monitor !== null && cpu.monitor.instruction('sldt', i)) return;
   if (i.isMem) cpu.wr16(i.seg, ea(cpu, i), cpu.ldtrSel);
   else setEv(cpu, i, cpu.ldtrSel);
   if (cpu.observer !== null) cpu.observer.descriptorTable('sldt', cpu.ldtrBase, cpu.ldtrLimit, cpu.ldtrSel);
 }
 // 0F 00 /1: STR Ew
 export function strEw(cpu: Cpu, i: Insn): void {
+  if (cpu.monitor !== null && cpu.monitor.instruction('str', i)) return;
   if (i.isMem) cpu.wr16(i.seg, ea(cpu, i), cpu.trSel);
   else setEv(cpu, i, cpu.trSel);
   if (cpu.observer !== null) cpu.observer.descriptorTable('str', cpu.trBase, cpu.trLimit, cpu.trSel);
@@ -60,6 +64,7 @@ export function strEw(cpu: Cpu, i: Insn): void {
 // 0F 00 /2: LLDT Ew
 export function lldtEw(cpu: Cpu, i: Insn): void {
   requireCpl0(cpu);
+  if (cpu.monitor !== null && cpu.monitor.instruction('lldt', i)) return;
   const sel = getEw(cpu, i);
   if ((sel & 0xfffc) === 0) {
     cpu.ldtrSel = sel;
@@ -81,6 +86,7 @@ export function lldtEw(cpu: Cpu, i: Insn): void {
 // 0F 00 /3: LTR Ew (marks the TSS busy)
 export function ltrEw(cpu: Cpu, i: Insn): void {
   requireCpl0(cpu);
+  if (cpu.monitor !== null && cpu.monitor.instruction('ltr', i)) return;
   const sel = getEw(cpu, i);
   if ((sel & 0xfffc) === 0) cpu.gp(0);
   if ((sel & 4) !== 0) cpu.gp(sel & 0xfffc);
@@ -136,6 +142,7 @@ export function writeCr0(cpu: Cpu, v: number): void {
 export function movRdCd(cpu: Cpu, i: Insn): void {
   if (i.reg === 1 || i.reg > 4) cpu.raise(UD_VECTOR, -1);
   requireCpl0(cpu);
+  if (cpu.monitor !== null && cpu.monitor.instruction('mov-cr', i)) return;
   const v = i.reg === 0 ? cpu.cr0 : i.reg === 2 ? cpu.cr2 : i.reg === 3 ? cpu.cr3 : cpu.cr4;
   cpu.regs[i.rm] = v;
   if (cpu.observer !== null) cpu.observer.controlRegister(false, i.reg, v);
@@ -144,6 +151,7 @@ export function movRdCd(cpu: Cpu, i: Insn): void {
 export function movCdRd(cpu: Cpu, i: Insn): void {
   if (i.reg === 1 || i.reg > 4) cpu.raise(UD_VECTOR, -1);
   requireCpl0(cpu);
+  if (cpu.monitor !== null && cpu.monitor.instruction('mov-cr', i)) return;
   const v = cpu.regs[i.rm];
   switch (i.reg) {
     case 0:
@@ -185,6 +193,7 @@ export function movDdRd(cpu: Cpu, i: Insn): void {
 // 0F 01 /7: INVLPG m
 export function invlpgMb(cpu: Cpu, i: Insn): void {
   requireCpl0(cpu);
+  if (cpu.monitor !== null && cpu.monitor.instruction('invlpg', i)) return;
   cpu.invalidatePage((cpu.segBase[i.seg] + ea(cpu, i)) | 0);
 }
 // 0F 08, 0F 09: INVD, WBINVD (no caches to write back)
@@ -192,8 +201,9 @@ export function wbinvd(cpu: Cpu): void {
   requireCpl0(cpu);
 }
 // F4: HLT
-export function hlt(cpu: Cpu): void {
+export function hlt(cpu: Cpu, i: Insn): void {
   requireCpl0(cpu);
+  if (cpu.monitor !== null && cpu.monitor.instruction('hlt', i)) return;
   cpu.halted = true;
   cpu.brk = true;
   if (cpu.observer !== null) cpu.observer.halt();

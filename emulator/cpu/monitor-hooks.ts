@@ -1,0 +1,29 @@
+/**
+ * Where a monitor (a software VMM or the VT-x model) can take control. The CPU asks at each
+ * point; with no monitor attached (`cpu.monitor === null`) each point costs one branch.
+ *
+ * - exception: a fault or trap raised by guest code, before it goes through the IDT;
+ * - externalInterrupt: an interrupt is ready to be accepted, before the CPU acknowledges it;
+ * - instruction: a sensitive instruction, after its privilege checks (faults for CPL > 0 have
+ *   priority over a monitor's intercept, as they have over VM exits, SDM vol. 3 25.1.1).
+ *
+ * Swapping the whole guest state is done with emulator/snapshot.ts (saveCpuState/loadCpuState).
+ */
+import type { Insn } from './insn';
+
+/** The instructions a monitor can intercept. */
+export type SensitiveOp =
+  | 'cpuid' | 'hlt' | 'rdtsc' | 'rdmsr' | 'wrmsr' | 'mov-cr' | 'invlpg' | 'io'
+  | 'lgdt' | 'lidt' | 'sgdt' | 'sidt' | 'lldt' | 'ltr' | 'sldt' | 'str';
+
+export interface MonitorHooks {
+  /** Returns true when the monitor handled the exception (the CPU then delivers nothing). */
+  exception(vector: number, errorCode: number): boolean;
+  /** Returns true when the monitor took the pending interrupt (the CPU does not acknowledge it). */
+  externalInterrupt(): boolean;
+  /**
+   * Returns true when the monitor emulated the instruction: the CPU then skips its own
+   * execution and the instruction retires (the monitor may have changed cpu.next).
+   */
+  instruction(op: SensitiveOp, i: Insn): boolean;
+}
