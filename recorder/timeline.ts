@@ -7,9 +7,8 @@
  * rewritten, so a seek costs a few page copies plus at most one snapshot interval of execution.
  */
 import type { Machine } from '../emulator/machine';
-import { restoreMachineState, unpackPages, PAGE_SIZE } from '../emulator/snapshot';
+import { restoreMachineState, PAGE_SIZE } from '../emulator/snapshot';
 import { buildMachine, type Input, type RunOptions } from './session';
-import { EventKind } from './events';
 import { CS } from '../emulator/cpu/constants';
 import { probeTranslate } from '../emulator/cpu/paging';
 
@@ -254,4 +253,3 @@ export class Timeline {
   }
 }
 
-export { EventKind };

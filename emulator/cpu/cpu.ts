@@ -8,7 +8,7 @@
  */
 import {
   EAX, ESP, CS, SS, CF, PF, AF, ZF, SF, OF, FIXED1, ARITH_FLAGS, IF, GP_VECTOR, SS_VECTOR,
-  CR0_ET, CR0_PG, CR0_WP, AR_DB, TF, PF_VECTOR, PFEC_W, PFEC_U, AR_P, AR_S,
+  CR0_ET, CR0_PG, CR0_WP, AR_DB, TF, PF_VECTOR, PFEC_U, AR_P, AR_S,
 } from './constants';
 import { FAULT } from './fault';
 import type { CpuObserver } from './observer';
@@ -860,4 +860,3 @@ export class Cpu {
   }
 }
 
-export { PFEC_W };

@@ -202,4 +202,3 @@ export function deliverPendingException(cpu: Cpu): void {
   deliverEvent(cpu, v, hasErrorCode(v) ? cpu.excCode : -1, EVENT_EXCEPTION, cpu.eip);
 }
 
-export { GP_VECTOR };

@@ -7,7 +7,7 @@ import type { Cpu } from '../cpu';
 import type { Insn } from '../insn';
 import { LAZY_ADD, LAZY_ADC, LAZY_SUB, LAZY_SBB, LAZY_LOGIC, MASK, SIGN } from '../cpu';
 import { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP } from '../opcodes';
-import { CF, AF, OF, ZF, SF, PF, ARITH_FLAGS, DF, EAX, DE_VECTOR } from '../constants';
+import { CF, AF, ZF, SF, PF, ARITH_FLAGS, DF, EAX, DE_VECTOR } from '../constants';
 import { ea, getReg, setReg, readLin, writeLin, getEb, getEv } from './operands';
 
 /** The result of ALU operation `op` at `size` bytes (masked; int32 for 32 bits). */
@@ -327,4 +327,3 @@ export function sahf(cpu: Cpu): void {
   cpu.setArith(SF | ZF | AF | PF | CF, cpu.regs8[1]);
 }
 
-export { OF };

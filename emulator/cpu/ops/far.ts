@@ -8,7 +8,7 @@
 import type { Cpu } from '../cpu';
 import type { Insn } from '../insn';
 import {
-  CS, SS, ESP, ECX, EDX, AR_P, GP_VECTOR, NP_VECTOR, SS_VECTOR, TS_VECTOR,
+  CS, SS, ESP, ECX, EDX, AR_P, GP_VECTOR, NP_VECTOR, SS_VECTOR,
   NT, VM, IF, IOPL, RF, FLAGS_IMPLEMENTED, FIXED1, AR_S,
 } from '../constants';
 import {
@@ -313,4 +313,3 @@ export function sysexit(cpu: Cpu): void {
   }
 }
 
-export { TS_VECTOR, RF };

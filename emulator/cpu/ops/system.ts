@@ -306,4 +306,3 @@ export function wait(cpu: Cpu): void {
   if ((cpu.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) cpu.raise(NM_VECTOR, -1);
 }
 
-export { descRights };

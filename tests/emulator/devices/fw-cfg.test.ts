@@ -36,7 +36,7 @@ describe('FwCfg', () => {
   });
 
   it('reads unknown items and past-the-end bytes as 0; reselecting restarts at offset 0', () => {
-    const { bus, read } = setup();
+    const { read } = setup();
     expect(read(0x8003, 4)).toEqual([0, 0, 0, 0]);
     expect(read(5, 4)).toEqual([1, 0, 0, 0]);
     expect(read(5, 1)).toEqual([1]);

@@ -430,7 +430,7 @@ describe('LocalApic priorities', () => {
 
 describe('LocalApic IPIs', () => {
   it('delivers fixed self-IPIs through the self and all-including-self shorthands', () => {
-    const { apic, rd, wr } = setup();
+    const { rd, wr } = setup();
     wr(ICR_LO, (1 << 18) | 0x61);
     wr(ICR_LO, (2 << 18) | 0x62);
     wr(ICR_LO, (3 << 18) | 0x63); // all excluding self: nobody
