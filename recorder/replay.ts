@@ -3,7 +3,7 @@
  * run with its recorded inputs at their recorded instruction counts, and with verification
  * compares every regenerated event with the recorded one, stopping at the first difference.
  */
-import { readEvents, type TraceDb } from './store';
+import { readEventRows, readStrings, type EventRow, type TraceDb } from './store';
 import { Session, buildMachine, type RunOptions } from './session';
 import { formatEvent, type TraceEvent } from './events';
 import { pickRun, runInputs } from './load-run';
@@ -23,16 +23,22 @@ export interface ReplayResult {
   mismatch: Mismatch | null;
 }
 
-function sameEvent(a: TraceEvent, b: TraceEvent): boolean {
-  return a.seq === b.seq && a.icount === b.icount && a.kind === b.kind && a.cpl === b.cpl && a.cs === b.cs && a.eip >>> 0 === b.eip >>> 0 &&
-    a.a === b.a && a.b === b.b && a.c === b.c && a.d === b.d && a.text === b.text;
+/** A stored row as an event (for reports). */
+function rowEvent(r: EventRow, texts: Map<number, string>): TraceEvent {
+  return { seq: r[0], icount: r[1], kind: r[2], cpl: r[3], cs: r[4], eip: r[5], a: r[6], b: r[7], c: r[8], d: r[9], text: texts.get(r[10]) ?? '' };
+}
+
+function sameEvent(r: EventRow, e: TraceEvent, texts: Map<number, string>): boolean {
+  return r[0] === e.seq && r[1] === e.icount && r[2] === e.kind && r[3] === e.cpl && r[4] === e.cs && r[5] >>> 0 === e.eip >>> 0 &&
+    r[6] === e.a && r[7] === e.b && r[8] === e.c && r[9] === e.d && (texts.get(r[10]) ?? '') === e.text;
 }
 
 export function replayRun(db: TraceDb, opts: { runId?: number; verify: boolean; onUartByte?: (b: number) => void }): ReplayResult {
   const run = pickRun(db, opts.runId);
   const options = run.options as RunOptions;
   const machine = buildMachine(run.image, options, opts.onUartByte);
-  const recorded = opts.verify ? readEvents(db, run.id) : null;
+  const recorded = opts.verify ? readEventRows(db, run.id) : null;
+  const texts = readStrings(db);
   let mismatch: Mismatch | null = null;
   let count = 0;
   const sink = (e: TraceEvent) => {
@@ -44,8 +50,8 @@ export function replayRun(db: TraceDb, opts: { runId?: number; verify: boolean; 
       machine.cpu.stopReason = 'end of recording';
       return;
     }
-    if (r.done || !sameEvent(r.value, e)) {
-      mismatch = { seq: e.seq, recorded: r.done ? '(none)' : formatEvent(r.value), replayed: formatEvent(e) };
+    if (r.done || !sameEvent(r.value, e, texts)) {
+      mismatch = { seq: e.seq, recorded: r.done ? '(none)' : formatEvent(rowEvent(r.value, texts)), replayed: formatEvent(e) };
       machine.cpu.stopReason = 'mismatch';
     }
   };
@@ -56,7 +62,8 @@ export function replayRun(db: TraceDb, opts: { runId?: number; verify: boolean; 
   if (mismatch === null && run.complete) session.end(result);
   if (recorded !== null && mismatch === null) {
     const extra = recorded.next();
-    if (!extra.done) mismatch = { seq: extra.value.seq, recorded: formatEvent(extra.value), replayed: '(none)' };
+    if (!extra.done) mismatch = { seq: extra.value[0], recorded: formatEvent(rowEvent(extra.value, texts)), replayed: '(none)' };
   }
+  recorded?.return?.(); // ends the statement, which would otherwise keep the connection busy
   return { runId: run.id, result, events: count, complete: run.complete, mismatch };
 }

@@ -10,6 +10,8 @@ export { readRun } from './read-run';
 export { listRuns } from './list-runs';
 export { EventWriter, DEFAULT_BATCH_EVENTS } from './append-events';
 export { readEvents, type EventFilter } from './read-events';
+export { readEventRows, type EventRow } from './read-event-rows';
+export { readStrings } from './read-strings';
 export { seqRangeForIcount, type SeqRange } from './seek-icount';
 export { appendInputs } from './append-inputs';
 export { readInputs } from './read-inputs';
