@@ -2,8 +2,13 @@
  * Replay: rebuilds the machine from the trace alone (the image is inside it), re-executes the
  * run with its recorded inputs at their recorded instruction counts, and with verification
  * compares every regenerated event with the recorded one, stopping at the first difference.
+ *
+ * Verification goes block by block: each regenerated event enters a digest (every field), and
+ * at the end of each stored block the digest must equal the one recorded. Only a block that
+ * differs is read back row by row, to name its first differing event. This keeps verified
+ * replay as fast as recording (reading every row back would cost more than writing it).
  */
-import { readEventRows, readStrings, type EventRow, type TraceDb } from './store';
+import { readEventRows, readEventBlocks, readStrings, EventDigest, type EventRow, type TraceDb } from './store';
 import { Session, buildMachine, type RunOptions } from './session';
 import { formatEvent, type TraceEvent } from './events';
 import { pickRun, runInputs } from './load-run';
@@ -37,22 +42,51 @@ export function replayRun(db: TraceDb, opts: { runId?: number; verify: boolean; 
   const run = pickRun(db, opts.runId);
   const options = run.options as RunOptions;
   const machine = buildMachine(run.image, options, opts.onUartByte);
-  const recorded = opts.verify ? readEventRows(db, run.id) : null;
   const texts = readStrings(db);
+  const textIds = new Map([...texts].map(([id, t]) => [t, id]));
+  const blocks = opts.verify ? readEventBlocks(db, run.id) : null;
+  const digest = new EventDigest();
+  let block = 0; // index of the block being compared
   let mismatch: Mismatch | null = null;
   let count = 0;
+  const held: TraceEvent[] = []; // the current block's regenerated events, to locate a difference
+
+  /** Finds the first event of block `k` that differs from `events` (the regenerated ones). */
+  const locate = (k: number, events: TraceEvent[]): Mismatch => {
+    let j = 0;
+    for (const r of readEventRows(db, run.id, blocks!.firstSeq[k], blocks!.lastSeq[k])) {
+      const e = events[j++];
+      if (e === undefined) return { seq: r[0], recorded: formatEvent(rowEvent(r, texts)), replayed: '(none)' };
+      if (!sameEvent(r, e, texts)) return { seq: e.seq, recorded: formatEvent(rowEvent(r, texts)), replayed: formatEvent(e) };
+    }
+    const e = events[j];
+    return e !== undefined ? { seq: e.seq, recorded: '(none)', replayed: formatEvent(e) } : { seq: blocks!.firstSeq[k], recorded: '(digest)', replayed: '(digest)' };
+  };
+
   const sink = (e: TraceEvent) => {
     count++;
-    if (recorded === null || mismatch !== null) return;
-    const r = recorded.next();
-    if (r.done && !run.complete) {
-      // A killed recording ends mid-stream: everything it committed matched.
-      machine.cpu.stopReason = 'end of recording';
+    if (blocks === null || mismatch !== null) return;
+    if (block >= blocks.firstSeq.length) {
+      if (!run.complete) machine.cpu.stopReason = 'end of recording'; // a killed recording ends mid-stream
+      else {
+        mismatch = { seq: e.seq, recorded: '(none)', replayed: formatEvent(e) };
+        machine.cpu.stopReason = 'mismatch';
+      }
       return;
     }
-    if (r.done || !sameEvent(r.value, e, texts)) {
-      mismatch = { seq: e.seq, recorded: r.done ? '(none)' : formatEvent(rowEvent(r.value, texts)), replayed: formatEvent(e) };
-      machine.cpu.stopReason = 'mismatch';
+    if (e.seq === blocks.firstSeq[block]) {
+      digest.reset();
+      held.length = 0;
+    }
+    held.push(e);
+    const textId = textIds.get(e.text) ?? -1; // a text the recording never had cannot match
+    digest.add(e.seq, e.icount, e.kind, e.cpl, e.cs, e.eip, e.a, e.b, e.c, e.d, textId);
+    if (e.seq === blocks.lastSeq[block]) {
+      if (digest.value() !== blocks.digest[block]) {
+        mismatch = locate(block, held);
+        machine.cpu.stopReason = 'mismatch';
+      }
+      block++;
     }
   };
   const session = new Session(machine, { ...options, snapshotInterval: 0 }, sink, runInputs(db, run.id));
@@ -60,10 +94,10 @@ export function replayRun(db: TraceDb, opts: { runId?: number; verify: boolean; 
   const stopAt = run.finalIcount ?? (run.lastIcount !== null ? run.lastIcount + 1 : options.maxInstructions ?? Infinity);
   const result = session.run(stopAt);
   if (mismatch === null && run.complete) session.end(result);
-  if (recorded !== null && mismatch === null) {
-    const extra = recorded.next();
-    if (!extra.done) mismatch = { seq: extra.value[0], recorded: formatEvent(rowEvent(extra.value, texts)), replayed: '(none)' };
+  if (blocks !== null && mismatch === null && block < blocks.firstSeq.length && (run.complete || held.length > 0)) {
+    // The replay ended inside or before a recorded block: the recording has more events.
+    const m = locate(block, held);
+    if (run.complete || m.replayed !== '(none)') mismatch = m;
   }
-  recorded?.return?.(); // ends the statement, which would otherwise keep the connection busy
   return { runId: run.id, result, events: count, complete: run.complete, mismatch };
 }

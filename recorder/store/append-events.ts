@@ -12,6 +12,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { TraceEvent } from '../events';
+import { EventDigest } from './event-digest';
 import { BLOCK_EVENTS } from './schema';
 import { internString } from './intern-string';
 import { readStrings } from './read-strings';
@@ -49,6 +50,7 @@ export class EventWriter {
   private blockFirstSeq = 0; // seq of the open block's first event
   private blockFirstIcount = 0; // its icount
   private blockKinds = 0; // kinds bit mask of the open block
+  private readonly digest = new EventDigest(); // digest of the open block
 
   private inputs: TraceInput[] = []; // inputs added since the last flush
   private nextInputSeq: number; // seq of the next input
@@ -62,7 +64,7 @@ export class EventWriter {
     this.batchEvents = Math.max(1, opts.batchEvents ?? DEFAULT_BATCH_EVENTS);
     this.insertRows = db.prepare(INSERT_EVENTS + Array(ROWS).fill(ROW).join(', '));
     this.insertRow = db.prepare(INSERT_EVENTS + ROW);
-    this.insertBlock = db.prepare('INSERT INTO event_blocks (run, first_seq, last_seq, first_icount, last_icount, events, kinds) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insertBlock = db.prepare('INSERT INTO event_blocks (run, first_seq, last_seq, first_icount, last_icount, events, kinds, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.textIds = new Map([...readStrings(db)].map(([id, text]) => [text, id]));
     // A writer may continue a run (after a flush by another writer): carry on from what is stored.
     const last = db.prepare('SELECT max(last_seq) AS seq, max(last_icount) AS icount FROM event_blocks WHERE run = ?').get(run) as { seq: number | null; icount: number | null };
@@ -116,8 +118,10 @@ export class EventWriter {
       this.blockFirstSeq = e.seq;
       this.blockFirstIcount = e.icount;
       this.blockKinds = 0;
+      this.digest.reset();
     }
     this.blockKinds |= 1 << kind;
+    this.digest.add(e.seq, e.icount, kind, e.cpl, e.cs, e.eip, e.a, e.b, e.c, e.d, textId);
     this.lastSeq = e.seq;
     this.lastIcount = e.icount;
     if (++this.blockEvents === BLOCK_EVENTS) this.closeBlock();
@@ -148,7 +152,7 @@ export class EventWriter {
           for (let o = 0; o < this.pos; o += COLS) this.insertRow.run(...c.slice(o, o + COLS));
         }
         const b = this.blocks;
-        for (let o = 0; o < b.length; o += 7) this.insertBlock.run(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6]);
+        for (let o = 0; o < b.length; o += 8) this.insertBlock.run(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4], b[o + 5], b[o + 6], b[o + 7]);
         appendInputs(this.db, this.run, this.nextInputSeq, this.inputs);
         also?.();
       })
@@ -170,7 +174,7 @@ export class EventWriter {
   }
 
   private closeBlock(): void {
-    this.blocks.push(this.run, this.blockFirstSeq, this.lastSeq, this.blockFirstIcount, this.lastIcount, this.blockEvents, this.blockKinds);
+    this.blocks.push(this.run, this.blockFirstSeq, this.lastSeq, this.blockFirstIcount, this.lastIcount, this.blockEvents, this.blockKinds, this.digest.value());
     this.blockEvents = 0;
   }
 }

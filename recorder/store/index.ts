@@ -11,6 +11,8 @@ export { listRuns } from './list-runs';
 export { EventWriter, DEFAULT_BATCH_EVENTS } from './append-events';
 export { readEvents, type EventFilter } from './read-events';
 export { readEventRows, type EventRow } from './read-event-rows';
+export { readEventBlocks, type EventBlocks } from './read-event-blocks';
+export { EventDigest } from './event-digest';
 export { readStrings } from './read-strings';
 export { seqRangeForIcount, type SeqRange } from './seek-icount';
 export { appendInputs } from './append-inputs';

@@ -72,6 +72,7 @@ export const EVENT_BLOCKS_TABLE = `CREATE TABLE event_blocks (
   last_icount INTEGER NOT NULL,  -- icount of its last event
   events INTEGER NOT NULL,       -- number of events in the block
   kinds INTEGER NOT NULL,        -- bit k set when the block holds an event of kind k
+  digest INTEGER NOT NULL,       -- EventDigest of the block's events (replay verification)
   PRIMARY KEY (run, first_seq)
 ) WITHOUT ROWID`;
 
