@@ -6,6 +6,7 @@
 import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../emulator/machine';
 import { EventRecorder, type EventSink } from './recorder';
 import { EventKind } from './events';
+import { Xorshift } from './prng';
 
 /** Everything needed to rebuild the machine of a run (stored as the run's options). */
 export interface RunOptions {
@@ -45,21 +46,6 @@ export function buildMachine(image: Uint8Array, opts: RunOptions, onUartByte?: (
     flatAddress: opts.flatAddress,
     onUartByte,
   });
-}
-
-/** A small deterministic PRNG for jitter (outside the machine: its output becomes inputs). */
-class Xorshift {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 0x2545f491;
-  }
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (this.s = x >>> 0);
-  }
 }
 
 export class Session {
