@@ -38,7 +38,13 @@ function sameEvent(r: EventRow, e: TraceEvent, texts: Map<number, string>): bool
     r[6] === e.a && r[7] === e.b && r[8] === e.c && r[9] === e.d && (texts.get(r[10]) ?? '') === e.text;
 }
 
-export function replayRun(db: TraceDb, opts: { runId?: number; verify: boolean; onUartByte?: (b: number) => void }): ReplayResult {
+/** Instructions per slice between progress reports. */
+const SLICE = 10_000_000;
+
+export function replayRun(
+  db: TraceDb,
+  opts: { runId?: number; verify: boolean; onUartByte?: (b: number) => void; onProgress?: (icount: number, of: number) => void },
+): ReplayResult {
   const run = pickRun(db, opts.runId);
   const options = run.options as RunOptions;
   const machine = buildMachine(run.image, options, opts.onUartByte);
@@ -92,7 +98,12 @@ export function replayRun(db: TraceDb, opts: { runId?: number; verify: boolean; 
   const session = new Session(machine, { ...options, snapshotInterval: 0 }, sink, runInputs(db, run.id));
   // An incomplete run replays as far as its committed events go.
   const stopAt = run.finalIcount ?? (run.lastIcount !== null ? run.lastIcount + 1 : options.maxInstructions ?? Infinity);
-  const result = session.run(stopAt);
+  let result: RunResult;
+  for (;;) {
+    result = session.run(Math.min(stopAt, machine.cpu.icount + SLICE));
+    if (result.reason !== 'limit' || machine.cpu.icount >= stopAt || machine.cpu.stopReason !== '') break;
+    opts.onProgress?.(machine.cpu.icount, stopAt);
+  }
   if (mismatch === null && run.complete) session.end(result);
   if (blocks !== null && mismatch === null && block < blocks.firstSeq.length && (run.complete || held.length > 0)) {
     // The replay ended inside or before a recorded block: the recording has more events.

@@ -11,7 +11,11 @@ export function replayCommand(file: string, opts: { run?: string; verify?: boole
       runId: parseRunId(opts.run),
       verify: opts.verify === true,
       onUartByte: (b) => writeSync(1, Uint8Array.of(b)),
+      onProgress: (icount, of) => {
+        if (process.stderr.isTTY) process.stderr.write(`\rreplaying: ${(icount / 1e6).toFixed(0)} of ${(of / 1e6).toFixed(0)} M instructions`);
+      },
     });
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     if (r.mismatch !== null) {
       process.stderr.write(`ringside: replay of run ${r.runId} diverged at event #${r.mismatch.seq}\n  recorded: ${r.mismatch.recorded}\n  replayed: ${r.mismatch.replayed}\n`);
       return 1;
