@@ -48,11 +48,19 @@ export function recordCommand(imagePath: string, opts: RecordCliOptions): number
   mkdirSync(dirname(out) || '.', { recursive: true });
   const buf = new Uint8Array(1 << 16);
   let n = 0;
+  const progress = process.stderr.isTTY === true && !opts.quiet;
+  let progressShown = false; // a progress line is on the terminal: clear it before guest output
+  const clearProgress = () => {
+    if (progressShown) process.stderr.write('\r\x1b[K');
+    progressShown = false;
+  };
   const flush = () => {
-    if (n > 0) writeSync(1, buf, 0, n);
+    if (n > 0) {
+      clearProgress();
+      writeSync(1, buf, 0, n);
+    }
     n = 0;
   };
-  const progress = process.stderr.isTTY === true && !opts.quiet;
   const r = recordRun({
     image,
     imageName: basename(imagePath),
@@ -65,11 +73,14 @@ export function recordCommand(imagePath: string, opts: RecordCliOptions): number
     },
     onProgress: (icount, events) => {
       flush();
-      if (progress) process.stderr.write(`\rrecording: ${(icount / 1e6).toFixed(0)} M instructions, ${events} events`);
+      if (progress) {
+        process.stderr.write(`\rrecording: ${(icount / 1e6).toFixed(0)} M instructions, ${events} events`);
+        progressShown = true;
+      }
     },
   });
   flush();
-  if (progress) process.stderr.write('\r\x1b[K');
+  clearProgress();
   process.stderr.write(
     `ringside: recorded run ${r.runId} into ${out}: ${r.result.icount} instructions, ${r.events} events, ${r.snapshots} snapshots, end ${r.result.reason}\n`,
   );

@@ -6,16 +6,26 @@ import { parseRunId } from '../options';
 
 export function replayCommand(file: string, opts: { run?: string; verify?: boolean }): number {
   const db = openTraceReadOnly(file);
+  let progressShown = false; // a progress line is on the terminal: clear it before guest output
+  const clearProgress = () => {
+    if (progressShown) process.stderr.write('\r\x1b[K');
+    progressShown = false;
+  };
   try {
     const r = replayRun(db, {
       runId: parseRunId(opts.run),
       verify: opts.verify === true,
-      onUartByte: (b) => writeSync(1, Uint8Array.of(b)),
+      onUartByte: (b) => {
+        clearProgress();
+        writeSync(1, Uint8Array.of(b));
+      },
       onProgress: (icount, of) => {
-        if (process.stderr.isTTY) process.stderr.write(`\rreplaying: ${(icount / 1e6).toFixed(0)} of ${(of / 1e6).toFixed(0)} M instructions`);
+        if (!process.stderr.isTTY) return;
+        process.stderr.write(`\rreplaying: ${(icount / 1e6).toFixed(0)} of ${(of / 1e6).toFixed(0)} M instructions`);
+        progressShown = true;
       },
     });
-    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    clearProgress();
     if (r.mismatch !== null) {
       process.stderr.write(`ringside: replay of run ${r.runId} diverged at event #${r.mismatch.seq}\n  recorded: ${r.mismatch.recorded}\n  replayed: ${r.mismatch.replayed}\n`);
       return 1;
