@@ -35,6 +35,17 @@ describe('time travel', () => {
     }
   });
 
+  it('seek(n) equals a plain machine that ran n instructions (a run without inputs)', () => {
+    const plain = recordInMemory(image, { snapshotInterval: 100_000 }).run;
+    const tl = new Timeline(plain);
+    for (const n of [1_234_567, 345_678, 99_999, 100_000, 1_500_001]) {
+      tl.seek(n);
+      const m = new Machine(image);
+      m.run(n);
+      expect(fingerprint(tl.machine)).toBe(fingerprint(m));
+    }
+  });
+
   it('step back returns to the previous instruction', () => {
     const tl = new Timeline(run);
     tl.seek(250_123);
