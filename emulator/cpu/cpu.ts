@@ -7,8 +7,8 @@
  * comparisons against bounds precomputed when the segment was loaded.
  */
 import {
-  EAX, ESP, CS, SS, CF, PF, AF, ZF, SF, OF, FIXED1, ARITH_FLAGS, IF, GP_VECTOR, SS_VECTOR,
-  CR0_ET, CR0_PG, CR0_WP, AR_DB, TF, PF_VECTOR, PFEC_U, AR_P, AR_S,
+  ESP, CS, SS, CF, PF, AF, ZF, SF, OF, FIXED1, IF, GP_VECTOR, SS_VECTOR,
+  CR0_ET, CR0_PG, AR_DB, TF, PF_VECTOR, AR_P, AR_S,
 } from './constants';
 import { FAULT } from './fault';
 import type { CpuObserver } from './observer';
@@ -276,16 +276,6 @@ export class Cpu {
     this.flagsReg = (this.flagsReg & ~which) | (set & which);
   }
 
-  /** Records a flag-setting result lazily: all six arithmetic flags follow from it. */
-  lazyAll(op: number, dst: number, src: number, res: number, size: number): void {
-    this.lop = op;
-    this.ldst = dst;
-    this.lsrc = src;
-    this.lres = res;
-    this.lsz = SIGN[size];
-    this.lazy = ARITH_FLAGS;
-  }
-
   /** ZF, SF, PF of a result, computed now; the other arithmetic flags are given. */
   flagsOfResult(res: number, size: number): number {
     const m = res & MASK[size];
@@ -399,14 +389,6 @@ export class Cpu {
     this.tlb[lin >>> 12] = 0;
     this.brk = true;
     this.epoch++;
-  }
-
-  pagingEnabled(): boolean {
-    return (this.cr0 & CR0_PG) !== 0;
-  }
-
-  writeProtect(): boolean {
-    return (this.cr0 & CR0_WP) !== 0;
   }
 
   /**
@@ -681,9 +663,6 @@ export class Cpu {
     if (((lin & 0xfff) + size) > 0x1000) this.physOf((lin + size - 1) | 0, true, this.cpl === 3);
   }
 
-  readSys8(lin: number): number {
-    return this.physRead8(this.physOf(lin, false, false));
-  }
   readSys16(lin: number): number {
     return this.readSlow(lin, 2, false);
   }
@@ -692,12 +671,6 @@ export class Cpu {
   }
   writeSys8(lin: number, v: number): void {
     this.writeSlow(lin, 1, v, false);
-  }
-  writeSys16(lin: number, v: number): void {
-    this.writeSlow(lin, 2, v, false);
-  }
-  writeSys32(lin: number, v: number): void {
-    this.writeSlow(lin, 4, v, false);
   }
 
   // =============================================================================================
@@ -835,28 +808,6 @@ export class Cpu {
   /** A null selector in a data segment register: every access raises #GP(0). */
   setSegNull(seg: number, selector: number): void {
     this.setSegCache(seg, selector, 0, 0, 0);
-  }
-
-  // =============================================================================================
-  // Register helpers
-  // =============================================================================================
-
-  get eax(): number {
-    return this.regs[EAX];
-  }
-
-  /** The linear address of the next instruction to execute. */
-  linearIp(): number {
-    return (this.segBase[CS] + this.eip) | 0;
-  }
-
-  interruptsEnabled(): boolean {
-    return (this.flagsReg & IF) !== 0;
-  }
-
-  /** User-mode access flag for page faults raised by explicit accesses. */
-  pfUser(): number {
-    return this.cpl === 3 ? PFEC_U : 0;
   }
 }
 
