@@ -58,7 +58,6 @@ export function switchToTssStack(cpu: Cpu, dpl: number, ext: number): void {
 /**
  * Pushes frame[0..n) (outermost first) on the current stack, `size` bytes each, after checking
  * that every push fits the segment and that every page is writable: all or nothing.
- * `user` is the privilege of the accesses (a CPL-3 stack).
  */
 export function pushFrame(cpu: Cpu, n: number, size: number, errVector: number, errCode: number): void {
   const total = n * size;

@@ -68,9 +68,10 @@ describe('time travel', () => {
     const hit = tl.icount;
     expect(hit).toBeGreaterThanOrEqual(600_000);
     expect(hit).toBeLessThan(900_000);
-    // continue from just after it finds no earlier... and continues forward to the next hit
+    // continue from just after the hit runs forward to the next execution of the same address
     tl.step();
     expect(tl.continue()).toBe('breakpoint');
     expect(tl.icount).toBeGreaterThan(hit);
+    expect(tl.linearIp()).toBe(target);
   });
 });

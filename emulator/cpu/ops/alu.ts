@@ -70,20 +70,9 @@ export function aluEbGb(cpu: Cpu, i: Insn): void {
 }
 // 01 /r: ADD Ev,Gv
 export function aluEvGv(cpu: Cpu, i: Insn): void {
-  if (i.os32) {
-    if (!i.isMem) {
-      // Register-to-register 32-bit form: the hot path of most loops.
-      const op = i.arg;
-      if (op !== ALU_ADC && op !== ALU_SBB) {
-        const d = cpu.regs[i.rm], s = cpu.regs[i.reg];
-        const r = aluResult(op, d, s, 0, 4);
-        if (op !== ALU_CMP) cpu.regs[i.rm] = r;
-        aluFlags(cpu, op, d, s, r, 0, 4);
-        return;
-      }
-    }
-    aluE(cpu, i, 4, cpu.regs[i.reg]);
-  } else aluE(cpu, i, 2, cpu.regs16[i.reg << 1]);
+  // (The 32-bit register-to-register forms run as specialized handlers: ops/fast.ts.)
+  if (i.os32) aluE(cpu, i, 4, cpu.regs[i.reg]);
+  else aluE(cpu, i, 2, cpu.regs16[i.reg << 1]);
 }
 // 02 /r: ADD Gb,Eb
 export function aluGbEb(cpu: Cpu, i: Insn): void {
@@ -151,9 +140,14 @@ export function testEvIz(cpu: Cpu, i: Insn): void {
   testFlags(cpu, getEv(cpu, i) & i.imm, i.os32 ? 4 : 2);
 }
 
-/** INC/DEC: like ADD/SUB 1 but CF is kept. */
-function incDecFlags(cpu: Cpu, d: number, r: number, size: number, dec: boolean): void {
-  cpu.materialize(CF);
+/** INC/DEC: like ADD/SUB 1 but CF is kept, so a lazy CF is made concrete first. */
+export function incDecFlags(cpu: Cpu, d: number, r: number, size: number, dec: boolean): void {
+  if ((cpu.lazy & CF) !== 0) {
+    if (cpu.lop === LAZY_LOGIC) {
+      cpu.flagsReg &= ~CF; // logic operations clear CF: nothing to compute
+      cpu.lazy &= ~CF;
+    } else cpu.materialize(CF);
+  }
   cpu.lop = dec ? LAZY_SUB : LAZY_ADD;
   cpu.ldst = d;
   cpu.lsrc = 1;

@@ -11,6 +11,7 @@ import { LAZY_ADD, LAZY_SUB, LAZY_LOGIC, SIGN } from '../cpu';
 import { ARITH_FLAGS, CF, CS, OF, ZF, SF, PF } from '../constants';
 import { ALU_ADD, ALU_OR, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP } from '../opcodes';
 import { ea } from './operands';
+import { incDecFlags } from './alu';
 
 const S32 = SIGN[4];
 
@@ -92,39 +93,18 @@ ALU_RI[ALU_SUB] = subRI;
 ALU_RI[ALU_CMP] = cmpRI;
 ALU_RI[ALU_AND] = andRI;
 
-/** Makes CF concrete before an instruction that keeps it (INC/DEC). */
-function keepCF(cpu: Cpu): void {
-  if ((cpu.lazy & CF) === 0) return;
-  if (cpu.lop === LAZY_LOGIC) {
-    cpu.flagsReg &= ~CF;
-    cpu.lazy &= ~CF;
-  } else cpu.materialize(CF);
-}
-
-// INC/DEC r32 (40+r / 48+r): CF is kept, so it is made concrete first.
+// INC/DEC r32 (40+r / 48+r).
 function inc32(cpu: Cpu, i: Insn): void {
-  keepCF(cpu);
   const d = cpu.regs[i.arg];
   const r = (d + 1) | 0;
   cpu.regs[i.arg] = r;
-  cpu.lop = LAZY_ADD;
-  cpu.ldst = d;
-  cpu.lsrc = 1;
-  cpu.lres = r;
-  cpu.lsz = S32;
-  cpu.lazy = ARITH_FLAGS & ~CF;
+  incDecFlags(cpu, d, r, 4, false);
 }
 function dec32(cpu: Cpu, i: Insn): void {
-  keepCF(cpu);
   const d = cpu.regs[i.arg];
   const r = (d - 1) | 0;
   cpu.regs[i.arg] = r;
-  cpu.lop = LAZY_SUB;
-  cpu.ldst = d;
-  cpu.lsrc = 1;
-  cpu.lres = r;
-  cpu.lsz = S32;
-  cpu.lazy = ARITH_FLAGS & ~CF;
+  incDecFlags(cpu, d, r, 4, true);
 }
 
 // MOV r32, r32 / MOV r32, [mem] / MOV [mem], r32 (8B/89, 32-bit).

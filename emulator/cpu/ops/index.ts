@@ -4,6 +4,7 @@
  */
 import type { Cpu } from '../cpu';
 import type { Insn, Handler } from '../insn';
+import { OPCODE_FORMS } from '../opcodes';
 import * as alu from './alu';
 import * as move from './move';
 import * as stack from './stack';
@@ -22,9 +23,13 @@ export function invalidOpcode(cpu: Cpu, i: Insn): void {
   cpu.raise(i.fault, i.fault === 13 ? 0 : -1);
 }
 
+/** The handlers the opcode table names (families also export helpers, which are not handlers). */
+const wanted = new Set(OPCODE_FORMS.map((f) => f.handler));
 export const HANDLERS: Record<string, Handler> = {};
 for (const family of [alu, move, stack, control, far, system, model, io, shift, muldiv, bit, string]) {
   for (const [name, fn] of Object.entries(family)) {
-    if (typeof fn === 'function' && fn.length <= 2) HANDLERS[name] = fn as Handler;
+    if (!wanted.has(name) || typeof fn !== 'function') continue;
+    if (HANDLERS[name] !== undefined) throw new Error(`two instruction families define ${name}`);
+    HANDLERS[name] = fn as Handler;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { miniSystem, SEL, CODE, STACK0, IDT, STUBS, writeDescriptor, gate } from '../../helpers/mini-system';
+import { miniSystem, SEL, CODE, STACK0, IDT, STUBS, writeDescriptor, gate, TO_RING3 } from '../../helpers/mini-system';
 import { CS, SS, DS, IF } from '../../../emulator/cpu/constants';
 
 /** Dwords at the top of the current stack. */
@@ -9,8 +9,6 @@ function stack(sys: ReturnType<typeof miniSystem>, n: number): number[] {
   return out;
 }
 
-// Code that enters ring 3 at CODE+0x100 with ESP 0x7fff0: push 0x23, 0x7fff0, 0x202, 0x1b, CODE+0x100; iretd
-const TO_RING3 = [0x6a, 0x23, 0x68, 0xf0, 0xff, 0x07, 0x00, 0x68, 0x02, 0x02, 0x00, 0x00, 0x6a, 0x1b, 0x68, 0x00, 0x01, 0x01, 0x00, 0xcf];
 
 describe('exceptions and interrupts through the IDT', () => {
   it('#DE is a fault: the pushed EIP is the DIV itself, with no error code', () => {

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { miniSystem, SEL, CODE, GDT, STACK0, writeDescriptor } from '../../helpers/mini-system';
+import { miniSystem, SEL, CODE, GDT, STACK0, writeDescriptor, TO_RING3 } from '../../helpers/mini-system';
 import { CS, SS } from '../../../emulator/cpu/constants';
 
-const TO_RING3 = [0x6a, 0x23, 0x68, 0xf0, 0xff, 0x07, 0x00, 0x68, 0x02, 0x02, 0x00, 0x00, 0x6a, 0x1b, 0x68, 0x00, 0x01, 0x01, 0x00, 0xcf];
+
+/** A mini system with a call gate at selector 0x48: to code0:CODE+0x300, DPL 3, one dword parameter. */
+function withCallGate() {
+  const sys = miniSystem();
+  const off = CODE + 0x300;
+  writeDescriptor(sys.cpu, GDT, 0x48, [(SEL.code0 << 16) | (off & 0xffff), (off & 0xffff0000) | 0xec00 | 1]);
+  sys.cpu.gdtrLimit = 0x4f;
+  return { sys, off };
+}
 
 describe('far transfers', () => {
   // QEMU's TCG does not set the accessed bit on a far jump; the SDM does, so ringside does.
@@ -17,11 +25,7 @@ describe('far transfers', () => {
   });
 
   it('a CALL through a call gate from ring 3 switches to the ring-0 stack and copies the parameters', () => {
-    const sys = miniSystem();
-    // call gate at 0x48: target code0:CODE+0x300, DPL 3, one dword parameter
-    const off = CODE + 0x300;
-    writeDescriptor(sys.cpu, GDT, 0x48, [(SEL.code0 << 16) | (off & 0xffff), (off & 0xffff0000) | 0xec00 | 1]);
-    sys.cpu.gdtrLimit = 0x4f;
+    const { sys, off } = withCallGate();
     sys.load(TO_RING3);
     sys.load([0x68, 0x34, 0x12, 0x00, 0x00, 0x9a, 0x00, 0x00, 0x00, 0x00, 0x4b, 0x00], CODE + 0x100); // push 0x1234; call 0x4b:0
     sys.load([0xf4], off);
@@ -34,10 +38,7 @@ describe('far transfers', () => {
   });
 
   it('RETF imm16 returns through the gate to ring 3 and releases the parameters', () => {
-    const sys = miniSystem();
-    const off = CODE + 0x300;
-    writeDescriptor(sys.cpu, GDT, 0x48, [(SEL.code0 << 16) | (off & 0xffff), (off & 0xffff0000) | 0xec00 | 1]);
-    sys.cpu.gdtrLimit = 0x4f;
+    const { sys, off } = withCallGate();
     sys.load(TO_RING3);
     // push 0x1234; call 0x4b:0; int 0x31
     sys.load([0x68, 0x34, 0x12, 0x00, 0x00, 0x9a, 0x00, 0x00, 0x00, 0x00, 0x4b, 0x00, 0xcd, 0x31], CODE + 0x100);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { miniSystem, CODE } from '../../helpers/mini-system';
+import { miniSystem, CODE, TO_RING3 } from '../../helpers/mini-system';
 import type { MonitorHooks, SensitiveOp } from '../../../emulator/cpu/monitor-hooks';
 
 function monitor(over: Partial<MonitorHooks>, log: string[]): MonitorHooks {
@@ -46,7 +46,7 @@ describe('monitor intercepts', () => {
     const sys = miniSystem();
     const log: string[] = [];
     sys.cpu.monitor = monitor({}, log);
-    sys.load([0x6a, 0x23, 0x68, 0xf0, 0xff, 0x07, 0x00, 0x68, 0x02, 0x02, 0x00, 0x00, 0x6a, 0x1b, 0x68, 0x00, 0x01, 0x01, 0x00, 0xcf]);
+    sys.load(TO_RING3);
     sys.load([0xf4], CODE + 0x100);
     sys.run();
     expect(log[0]).toBe('exception 13 0');

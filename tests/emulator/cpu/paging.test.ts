@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { miniSystem, CODE } from '../../helpers/mini-system';
+import { miniSystem, CODE, TO_RING3 } from '../../helpers/mini-system';
 import { CR0_PG, CR0_WP, CR4_PSE, CR4_PGE, PTE_A, PTE_D } from '../../../emulator/cpu/constants';
 
 const PD = 0x20000, PT0 = 0x21000, PT1 = 0x22000;
@@ -112,7 +112,7 @@ describe('paging', () => {
     // make the low 4 MiB user-accessible except the page at 0x400000 (supervisor)
     for (let k = 0; k < 1024; k++) sys.cpu.ram32[(PT0 >> 2) + k] |= U;
     sys.cpu.ram32[PT1 >> 2] = 0x300000 | P | W;
-    sys.load([0x6a, 0x23, 0x68, 0xf0, 0xff, 0x07, 0x00, 0x68, 0x02, 0x02, 0x00, 0x00, 0x6a, 0x1b, 0x68, 0x00, 0x01, 0x01, 0x00, 0xcf]);
+    sys.load(TO_RING3);
     sys.load([0x36, 0xa1, 0x00, 0x00, 0x40, 0x00], CODE + 0x100); // mov eax, ss:[0x400000] (DS is null at ring 3)
     sys.run();
     expect(sys.lastVector()).toBe(14);
