@@ -14,6 +14,9 @@ import { loadImage } from './loader/load-image';
 import type { LoadedImage } from './loader/types';
 import { SymbolTable } from './loader/symbols';
 import { CS, DS, ES, FS, GS, SS, EAX, EBX, FIXED1, CR0_PE, CR0_ET } from './cpu/constants';
+import type { Mode, ShadowPolicy } from './monitors/modes';
+import { SoftwareMonitor } from './monitors/sw/monitor';
+import { MON_SIZE } from './monitors/sw/layout';
 
 export const DEFAULT_RAM_SIZE = 128 * 1024 * 1024;
 
@@ -40,7 +43,12 @@ export interface MachineOptions {
   modules?: { name: string; data: Uint8Array }[]; // Multiboot modules (like -initrd)
   flatAddress?: number; // load a flat binary at this address instead of a Multiboot kernel
   onUartByte?: (byte: number) => void; // receives every byte the guest transmits on COM1
+  mode?: Mode; // the monitor the guest runs under (default native)
+  shadow?: ShadowPolicy; // sw-033: split (default) or shared shadow page tables
 }
+
+/** A mode this machine cannot run. */
+export class ModeError extends Error {}
 
 /**
  * Where the boot GDT lives: QEMU's Multiboot option ROM enters the kernel with CS = 0x08 and
@@ -62,11 +70,19 @@ export class Machine {
   readonly executor: Executor; // dispatch loop and decoded-code cache
   readonly image: LoadedImage; // what the loader did
   readonly symbols: SymbolTable; // symbols of the guest image
+  readonly mode: Mode; // the monitor the guest runs under
+  readonly monitor: SoftwareMonitor | null = null; // the software VMM (sw-013, sw-033)
 
   constructor(image: Uint8Array, opts: MachineOptions = {}) {
     const ramSize = opts.ramSize ?? DEFAULT_RAM_SIZE;
+    this.mode = opts.mode ?? 'native';
+    const software = this.mode === 'sw-013' || this.mode === 'sw-033';
+    if (this.mode === 'vtx') throw new ModeError("mode 'vtx' is not available in this build");
+    if (opts.shadow !== undefined && this.mode !== 'sw-033') throw new ModeError('--shadow applies to mode sw-033 only (sw-013 has one shadow: ring 1 and ring 3 differ in the U/S bit)');
+    if (software && ramSize > 2 * 1024 * 1024 * 1024 - MON_SIZE) throw new ModeError('under a software monitor, RAM is at most 2 GiB - 4 MiB (the monitor takes 4 MiB above it)');
     this.apic = new LocalApic(() => this.cpu.icount);
-    this.cpu = new Cpu(ramSize, this.io, this.apic);
+    // A software monitor's memory sits above the guest's RAM, out of the guest's reach.
+    this.cpu = new Cpu(ramSize + (software ? MON_SIZE : 0), this.io, this.apic);
     const onByte = opts.onUartByte ?? (() => {});
     this.uart = new Uart16550(onByte);
     this.io.register(Uart16550.COM1, 8, this.uart);
@@ -76,13 +92,18 @@ export class Machine {
     for (const p of [0x20, 0x21, 0xa0, 0xa1]) this.io.register(p, 1, legacy);
     this.io.register(0x8900, 1, legacy);
     this.executor = new Executor(this.cpu);
-    this.image = loadImage(image, this.cpu.ram, {
+    this.image = loadImage(image, this.cpu.ram.subarray(0, ramSize), {
       cmdline: opts.cmdline ?? '',
       modules: opts.modules ?? [],
       flatAddress: opts.flatAddress,
     });
     this.symbols = this.image.symbols;
     this.reset();
+    if (software) {
+      this.monitor = new SoftwareMonitor(this, { kernelRing: this.mode === 'sw-013' ? 1 : 3, shadow: opts.shadow ?? 'split' });
+      this.monitor.boot();
+      this.cpu.vmm = this.monitor;
+    }
   }
 
   /** The entry state of a Multiboot kernel under `qemu -kernel` (Multiboot spec section 3.2). */

@@ -72,7 +72,8 @@ export class EventRecorder implements CpuObserver {
     this.watchDescriptor(seg, selector, rights);
   }
   interruptFlag(value: boolean, by: string, changed: boolean): void {
-    this.emit(EventKind.iflag, value ? 1 : 0, -1, changed ? 1 : 0, 0, by);
+    const vmm = this.machine.monitor;
+    this.emit(EventKind.iflag, value ? 1 : 0, vmm === null ? -1 : vmm.virtualIf ? 1 : 0, changed ? 1 : 0, 0, by);
   }
   descriptorTable(op: string, base: number, limit: number, selector: number): void {
     this.emit(EventKind.dtr, base, limit, selector, 0, op);
@@ -97,6 +98,15 @@ export class EventRecorder implements CpuObserver {
   }
   shutdown(reason: string): void {
     this.emit(EventKind.shutdown, 0, 0, 0, 0, reason);
+  }
+  monitorExit(reason: string, number: number, qualification: number): void {
+    this.emit(EventKind.monitor_exit, number, qualification, 0, 0, reason);
+  }
+  monitorEmulation(what: string, value: number): void {
+    this.emit(EventKind.monitor_emulation, value, 0, 0, 0, what);
+  }
+  monitorEntry(how: string): void {
+    this.emit(EventKind.monitor_entry, 0, 0, 0, 0, how);
   }
 
   /** Remembers where the descriptor behind a loaded selector lives and watches its page. */

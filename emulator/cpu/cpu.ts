@@ -12,7 +12,7 @@ import {
 } from './constants';
 import { FAULT } from './fault';
 import type { CpuObserver } from './observer';
-import type { MonitorHooks } from './monitor-hooks';
+import type { MonitorHooks, MonitorEntry } from './monitor-hooks';
 import type { IoBus, MmioDevice } from '../devices/bus';
 import { pageWalk } from './paging';
 
@@ -153,6 +153,8 @@ export class Cpu {
   // --- Attachments -------------------------------------------------------------------------------
   observer: CpuObserver | null = null; // recorder or debugger, null when nobody listens
   monitor: MonitorHooks | null = null; // a VMM's intercepts, null when the guest runs natively
+  vmm: MonitorEntry | null = null; // a software VMM that owns ring 0: entered whenever CPL = 0
+  physLimit: number; // physical addresses below this are RAM (a monitor lowers it to show the guest its own RAM only)
   io: IoBus; // the port bus
   apic: InterruptController; // the local APIC
 
@@ -161,6 +163,7 @@ export class Cpu {
       throw new RangeError('RAM size must be a multiple of 4 KiB between 2 MiB and 2 GiB');
     }
     this.ramSize = ramSize;
+    this.physLimit = ramSize;
     this.ram = new Uint8Array(ramSize);
     this.ram32 = new Int32Array(this.ram.buffer);
     this.codePage = new Uint8Array(ramSize >>> 12);
@@ -414,7 +417,7 @@ export class Cpu {
     if ((this.cr0 & CR0_PG) !== 0) e = pageWalk(this, lin, write, user);
     else e = (lin & ~0xfff) | TLB_VALID | TLB_SUP_WRITE | TLB_USER_READ | TLB_USER_WRITE | TLB_DIRTY;
     const phys = e >>> 12;
-    if (phys >= this.codePage.length) e |= TLB_MMIO;
+    if (phys >= this.physLimit / 4096) e |= TLB_MMIO;
     else {
       if (this.codePage[phys] !== 0 || this.watchPage[phys] !== 0) e |= TLB_CODE;
       if (write || this.pageWritten[phys] !== 0) {
@@ -485,14 +488,14 @@ export class Cpu {
 
   physRead8(phys: number): number {
     phys >>>= 0;
-    if (phys < this.ramSize) return this.ram[phys];
+    if (phys < this.physLimit) return this.ram[phys];
     if (this.isApic(phys)) return this.apic.mmioRead(phys & 0xfff, 1) & 0xff;
     return 0xff;
   }
 
   physRead32(phys: number): number {
     phys >>>= 0;
-    if (phys + 3 < this.ramSize) {
+    if (phys + 3 < this.physLimit) {
       if ((phys & 3) === 0) return this.ram32[phys >>> 2];
       const r = this.ram;
       return r[phys] | (r[phys + 1] << 8) | (r[phys + 2] << 16) | (r[phys + 3] << 24);
@@ -503,14 +506,14 @@ export class Cpu {
 
   physRead16(phys: number): number {
     phys >>>= 0;
-    if (phys + 1 < this.ramSize) return this.ram[phys] | (this.ram[phys + 1] << 8);
+    if (phys + 1 < this.physLimit) return this.ram[phys] | (this.ram[phys + 1] << 8);
     if (this.isApic(phys)) return this.apic.mmioRead(phys & 0xfff, 2) & 0xffff;
     return this.physRead8(phys) | (this.physRead8(phys + 1) << 8);
   }
 
   physWrite8(phys: number, v: number): void {
     phys >>>= 0;
-    if (phys < this.ramSize) {
+    if (phys < this.physLimit) {
       this.pageWritten[phys >>> 12] = 1;
       if (this.codePage[phys >>> 12] !== 0 || this.watchPage[phys >>> 12] !== 0) this.codeWrite(phys, 1);
       this.ram[phys] = v;
@@ -519,7 +522,7 @@ export class Cpu {
 
   physWrite16(phys: number, v: number): void {
     phys >>>= 0;
-    if (phys + 1 < this.ramSize) {
+    if (phys + 1 < this.physLimit) {
       this.pageWritten[phys >>> 12] = this.pageWritten[(phys + 1) >>> 12] = 1;
       if (this.codePage[phys >>> 12] !== 0 || this.codePage[(phys + 1) >>> 12] !== 0 || this.watchPage[phys >>> 12] !== 0) this.codeWrite(phys, 2);
       this.ram[phys] = v;
@@ -533,7 +536,7 @@ export class Cpu {
 
   physWrite32(phys: number, v: number): void {
     phys >>>= 0;
-    if (phys + 3 < this.ramSize) {
+    if (phys + 3 < this.physLimit) {
       this.pageWritten[phys >>> 12] = this.pageWritten[(phys + 3) >>> 12] = 1;
       if (this.codePage[phys >>> 12] !== 0 || this.codePage[(phys + 3) >>> 12] !== 0 || this.watchPage[phys >>> 12] !== 0) this.codeWrite(phys, 4);
       if ((phys & 3) === 0) this.ram32[phys >>> 2] = v;

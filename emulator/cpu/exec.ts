@@ -133,6 +133,11 @@ export class Executor {
     const cpu = this.cpu;
     this.resumeAt = cpu.icount; // a breakpoint at the current instruction does not stop at once
     while (cpu.icount < stopAt && cpu.stopReason === '') {
+      if (cpu.cpl === 0 && cpu.vmm !== null) {
+        // The CPU reached a monitor entry point: the monitor's logic runs and returns to the guest.
+        cpu.vmm.enter();
+        continue;
+      }
       // Devices whose deadline has come.
       const apic = cpu.apic;
       let deadline = apic.nextDeadline();
@@ -304,6 +309,38 @@ export class Executor {
     block.bytes = pos - phys;
     this.blocksBuilt++;
     return block;
+  }
+
+  /**
+   * Decodes the instruction at CS:EIP through the MMU without caching it (a monitor inspecting
+   * the instruction that trapped). The record is valid until the next uncached decode. Raises
+   * the fetch fault, if any.
+   */
+  decodeCurrent(): Insn {
+    const cpu = this.cpu;
+    if (cpu.eip > cpu.segLimit[CS]) cpu.raise(GP_VECTOR, 0);
+    this.decodeSingle();
+    return this.single;
+  }
+
+  /**
+   * Executes the instruction at CS:EIP on its own, uncached (a monitor interpreting one guest
+   * instruction). Returns false, with the fault in cpu.excVector/excCode/excAddr and nothing
+   * delivered, when it faults.
+   */
+  stepOne(): boolean {
+    const cpu = this.cpu;
+    try {
+      const ins = this.decodeCurrent();
+      cpu.next = cpu.cs32 ? (cpu.eip + ins.len) >>> 0 : (cpu.eip + ins.len) & 0xffff;
+      ins.exec(cpu, ins);
+      cpu.eip = cpu.next;
+      cpu.icount++;
+      return true;
+    } catch (e) {
+      if (e !== FAULT) throw e;
+      return false;
+    }
   }
 
   /**

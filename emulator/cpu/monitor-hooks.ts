@@ -27,3 +27,13 @@ export interface MonitorHooks {
    */
   instruction(op: SensitiveOp, i: Insn): boolean;
 }
+
+/**
+ * A software VMM that owns ring 0 (ring deprivileging): the guest never runs at CPL 0, so the
+ * CPU being at CPL 0 means it has just arrived at one of the monitor's entry points through the
+ * monitor's own IDT or SYSENTER MSRs. The dispatch loop then calls enter(), which runs the
+ * monitor's logic and returns to the guest (or stops the machine). One compare per dispatch.
+ */
+export interface MonitorEntry {
+  enter(): void;
+}

@@ -25,5 +25,11 @@ export interface CpuObserver {
   staleDescriptor(seg: number, selector: number): void;
   fastSyscall(op: 'sysenter' | 'sysexit'): void;
   halt(): void;
+  /** A monitor took control: why (text and number) and a qualification (error code, address). */
+  monitorExit(reason: string, number: number, qualification: number): void;
+  /** What the monitor did about it (emulated an instruction, reflected an event, filled a shadow entry). */
+  monitorEmulation(what: string, value: number): void;
+  /** The monitor resumed the guest. */
+  monitorEntry(how: string): void;
   shutdown(reason: string): void;
 }
