@@ -48,7 +48,9 @@ export interface MachineOptions {
 }
 
 /** A mode this machine cannot run. */
-export class ModeError extends Error {}
+export class ModeError extends Error {
+  override readonly name = 'ModeError';
+}
 
 /**
  * Where the boot GDT lives: QEMU's Multiboot option ROM enters the kernel with CS = 0x08 and

@@ -4,6 +4,7 @@
  * loop, so a replay reaches every input and every snapshot at the same instruction.
  */
 import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../emulator/machine';
+import type { Mode, ShadowPolicy } from '../emulator/monitors/modes';
 import { EventRecorder, type EventSink } from './recorder';
 import { EventKind } from './events';
 import { Xorshift } from './prng';
@@ -41,6 +42,8 @@ const JITTER_SPAN = 200_000;
 
 export function buildMachine(image: Uint8Array, opts: RunOptions, onUartByte?: (b: number) => void): Machine {
   return new Machine(image, {
+    mode: opts.mode as Mode,
+    shadow: opts.shadow as ShadowPolicy | undefined,
     ramSize: opts.ramSize ?? DEFAULT_RAM_SIZE,
     cmdline: opts.cmdline,
     flatAddress: opts.flatAddress,

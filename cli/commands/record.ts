@@ -4,7 +4,7 @@ import { mkdirSync, writeSync } from 'node:fs';
 import { recordRun } from '../../recorder/record';
 import { DEFAULT_SNAPSHOT_INTERVAL, type RunOptions } from '../../recorder/session';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
-import { parseMode, parseCount, parseAddress, parseRamSize, readInputFile } from '../options';
+import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile } from '../options';
 import { UsageError } from '../errors';
 
 export interface RecordCliOptions {
@@ -35,7 +35,7 @@ export function recordCommand(imagePath: string, opts: RecordCliOptions): number
   if (interval < 1000) throw new UsageError('--snapshot-interval must be at least 1000 instructions');
   const options: RunOptions = {
     mode,
-    shadow: opts.shadow,
+    shadow: parseShadow(mode, opts.shadow),
     cmdline: opts.cmdline ?? '',
     ramSize: parseRamSize(opts.ram) ?? DEFAULT_RAM_SIZE,
     flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,

@@ -1,7 +1,6 @@
 /** `ringside run IMAGE`: runs a guest without recording; its UART goes to stdout. */
 import { Machine, DEFAULT_RAM_SIZE } from '../../emulator/machine';
-import { parseMode, parseCount, parseAddress, parseRamSize, readInputFile } from '../options';
-import { UsageError } from '../errors';
+import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile } from '../options';
 import { writeSync } from 'node:fs';
 import { basename } from 'node:path';
 
@@ -20,10 +19,8 @@ export interface RunOptions {
 const SLICE = 20_000_000;
 
 export function runCommand(imagePath: string, opts: RunOptions): number {
-  parseMode(opts.mode);
-  if (opts.shadow !== undefined && opts.shadow !== 'split' && opts.shadow !== 'shared') {
-    throw new UsageError(`--shadow must be 'split' or 'shared', not '${opts.shadow}'`);
-  }
+  const mode = parseMode(opts.mode);
+  const shadow = parseShadow(mode, opts.shadow);
   const max = parseCount(opts.maxInstructions, '--max-instructions');
   const image = readInputFile(imagePath, 'image');
   const out = new Uint8Array(1 << 16);
@@ -35,6 +32,8 @@ export function runCommand(imagePath: string, opts: RunOptions): number {
     }
   };
   const machine = new Machine(image, {
+    mode,
+    shadow,
     ramSize: parseRamSize(opts.ram) ?? DEFAULT_RAM_SIZE,
     cmdline: opts.cmdline ?? '',
     flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,
@@ -58,5 +57,9 @@ export function runCommand(imagePath: string, opts: RunOptions): number {
   if (progress) process.stderr.write('\r\x1b[K');
   if (result.reason === 'shutdown') process.stderr.write(`ringside: triple fault at icount ${result.icount}: machine shut down\n`);
   if (result.reason === 'limit') process.stderr.write(`ringside: stopped after ${result.icount} instructions (--max-instructions)\n`);
+  if (machine.monitor !== null && process.stderr.isTTY) {
+    const kinds = Object.entries(machine.monitor.interventions()).map(([k, n]) => `${k} ${n}`).join(', ');
+    process.stderr.write(`ringside: ${mode}: ${machine.monitor.exits} monitor exits over ${result.icount} guest instructions (${kinds})\n`);
+  }
   return result.exitCode;
 }

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { Machine } from '../../../../emulator/machine';
+import { EAX, EBX, ECX } from '../../../../emulator/cpu/constants';
+import { EventKind, KIND_NAMES, type TraceEvent } from '../../../../recorder/events';
+import { recordInMemory } from '../../../helpers/record-memory';
+import { guestImage } from '../../../helpers/guests';
+import type { Mode, ShadowPolicy } from '../../../../emulator/monitors/modes';
+
+const FLAT_AT = 0x100000;
+/** Runs a flat binary until it halts. */
+function runFlat(code: number[], mode: Mode, shadow?: ShadowPolicy): Machine {
+  const m = new Machine(Uint8Array.from(code), { flatAddress: FLAT_AT, mode, shadow });
+  const r = m.run(1_000_000);
+  expect(r.reason).toBe('halt');
+  return m;
+}
+
+const le32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+
+describe('deprivileging', () => {
+  it('the guest kernel starts at CPL 1 under sw-013 and CPL 3 under sw-033, on the monitor\'s tables', () => {
+    for (const [mode, cpl] of [['sw-013', 1], ['sw-033', 3]] as const) {
+      const m = new Machine(guestImage('minikernel'), { mode });
+      expect(m.cpu.cpl).toBe(cpl);
+      expect(m.cpu.gdtrBase >>> 0).toBe(0xffc10000);
+      expect(m.cpu.idtrBase >>> 0).toBe(0xffc01000);
+      expect(m.cpu.trSel).toBe(0xffd0);
+      expect(m.cpu.sysenterCs).toBe(0xffc0);
+      expect(m.monitor!.virtualCpl).toBe(0);
+      expect(m.cpu.segSel[1] & 3).toBe(cpl); // CS.RPL
+    }
+  });
+
+  it('the guest never sees the monitor region: reads give what its own RAM view gives, writes do not reach the monitor', () => {
+    // mov eax,[0xFFC01000]; mov dword [0xFFC01000],0x12345678; cli; mov ebx,[0xFFC01000]; mov ecx,[0xFFFFFFF0]; hlt
+    const code = [
+      0xa1, ...le32(0xffc01000),
+      0xc7, 0x05, ...le32(0xffc01000), ...le32(0x12345678),
+      0xfa,
+      0x8b, 0x1d, ...le32(0xffc01000),
+      0x8b, 0x0d, ...le32(0xfffffff0),
+      0xf4,
+    ];
+    const native = runFlat(code, 'native');
+    for (const [mode, shadow] of [['sw-013', undefined], ['sw-033', 'split'], ['sw-033', 'shared']] as const) {
+      const m = runFlat(code, mode, shadow);
+      for (const r of [EAX, EBX, ECX]) expect(m.cpu.regs[r]).toBe(native.cpu.regs[r]);
+      expect(m.monitor!.interventions()['monitor-region']).toBeGreaterThanOrEqual(4);
+    }
+    expect(native.cpu.regs[EAX]).toBe(-1); // no RAM there: the bus reads all ones
+  });
+});
+
+function kinds(events: TraceEvent[], kind: keyof typeof EventKind): TraceEvent[] {
+  return events.filter((e) => e.kind === EventKind[kind]);
+}
+
+describe('what a recording under a software monitor shows', () => {
+  const { events } = recordInMemory(guestImage('interrupts'), { mode: 'sw-013' });
+
+  it('every trap is a real privilege change into ring 0 through the IDT, and a real IRET back', () => {
+    const priv = kinds(events, 'privilege');
+    expect(priv.some((e) => e.a === 1 && e.b === 0 && e.text === 'exception')).toBe(true);
+    expect(priv.some((e) => e.a === 1 && e.b === 0 && e.text === 'interrupt')).toBe(true); // the APIC timer
+    expect(priv.some((e) => e.a === 0 && e.b === 1 && e.text === 'iret')).toBe(true);
+    // monitor exits come in order: exit, emulation, entry
+    const mon = events.filter((e) => e.kind >= EventKind.monitor_exit && e.kind <= EventKind.monitor_emulation);
+    expect(KIND_NAMES[mon[0].kind]).toBe('monitor_exit');
+    expect(kinds(events, 'monitor_exit').length).toBe(kinds(events, 'monitor_entry').length);
+  });
+
+  it('CLI traps as #GP and is emulated; the guest\'s interrupt-flag changes carry the virtual IF', () => {
+    const exits = kinds(events, 'monitor_exit');
+    expect(exits.some((e) => e.text === '#GP' && e.a === 13)).toBe(true);
+    expect(kinds(events, 'monitor_emulation').some((e) => e.text === 'cli')).toBe(true);
+    const iflags = kinds(events, 'iflag');
+    expect(iflags.every((e) => e.b === 0 || e.b === 1)).toBe(true); // a virtual IF is known
+    // POPF at CPL 1 cannot set IF: the refused attempt is in the trace, and no trap happened for it
+    const popf = iflags.filter((e) => e.text === 'popf' && e.c === 0);
+    expect(popf.length).toBeGreaterThan(0);
+  });
+
+  it('APIC accesses trap: the APIC page is not mapped for the guest', () => {
+    expect(kinds(events, 'monitor_emulation').some((e) => e.text === 'local apic access emulated')).toBe(true);
+    expect(kinds(events, 'monitor_exit').some((e) => e.text === '#PF' && (e.b >>> 0) >>> 12 === 0xfee00)).toBe(true);
+  });
+
+  it('timer interrupts are delivered through the guest\'s IDT by the monitor', () => {
+    expect(kinds(events, 'monitor_exit').some((e) => e.text === 'interrupt' && e.a === 0x20)).toBe(true);
+    expect(kinds(events, 'monitor_emulation').some((e) => e.text === 'interrupt delivered through the guest idt' && e.a === 0x20)).toBe(true);
+  });
+});
+
+describe('hidden state', () => {
+  it('on the way back into the guest the monitor reloads FS by selector, picking up the rewritten descriptor', () => {
+    const { events } = recordInMemory(guestImage('hidden-state'), { mode: 'sw-033' });
+    const B2 = 0x00100920;
+    const entryBefore = (i: number) => events.slice(i).find((e) => e.kind === EventKind.monitor_entry || e.kind === EventKind.monitor_exit);
+    const reload = events.findIndex((e, i) => e.kind === EventKind.segment_load && e.a === 4 && e.b === 0x30 && e.c === B2 && entryBefore(i)?.kind === EventKind.monitor_entry);
+    expect(reload).toBeGreaterThan(0);
+    expect(events[reload].cpl).toBe(0); // done by the monitor, at ring 0
+  });
+});
+
+describe('shadow page tables', () => {
+  it('split keeps separate shadows for the guest kernel and its user processes: more CR3 switches than shared', () => {
+    const split = new Machine(guestImage('minikernel'), { mode: 'sw-033', shadow: 'split' });
+    const shared = new Machine(guestImage('minikernel'), { mode: 'sw-033', shadow: 'shared' });
+    expect(split.run().reason).toBe('exit');
+    expect(shared.run().reason).toBe('exit');
+    expect(split.monitor!.cr3Switches).toBeGreaterThan(2 * shared.monitor!.cr3Switches);
+  });
+
+  it('guest page tables are write-protected: a PTE write traps and the shadows follow it (INVLPG remap)', () => {
+    const m = new Machine(guestImage('address-space'), { mode: 'sw-013' });
+    expect(m.run().reason).toBe('exit');
+    const counts = m.monitor!.interventions();
+    expect(counts['hidden-page-fault']).toBeGreaterThan(0);
+    expect(counts['control-register']).toBeGreaterThan(0); // MOV CR3, MOV CR0, INVLPG
+  });
+});
+
+describe('bad configurations', () => {
+  it('--shadow is for sw-033 only; vtx is not available yet', () => {
+    expect(() => new Machine(guestImage('tpr'), { mode: 'sw-013', shadow: 'shared' })).toThrow(/sw-033 only/);
+    expect(() => new Machine(guestImage('tpr'), { mode: 'vtx' })).toThrow(/not available/);
+  });
+});
