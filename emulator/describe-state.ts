@@ -39,6 +39,16 @@ export function describeState(m: Machine, disasmCount = 6): string[] {
   lines.push(`gdtr base=${hex(cpu.gdtrBase)} limit=${hex(cpu.gdtrLimit, 4)}   idtr base=${hex(cpu.idtrBase)} limit=${hex(cpu.idtrLimit, 4)}`);
   lines.push(`ldtr=${hex(cpu.ldtrSel, 4)} base=${hex(cpu.ldtrBase)} limit=${hex(cpu.ldtrLimit)}   tr=${hex(cpu.trSel, 4)} base=${hex(cpu.trBase)} limit=${hex(cpu.trLimit)}`);
   lines.push(`cr0=${hex(cpu.cr0)} cr2=${hex(cpu.cr2)} cr3=${hex(cpu.cr3)} cr4=${hex(cpu.cr4)}`);
+  const mon = m.monitor;
+  if (mon !== null) {
+    const v = mon.virtualCpu;
+    lines.push(`monitor ${m.mode}: the guest runs at ring ${cpu.cpl === 0 ? '0 (inside the monitor)' : cpu.cpl}; its virtual CPU:`);
+    lines.push(`  cpl=${v.cpl} if=${(v.flags & IF) !== 0 ? 1 : 0} iopl=${(v.flags >> 12) & 3}   cr0=${hex(v.cr0)} cr2=${hex(v.cr2)} cr3=${hex(v.cr3)} cr4=${hex(v.cr4)}`);
+    lines.push(`  gdtr base=${hex(v.gdtrBase)} limit=${hex(v.gdtrLimit, 4)}   idtr base=${hex(v.idtrBase)} limit=${hex(v.idtrLimit, 4)}   ldtr=${hex(v.ldtrSel, 4)} tr=${hex(v.trSel, 4)}`);
+    lines.push(`  sysenter cs=${hex(v.sysenterCs, 4)} esp=${hex(v.sysenterEsp)} eip=${hex(v.sysenterEip)}`);
+    const kinds = Object.entries(mon.interventions()).map(([k, n]) => `${k} ${n}`).join(', ');
+    lines.push(`  ${mon.exits} monitor exits, ${mon.cr3Switches} shadow CR3 switches${kinds ? ': ' + kinds : ''}`);
+  }
   if (disasmCount > 0) {
     lines.push('disassembly:');
     for (const d of disassemble(m, disasmCount)) {

@@ -151,13 +151,13 @@ const SOURCES: InterruptSource[] = ['exception', 'software', 'apic'];
  * Delivers an event with the SDM's rules for faults during delivery: benign and contributory
  * classes, #DF, and the triple fault that shuts the machine down.
  */
-export function deliverEvent(cpu: Cpu, vector: number, code: number, kind: number, retEip: number): void {
+export function deliverEvent(cpu: Cpu, vector: number, code: number, kind: number, retEip: number, source?: InterruptSource): void {
   for (;;) {
     if (vector === PF_VECTOR && kind === EVENT_EXCEPTION) cpu.cr2 = cpu.excAddr;
     if (cpu.observer !== null && kind === EVENT_EXCEPTION) cpu.observer.exception(vector, code, vector === PF_VECTOR ? cpu.cr2 : 0);
     try {
       deliverOnce(cpu, vector, code, kind, retEip);
-      if (cpu.observer !== null) cpu.observer.interruptDelivered(vector, SOURCES[kind]);
+      if (cpu.observer !== null) cpu.observer.interruptDelivered(vector, source ?? SOURCES[kind]);
       return;
     } catch (e) {
       if (e !== FAULT) throw e;

@@ -141,6 +141,11 @@ export class SoftwareMonitor implements MonitorEntry {
     return this.inView ? this.cpu.cpl : this.v.cpl;
   }
 
+  /** The guest's virtual CPU as of the last return to the guest (registers the swap does not touch are the CPU's). */
+  get virtualCpu(): Readonly<RegisterFile> {
+    return this.v;
+  }
+
   /** Interventions by kind, non-zero ones only. */
   interventions(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -281,7 +286,7 @@ export class SoftwareMonitor implements MonitorEntry {
       this.note('sysenter', 'sysenter into the guest kernel', cpu.eip);
     } else if (vector >= 32 || vector === NMI_VECTOR) {
       this.note('interrupt', 'interrupt delivered through the guest idt', vector);
-      deliverEvent(cpu, vector, -1, EVENT_EXTERNAL, cpu.eip);
+      deliverEvent(cpu, vector, -1, EVENT_EXTERNAL, cpu.eip, 'reflected');
     } else if (vector === PF_VECTOR) this.pageFault(cr2, err);
     else if (vector === GP_VECTOR || vector === NP_VECTOR || vector === SS_VECTOR || vector === TS_VECTOR) this.emulate();
     else this.reflect(vector, err);
@@ -351,7 +356,7 @@ export class SoftwareMonitor implements MonitorEntry {
 
   private reflect(vector: number, code: number): void {
     this.note('exception', `${EXCEPTION_NAMES[vector] ?? 'exception'} delivered through the guest idt`, code);
-    deliverEvent(this.cpu, vector, code, EVENT_EXCEPTION, this.cpu.eip);
+    deliverEvent(this.cpu, vector, code, EVENT_EXCEPTION, this.cpu.eip, 'reflected');
   }
 
   private note(kind: Intervention, what: string, value: number): void {

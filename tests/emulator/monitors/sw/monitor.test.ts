@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Machine } from '../../../../emulator/machine';
 import { EAX, EBX, ECX } from '../../../../emulator/cpu/constants';
 import { EventKind, KIND_NAMES, type TraceEvent } from '../../../../recorder/events';
@@ -88,6 +92,9 @@ describe('what a recording under a software monitor shows', () => {
   it('timer interrupts are delivered through the guest\'s IDT by the monitor', () => {
     expect(kinds(events, 'monitor_exit').some((e) => e.text === 'interrupt' && e.a === 0x20)).toBe(true);
     expect(kinds(events, 'monitor_emulation').some((e) => e.text === 'interrupt delivered through the guest idt' && e.a === 0x20)).toBe(true);
+    const reflected = kinds(events, 'interrupt').filter((e) => e.text === 'reflected' && e.a === 0x20);
+    expect(reflected.length).toBeGreaterThan(0);
+    expect(reflected.every((e) => e.cpl === 0)).toBe(true); // the guest's virtual CPL after its own IDT's gate
   });
 });
 
@@ -124,5 +131,50 @@ describe('bad configurations', () => {
   it('--shadow is for sw-033 only; vtx is not available yet', () => {
     expect(() => new Machine(guestImage('tpr'), { mode: 'sw-013', shadow: 'shared' })).toThrow(/sw-033 only/);
     expect(() => new Machine(guestImage('tpr'), { mode: 'vtx' })).toThrow(/not available/);
+  });
+});
+
+describe('far transfers through a guest call gate', () => {
+  it('trap (the gate is not in the shadow GDT) and run on the virtual CPU: same result as natively', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringside-gate-'));
+    const src = join(dir, 'gate.asm');
+    writeFileSync(src, `bits 32
+org 0x100000
+  lgdt [gdtd]
+  jmp 0x08:cs_ok
+cs_ok:
+  mov ax, 0x10
+  mov ds, ax
+  mov ss, ax
+  mov esp, 0x90000
+  call 0x18:0
+  mov ebx, 0x600d
+  hlt
+target:
+  mov ecx, 0xca11
+  retf
+align 8
+gdt:
+  dq 0
+  dq 0x00cf9a000000ffff
+  dq 0x00cf92000000ffff
+  dw (target - $$ + 0x100000) & 0xffff, 0x08
+  db 0, 0x8c
+  dw (target - $$ + 0x100000) >> 16
+gdtd:
+  dw 31
+  dd gdt
+`);
+    execFileSync('nasm', ['-f', 'bin', '-o', join(dir, 'gate.bin'), src]);
+    const code = Array.from(readFileSync(join(dir, 'gate.bin')));
+    const native = runFlat(code, 'native');
+    expect(native.cpu.regs[EBX]).toBe(0x600d);
+    expect(native.cpu.regs[ECX]).toBe(0xca11);
+    for (const mode of ['sw-013', 'sw-033'] as const) {
+      const m = runFlat(code, mode);
+      expect(m.cpu.regs[EBX]).toBe(0x600d);
+      expect(m.cpu.regs[ECX]).toBe(0xca11);
+      expect(m.monitor!.interventions()['far-transfer']).toBe(2); // the CALL and the RETF to RPL 0
+    }
   });
 });
