@@ -6,6 +6,7 @@ import { recordCommand } from './commands/record';
 import { replayCommand } from './commands/replay';
 import { atCommand } from './commands/at';
 import { queryCommand } from './commands/query';
+import { matrixCommand } from './commands/matrix';
 
 const program = new Command();
 program
@@ -76,6 +77,14 @@ program
   .option('--format <format>', 'table | json | csv', 'table')
   .action((file: string, sql: string, opts) => {
     process.exitCode = queryCommand(file, sql, opts);
+  });
+
+program
+  .command('matrix')
+  .description('every scenario guest natively and in every software mode; prints the table of SPEC section 4 as measured; exits 1 on a mismatch')
+  .option('--json', 'print one JSON document instead of the table')
+  .action((opts) => {
+    process.exitCode = matrixCommand(opts);
   });
 
 try {
