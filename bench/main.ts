@@ -1,7 +1,8 @@
 /**
  * ringside's benchmark (`npm run bench`): guest MIPS on bench-loop and system-call round trips
  * per second on bench-syscall, each against qemu-system-i386 -icount shift=0 when QEMU is
- * installed. A benchmark, not a test: it prints figures and ratios and always exits 0.
+ * installed; the slowdown of each software VMM against native on minikernel and bench-syscall;
+ * recorder figures. A benchmark, not a test: it prints figures and ratios and always exits 0.
  */
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Machine } from '../emulator/machine';
 import { benchRecorder } from './recorder';
+import { benchMonitors } from './monitors';
 
 const GUESTS = join(import.meta.dirname, '../emulator/guests');
 const REPEATS = 3;
@@ -81,6 +83,10 @@ if (qemuAvailable()) {
   line('qemu-system-i386 not installed: no QEMU comparison (apt-get install qemu-system-x86)');
 }
 line(`targets: bench-loop >= 120 MIPS ${mips >= 120 ? 'met' : 'NOT met'}; bench-syscall >= 2 M round trips/s ${tripsPerSec >= 2e6 ? 'met' : 'NOT met'}`);
+
+line('');
+line('software monitors (slowdown against native; each guest and mode in a process of its own; exits = monitor entries)');
+benchMonitors(line);
 
 line('');
 line('recorder');
