@@ -16,11 +16,12 @@ import { Machine } from '../emulator/machine';
 import { COLUMNS, firstDifference, scenarioImage, type Column } from '../emulator/monitors/scenarios';
 
 const GUEST_NAMES = ['minikernel', 'bench-syscall'];
-/** Runs per guest and mode (best time kept). Under a software mode bench-syscall takes 8-10 s
- * or more per run (three monitor exits per round trip), so it runs once there: best of 3 would
- * add about a minute to the benchmark. */
+/** Runs per guest and mode (best time kept). minikernel runs for about 50 ms: ten runs steady
+ * its figures. Under a software mode bench-syscall takes several seconds per run (two monitor
+ * exits per round trip), so it runs once there: best of 3 would add about half a minute. */
 function repeatsOf(guest: string, c: Column): number {
-  return guest === 'bench-syscall' && c.mode !== 'native' ? 1 : 3;
+  if (guest === 'bench-syscall') return c.mode !== 'native' ? 1 : 3;
+  return 10;
 }
 /** What bench-syscall makes when its output does not say (see emulator/guests/bench-syscall.asm). */
 const DEFAULT_ROUND_TRIPS = 1_000_000;
