@@ -114,6 +114,7 @@ export class SoftwareMonitor implements MonitorEntry {
   private readonly ldtCopy = new Int32Array(8192 * 2);
   private ldtEntries = 0;
   private curRoot = -1; // physical address of the shadow directory in CR3
+  private resumeInMonitor = false; // the guest's EIP is in the monitor region: its next instruction is interpreted
   readonly counts = new Float64Array(INTERVENTIONS.length); // interventions by kind
   exits = 0; // entries into the monitor (traps, interrupts, SYSENTER)
   cr3Switches = 0; // real CR3 loads to another shadow
@@ -252,7 +253,8 @@ export class SoftwareMonitor implements MonitorEntry {
     }
     const cr2 = cpu.cr2;
     if (cpu.observer !== null) cpu.observer.monitorExit(this.reason(vector), vector, vector === PF_VECTOR ? cr2 : err);
-    for (const s of DATA_SEGS) v.segSel[s] = cpu.segSel[s];
+    if (!this.resumeInMonitor) for (const s of DATA_SEGS) v.segSel[s] = cpu.segSel[s];
+    this.resumeInMonitor = false;
     // The monitor's context, to return to after the guest's is swapped out.
     cpu.regs[ESP] = this.lin(OFF_STACK_TOP);
     this.real.capture(cpu);
@@ -539,6 +541,23 @@ export class SoftwareMonitor implements MonitorEntry {
     const cpu = this.cpu;
     const f = this.v;
     const ring = this.ring(f.cpl);
+    if (!this.compressAll && (f.segBase[CS] + f.eip) >>> 0 >= MON_LINEAR) {
+      // sw-013: the guest's code continues inside the monitor region, beyond its cut CS limit,
+      // where the IRET cannot go. The monitor stays in control and handles that instruction as
+      // the #GP its fetch would raise (interpreted on the virtual CPU, one per dispatch, so the
+      // instruction count still bounds the run).
+      const sp = OFF_STACK_TOP - 24;
+      this.monW32(sp, 0);
+      this.monW32(sp + 4, f.eip);
+      this.monW32(sp + 8, (f.segSel[CS] & ~3) | ring);
+      this.monW32(sp + 12, f.flags & ~(IOPL | RF | VM));
+      this.monW32(sp + 16, f.esp);
+      this.monW32(sp + 20, (f.segSel[SS] & ~3) | ring);
+      cpu.regs[ESP] = this.lin(sp);
+      cpu.eip = cpu.next = this.lin(OFF_STUBS + GP_VECTOR * STUB_SIZE);
+      this.resumeInMonitor = true;
+      return;
+    }
     const sp = OFF_STACK_TOP - 20;
     this.monW32(sp, f.eip);
     this.monW32(sp + 4, (f.segSel[CS] & ~3) | ring);
@@ -623,6 +642,7 @@ export class SoftwareMonitor implements MonitorEntry {
       w.u32(this.shadow.poolUsed);
       w.u32(this.shadow.flushes);
       w.f64(this.curRoot);
+      w.bool(this.resumeInMonitor);
       w.f64(this.exits);
       w.f64(this.cr3Switches);
       w.u32(this.counts.length);
@@ -646,6 +666,7 @@ export class SoftwareMonitor implements MonitorEntry {
     const poolUsed = r.u32();
     const flushes = r.u32();
     const curRoot = r.f64();
+    const resumeInMonitor = r.bool();
     const exits = r.f64();
     const cr3Switches = r.f64();
     const n = r.u32();
@@ -666,6 +687,7 @@ export class SoftwareMonitor implements MonitorEntry {
     this.shadow.poolUsed = poolUsed;
     this.shadow.flushes = flushes;
     this.curRoot = curRoot;
+    this.resumeInMonitor = resumeInMonitor;
     this.exits = exits;
     this.cr3Switches = cr3Switches;
     this.counts.set(counts);
@@ -674,7 +696,7 @@ export class SoftwareMonitor implements MonitorEntry {
 }
 
 const STATE_TAG = 'RSWM';
-const STATE_VERSION = 1;
+const STATE_VERSION = 2;
 const FILE_SCALARS = [
   'cpl', 'eip', 'esp', 'flags', 'cr0', 'cr2', 'cr3', 'cr4', 'gdtrBase', 'gdtrLimit', 'idtrBase', 'idtrLimit',
   'ldtrSel', 'ldtrBase', 'ldtrLimit', 'ldtrAR', 'trSel', 'trBase', 'trLimit', 'trAR', 'sysenterCs', 'sysenterEsp',

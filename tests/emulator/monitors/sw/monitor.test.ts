@@ -59,6 +59,19 @@ function kinds(events: TraceEvent[], kind: keyof typeof EventKind): TraceEvent[]
   return events.filter((e) => e.kind === EventKind[kind]);
 }
 
+describe('guest code in the monitor region', () => {
+  it('a jump there behaves as natively (sw-013 interprets past the cut CS limit instead of resuming)', () => {
+    const rel = (0xfffffff0 - (FLAT_AT + 5)) >>> 0;
+    const code = Uint8Array.from([0xe9, ...le32(rel)]); // jmp 0xFFFFFFF0: no RAM there, 0xFF bytes: #UD, then no IDT
+    const native = new Machine(code, { flatAddress: FLAT_AT }).run(1000);
+    for (const mode of ['sw-013', 'sw-033'] as const) {
+      const m = new Machine(code, { flatAddress: FLAT_AT, mode });
+      expect(m.run(1000)).toEqual(native);
+    }
+    expect(native.reason).toBe('shutdown');
+  });
+});
+
 describe('what a recording under a software monitor shows', () => {
   const { events } = recordInMemory(guestImage('interrupts'), { mode: 'sw-013' });
 
