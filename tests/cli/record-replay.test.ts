@@ -56,6 +56,21 @@ describe('ringside record / replay / at', () => {
     expect(ringside(['replay', f, '--verify']).code).toBe(0);
   });
 
+  it('records under a software monitor: monitor events are queryable, the run replays verified, at shows the virtual CPU', () => {
+    const f = join(tmp, 'sw.sqlite');
+    const rec = ringside(['record', 'emulator/guests/interrupts.elf', '--mode', 'sw-033', '--shadow', 'shared', '--out', f]);
+    expect(rec.code).toBe(1);
+    const q = ringside(['query', f, "SELECT mode, options FROM runs", '--format', 'json']);
+    expect(JSON.parse(q.stdout)[0].mode).toBe('sw-033');
+    expect(JSON.parse(q.stdout)[0].options).toMatch(/"shadow":"shared"/);
+    const exits = ringside(['query', f, "SELECT reason, count(*) n FROM ev_monitor_exit GROUP BY reason ORDER BY n DESC", '--format', 'csv']);
+    expect(exits.stdout).toMatch(/#PF,\d+/);
+    expect(exits.stdout).toMatch(/#GP,\d+/);
+    expect(ringside(['replay', f, '--verify']).code).toBe(0);
+    const at = ringside(['at', f, '--icount', '5000']);
+    expect(at.stdout).toMatch(/monitor sw-033: the guest runs at ring 3; its virtual CPU:/);
+  });
+
   it('at shows the registers, the hidden segment caches and the disassembly at an icount', () => {
     const f = join(tmp, 'at.sqlite');
     ringside(['record', 'emulator/guests/hidden-state.elf', '--out', f]);

@@ -49,4 +49,22 @@ describe('ringside run', () => {
     expectOneLineError(ringside(['run', 'emulator/guests/tpr.elf', '--mode', 'ring9']), /unknown mode 'ring9'/);
     expectOneLineError(ringside(['run', 'emulator/guests/tpr.elf', '--max-instructions', 'lots']), /--max-instructions/);
   });
+
+  it('--mode sw-013 and sw-033 run the guest deprivileged: ring-aliasing sees ring 1 and ring 3, the minikernel runs to its end', () => {
+    const r1 = ringside(['run', 'emulator/guests/ring-aliasing.elf', '--mode', 'sw-013']);
+    expect(r1.code).toBe(1);
+    expect(r1.stdout).toMatch(/push cs: cpl=1/);
+    const r3 = ringside(['run', 'emulator/guests/ring-aliasing.elf', '--mode', 'sw-033', '--shadow', 'shared']);
+    expect(r3.stdout).toMatch(/push cs: cpl=3/);
+    const mk = ringside(['run', 'emulator/guests/minikernel.elf', '--mode', 'sw-033']);
+    expect(mk.code).toBe(1);
+    expect(mk.stdout).toBe(expectedOutput('minikernel'));
+  });
+
+  it('rejects --shadow outside sw-033, a bad --shadow and the unavailable vtx mode with one line', () => {
+    expectOneLineError(ringside(['run', 'emulator/guests/tpr.elf', '--mode', 'sw-013', '--shadow', 'split']), /--shadow applies to mode sw-033 only/);
+    expectOneLineError(ringside(['run', 'emulator/guests/tpr.elf', '--shadow', 'shared']), /--shadow applies to mode sw-033 only/);
+    expectOneLineError(ringside(['run', 'emulator/guests/tpr.elf', '--mode', 'sw-033', '--shadow', 'half']), /--shadow must be 'split' or 'shared'/);
+    expectOneLineError(ringside(['run', 'emulator/guests/tpr.elf', '--mode', 'vtx']), /not available/);
+  });
 });
