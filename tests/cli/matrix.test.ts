@@ -3,23 +3,10 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ringside, ROOT } from '../helpers/cli';
 import { SCENARIOS } from '../../emulator/monitors/scenarios';
+import type { MatrixReport, MatrixCell } from '../../cli/commands/matrix';
 
-interface Cell {
-  label: string;
-  mode: string;
-  shadow: string | null;
-  outcome: 'same' | 'diverges';
-  firstDifference?: { line: number; native: string; other: string };
-  exits: number;
-  trapsPer1000: number;
-  interventions: Record<string, number>;
-  expected: { outcome: string };
-  meets: boolean;
-}
-interface Report {
-  scenarios: { name: string; category: string; native: { exitCode: number; reason: string; icount: number }; columns: Cell[] }[];
-  matches: boolean;
-}
+type Report = MatrixReport;
+type Cell = MatrixCell;
 
 /** Like ringside(), but asynchronous (the two matrix runs overlap) and with a longer timeout. */
 function ringsideAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -385,28 +385,10 @@ export class SoftwareMonitor implements MonitorEntry {
   private rebuildDescriptorTables(): void {
     const cpu = this.cpu;
     const n = Math.min((cpu.gdtrLimit + 1) >>> 3, GUEST_GDT_ENTRIES);
-    for (let k = 0; k < Math.max(n, this.gdtEntries); k++) {
-      let lo = 0, hi = 0;
-      if (k < n) {
-        lo = this.readGuest32(cpu.gdtrBase + k * 8);
-        hi = this.readGuest32(cpu.gdtrBase + k * 8 + 4);
-      }
-      this.gdtCopy[2 * k] = lo;
-      this.gdtCopy[2 * k + 1] = hi;
-      this.writeShadow(OFF_GDT_KERNEL, OFF_GDT_USER, k, lo, hi);
-    }
+    this.copyTable(cpu.gdtrBase, n, this.gdtEntries, this.gdtCopy, OFF_GDT_KERNEL, OFF_GDT_USER);
     this.gdtEntries = n;
     const m = (cpu.ldtrSel & 0xfffc) === 0 ? 0 : Math.min((cpu.ldtrLimit + 1) >>> 3, 8192);
-    for (let k = 0; k < Math.max(m, this.ldtEntries); k++) {
-      let lo = 0, hi = 0;
-      if (k < m) {
-        lo = this.readGuest32(cpu.ldtrBase + k * 8);
-        hi = this.readGuest32(cpu.ldtrBase + k * 8 + 4);
-      }
-      this.ldtCopy[2 * k] = lo;
-      this.ldtCopy[2 * k + 1] = hi;
-      this.writeShadow(OFF_LDT_KERNEL, OFF_LDT_USER, k, lo, hi);
-    }
+    this.copyTable(cpu.ldtrBase, m, this.ldtEntries, this.ldtCopy, OFF_LDT_KERNEL, OFF_LDT_USER);
     this.ldtEntries = m;
     this.writeDescriptor(OFF_GDT_KERNEL, MON_LDT, this.lin(OFF_LDT_KERNEL), cpu.ldtrLimit, m > 0 ? 0x8200 : 0);
     this.writeDescriptor(OFF_GDT_USER, MON_LDT, this.lin(OFF_LDT_USER), cpu.ldtrLimit, m > 0 ? 0x8200 : 0);
@@ -431,6 +413,20 @@ export class SoftwareMonitor implements MonitorEntry {
     if (m > 0) cover(cpu.ldtrBase, m * 8);
     this.dtPages = pages;
     if (fresh) this.shadow.flushAll(); // a newly protected page may be mapped writable
+  }
+
+  /**
+   * Copies `entries` guest descriptors at linear `base` into `copy` and into the kernel-mode and
+   * user-mode shadow tables; entries up to `before` (the previous size) are cleared.
+   */
+  private copyTable(base: number, entries: number, before: number, copy: Int32Array, kernelTable: number, userTable: number): void {
+    for (let k = 0; k < Math.max(entries, before); k++) {
+      const lo = k < entries ? this.readGuest32(base + k * 8) : 0;
+      const hi = k < entries ? this.readGuest32(base + k * 8 + 4) : 0;
+      copy[2 * k] = lo;
+      copy[2 * k + 1] = hi;
+      this.writeShadow(kernelTable, userTable, k, lo, hi);
+    }
   }
 
   /** Whether a write at `lin` (at most 16 bytes) may have changed the guest's GDT or LDT. */

@@ -5,12 +5,10 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Machine, DEFAULT_RAM_SIZE } from '../../../../emulator/machine';
 import { saveCpuState, saveMachineState, restoreMachineState, packPages, unpackPages } from '../../../../emulator/snapshot';
-import { recordRun } from '../../../../recorder/record';
-import { replayRun } from '../../../../recorder/replay';
-import { openTraceReadOnly, closeTrace } from '../../../../recorder/store';
 import { Timeline } from '../../../../recorder/timeline';
 import { guestImage } from '../../../helpers/guests';
 import { recordInMemory } from '../../../helpers/record-memory';
+import { expectReplaysIdentically } from '../../../helpers/record-verify';
 import { Prng } from '../../../helpers/prng';
 
 function fingerprint(m: Machine): string {
@@ -53,22 +51,7 @@ describe('record, replay and seek under the software monitors', () => {
   for (const name of ['minikernel', 'interrupts', 'hidden-state', 'ring-compression', 'address-space']) {
     for (const [mode, shadow] of [['sw-013', undefined], ['sw-033', 'split'], ['sw-033', 'shared']] as const) {
       it(`${name} under ${mode}${shadow ? ' ' + shadow : ''} replays identically (with jitter interrupts)`, () => {
-        const out = join(dir, `${name}-${mode}-${shadow ?? ''}.sqlite`);
-        const rec = recordRun({
-          image: guestImage(name),
-          imageName: `${name}.elf`,
-          out,
-          options: { mode, shadow, cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 200_000, jitterSeed: 3 },
-        });
-        expect(rec.result.reason).toBe('exit');
-        const db = openTraceReadOnly(out);
-        try {
-          const rep = replayRun(db, { verify: true });
-          expect(rep.mismatch).toBeNull();
-          expect(rep.events).toBe(rec.events);
-        } finally {
-          closeTrace(db);
-        }
+        expectReplaysIdentically(dir, name, { mode, shadow, cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 200_000, jitterSeed: 3 });
       });
     }
   }
