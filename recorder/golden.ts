@@ -16,10 +16,26 @@ export const GOLDEN_GUESTS = [
   'ring-compression', 'tpr', 'minikernel',
 ];
 
-/** Records a guest in memory (native mode) and renders its golden text. */
-export function goldenText(guestPath: string): string {
+/**
+ * Guests whose stream is also pinned under the software monitors (file `<guest>.<mode>.events.txt`):
+ * one per kind of divergence, so that a change in what the monitors do shows event by event.
+ */
+export const GOLDEN_MONITORED: { guest: string; mode: 'sw-013' | 'sw-033' }[] = [
+  { guest: 'ring-aliasing', mode: 'sw-013' },
+  { guest: 'interrupts', mode: 'sw-013' },
+  { guest: 'hidden-state', mode: 'sw-033' },
+  { guest: 'ring-compression', mode: 'sw-033' },
+];
+
+/** The golden file of a guest under a mode. */
+export function goldenFile(guest: string, mode = 'native'): string {
+  return join(GOLDEN_DIR, mode === 'native' ? `${guest}.events.txt` : `${guest}.${mode}.events.txt`);
+}
+
+/** Records a guest in memory and renders its golden text. */
+export function goldenText(guestPath: string, mode = 'native'): string {
   const image = new Uint8Array(readFileSync(guestPath));
-  const opts = { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: DEFAULT_SNAPSHOT_INTERVAL };
+  const opts = { mode, cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: DEFAULT_SNAPSHOT_INTERVAL };
   const head: string[] = [];
   const counts = new Map<string, number>();
   let total = 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { goldenText, GOLDEN_DIR, GOLDEN_GUESTS } from '../../recorder/golden';
+import { goldenText, goldenFile, GOLDEN_DIR, GOLDEN_GUESTS, GOLDEN_MONITORED } from '../../recorder/golden';
 import { GUEST_DIR } from '../helpers/guests';
 
 /** The event streams of the scenario guests are pinned (regenerate with `npm run golden`). */
@@ -10,6 +10,11 @@ describe('golden event streams', () => {
     it(`${name} emits exactly its golden events`, () => {
       const want = readFileSync(join(GOLDEN_DIR, `${name}.events.txt`), 'utf8');
       expect(goldenText(join(GUEST_DIR, `${name}.elf`))).toBe(want);
+    });
+  }
+  for (const { guest, mode } of GOLDEN_MONITORED) {
+    it(`${guest} under ${mode} emits exactly its golden events`, () => {
+      expect(goldenText(join(GUEST_DIR, `${guest}.elf`), mode)).toBe(readFileSync(goldenFile(guest, mode), 'utf8'));
     });
   }
 
