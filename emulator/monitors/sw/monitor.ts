@@ -85,6 +85,18 @@ const HANDLER_KIND: Record<string, Intervention> = {
   jmpAp: 'far-transfer', jmpMp: 'far-transfer', callAp: 'far-transfer', callMp: 'far-transfer', retfIw: 'far-transfer',
 };
 
+/** What an emulated memory access is called in monitor_emulation events. */
+const ACCESS_TEXT: Partial<Record<Intervention, string>> = {
+  apic: 'local apic access emulated',
+  mmio: 'access outside guest ram emulated',
+  'monitor-region': 'access to the monitor region emulated',
+  'descriptor-write': 'write to a guest descriptor-table page emulated',
+  'page-table-write': 'write to a guest page-table page emulated',
+  'write-protect': 'write to a guest read-only page emulated (cr0.wp = 0)',
+};
+/** The reflected-exception texts, by vector. */
+const REFLECT_TEXT = EXCEPTION_NAMES.map((n) => `${n} delivered through the guest idt`);
+
 const SYSENTER_ENTRY = 256; // the "vector" of an entry through SYSENTER
 const DT_PAGE = 1, PT_PAGE = 2; // why a guest page is write-protected in the shadows
 const IRET32 = new InsnRecord(); // the monitor's exit instruction: IRETD
@@ -347,7 +359,7 @@ export class SoftwareMonitor implements MonitorEntry {
   /** Executes the faulting access on the virtual CPU (the guest's own view of memory). */
   private interpret(kind: Intervention, lin: number): void {
     if (!this.machine.executor.stepOne()) return this.reflectPending();
-    this.note(kind, kind === 'apic' ? 'local apic access emulated' : kind === 'monitor-region' ? 'access to the monitor region emulated' : `${kind} emulated`, lin);
+    this.note(kind, ACCESS_TEXT[kind] ?? 'access emulated', lin);
   }
 
   /** Delivers the fault left in cpu.excVector through the guest's IDT. */
@@ -357,7 +369,7 @@ export class SoftwareMonitor implements MonitorEntry {
   }
 
   private reflect(vector: number, code: number): void {
-    this.note('exception', `${EXCEPTION_NAMES[vector] ?? 'exception'} delivered through the guest idt`, code);
+    this.note('exception', REFLECT_TEXT[vector] ?? 'exception delivered through the guest idt', code);
     deliverEvent(this.cpu, vector, code, EVENT_EXCEPTION, this.cpu.eip, 'reflected');
   }
 
@@ -432,11 +444,7 @@ export class SoftwareMonitor implements MonitorEntry {
   /** Whether a write at `lin` (at most 16 bytes) may have changed the guest's GDT or LDT. */
   private touchesDescriptorTables(lin: number): boolean {
     const cpu = this.cpu;
-    const hit = (base: number, limit: number) => {
-      const off = ((lin - base) >>> 0);
-      return off <= limit || ((base - lin) >>> 0) < 16;
-    };
-    return hit(cpu.gdtrBase, cpu.gdtrLimit) || ((cpu.ldtrSel & 0xfffc) !== 0 && hit(cpu.ldtrBase, cpu.ldtrLimit));
+    return overlaps(lin, cpu.gdtrBase, cpu.gdtrLimit) || ((cpu.ldtrSel & 0xfffc) !== 0 && overlaps(lin, cpu.ldtrBase, cpu.ldtrLimit));
   }
 
   private writeShadow(kernelTable: number, userTable: number, index: number, lo: number, hi: number): void {
@@ -598,9 +606,11 @@ export class SoftwareMonitor implements MonitorEntry {
     return (MON_LINEAR + off) >>> 0;
   }
 
+  /** Writes a dword of the monitor region (unchanged values are not rewritten: no spurious stale-descriptor events). */
   private monW32(off: number, v: number): void {
     const cpu = this.cpu;
     const phys = this.monPhys + off;
+    if (cpu.ram32[phys >>> 2] === (v | 0)) return;
     const limit = cpu.physLimit;
     cpu.physLimit = cpu.ramSize; // the monitor reaches its own memory even with the guest's view installed
     cpu.physWrite32(phys, v);
@@ -689,6 +699,11 @@ export class SoftwareMonitor implements MonitorEntry {
     this.counts.set(counts);
     this.inView = false;
   }
+}
+
+/** Whether a write of up to 16 bytes at `lin` overlaps the table [base, base + limit]. */
+function overlaps(lin: number, base: number, limit: number): boolean {
+  return ((lin - base) >>> 0) <= limit || ((base - lin) >>> 0) < 16;
 }
 
 const STATE_TAG = 'RSWM';
