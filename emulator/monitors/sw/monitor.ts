@@ -264,13 +264,15 @@ export class SoftwareMonitor implements MonitorEntry {
       v.flags = (cpu.getFlags() & ~(IF | IOPL)) | (v.flags & (IF | IOPL));
     }
     const cr2 = cpu.cr2;
-    if (cpu.observer !== null) cpu.observer.monitorExit(this.reason(vector), vector, vector === PF_VECTOR ? cr2 : err);
     if (!this.resumeInMonitor) for (const s of DATA_SEGS) v.segSel[s] = cpu.segSel[s];
     this.resumeInMonitor = false;
     // The monitor's context, to return to after the guest's is swapped out.
     cpu.regs[ESP] = this.lin(OFF_STACK_TOP);
     this.real.capture(cpu);
     this.installVirtual();
+    // Stamped with the guest's CS:EIP: the instruction that trapped (or that an interrupt or a
+    // SYSENTER interrupted), and the guest's virtual CPL.
+    if (cpu.observer !== null) cpu.observer.monitorExit(this.reason(vector), vector, vector === PF_VECTOR ? cr2 : err);
     try {
       this.dispatch(vector, err, cr2);
     } catch (e) {
