@@ -42,7 +42,7 @@ import { APIC_BASE_PHYS } from '../../cpu/cpu';
 import type { MonitorEntry } from '../../cpu/monitor-hooks';
 import { FAULT, hasErrorCode } from '../../cpu/fault';
 import {
-  CS, SS, ESP, EDX, IF, IOPL, RF, VM, NT, CR0_PE, CR0_ET, CR0_PG, CR0_WP, CR4_PSE, CR4_PGE, PFEC_W,
+  CS, SS, ESP, EDX, IF, TF, DB_VECTOR, IOPL, RF, VM, NT, CR0_PE, CR0_ET, CR0_PG, CR0_WP, CR4_PSE, CR4_PGE, PFEC_W,
   GP_VECTOR, NP_VECTOR, SS_VECTOR, TS_VECTOR, PF_VECTOR, NMI_VECTOR, EXCEPTION_NAMES, AR_P,
 } from '../../cpu/constants';
 import { deliverEvent, EVENT_EXCEPTION, EVENT_EXTERNAL } from '../../cpu/interrupts';
@@ -324,8 +324,7 @@ export class SoftwareMonitor implements MonitorEntry {
     const mnemonic = ins.form === null ? '(bad)' : ins.form.mnemonic;
     const port = handler === 'inPort' || handler === 'outPort' ? ins.imm & 0xff : cpu.regs[EDX] & 0xffff;
     const cr0 = cpu.cr0, cr4 = cpu.cr4, gdtr = cpu.gdtrBase + cpu.gdtrLimit * 2 ** 32, ldtr = cpu.ldtrSel, tr = cpu.trSel;
-    if (!this.machine.executor.stepOne()) return this.reflectPending();
-    this.note(kind, mnemonic, kind === 'io' ? port : 0);
+    if (!this.step(kind, mnemonic, kind === 'io' ? port : 0)) return;
     if ((cr0 ^ cpu.cr0) & (CR0_PG | CR0_WP) || (cr4 ^ cpu.cr4) & (CR4_PSE | CR4_PGE)) this.shadow.flushAll();
     if (handler === 'invlpgMb') this.shadow.invalidate(invlpgAt);
     if (gdtr !== cpu.gdtrBase + cpu.gdtrLimit * 2 ** 32 || ldtr !== cpu.ldtrSel || tr !== cpu.trSel || handler === 'ltrEw') this.rebuildDescriptorTables();
@@ -360,8 +359,27 @@ export class SoftwareMonitor implements MonitorEntry {
 
   /** Executes the faulting access on the virtual CPU (the guest's own view of memory). */
   private interpret(kind: Intervention, lin: number): void {
-    if (!this.machine.executor.stepOne()) return this.reflectPending();
-    this.note(kind, ACCESS_TEXT[kind] ?? 'access emulated', lin);
+    this.step(kind, ACCESS_TEXT[kind] ?? 'access emulated', lin);
+  }
+
+  /**
+   * Executes the guest's instruction on the virtual CPU and notes it as `kind`; a fault goes to
+   * the guest instead (false). With the guest's TF set, the single-step trap follows the emulated
+   * instruction, as on hardware (SDM 17.3.1.4), and is delivered through the guest's IDT.
+   */
+  private step(kind: Intervention, what: string, value: number): boolean {
+    const cpu = this.cpu;
+    const tf = (cpu.flagsReg & TF) !== 0;
+    if (!this.machine.executor.stepOne()) {
+      this.reflectPending();
+      return false;
+    }
+    this.note(kind, what, value);
+    if (tf && cpu.stopReason === '') {
+      cpu.dr[6] |= 0x4000; // DR6.BS
+      deliverEvent(cpu, DB_VECTOR, -1, EVENT_EXCEPTION, cpu.eip, 'reflected');
+    }
+    return true;
   }
 
   /** Delivers the fault left in cpu.excVector through the guest's IDT. */

@@ -148,11 +148,66 @@ describe('bad configurations', () => {
   });
 });
 
+/** Assembles a flat binary (loaded at FLAT_AT) with NASM. */
+function assemble(source: string): number[] {
+  const dir = mkdtempSync(join(tmpdir(), 'ringside-flat-'));
+  writeFileSync(join(dir, 'g.asm'), source);
+  execFileSync('nasm', ['-f', 'bin', '-o', join(dir, 'g.bin'), join(dir, 'g.asm')]);
+  return Array.from(readFileSync(join(dir, 'g.bin')));
+}
+
+describe('single-stepping (EFLAGS.TF) across emulated instructions', () => {
+  it('the #DB trap follows an instruction the monitor emulated, as it follows any other', () => {
+    const code = assemble(`bits 32
+org 0x100000
+  lgdt [gdtd]
+  jmp 0x08:cs_ok
+cs_ok:
+  mov ax, 0x10
+  mov ds, ax
+  mov ss, ax
+  mov esp, 0x90000
+  lidt [idtd]
+  pushfd
+  or dword [esp], 0x100
+  popfd
+  cli
+  nop
+  pushfd
+  and dword [esp], ~0x100
+  popfd
+  mov ebx, [count]
+  hlt
+db_handler:
+  inc dword [count]
+  iret
+count: dd 0
+align 8
+gdt:
+  dq 0
+  dq 0x00cf9a000000ffff
+  dq 0x00cf92000000ffff
+idt:
+  dq 0
+  dw (db_handler - $$ + 0x100000) & 0xffff, 0x08
+  db 0, 0x8e
+  dw (db_handler - $$ + 0x100000) >> 16
+gdtd:
+  dw 23
+  dd gdt
+idtd:
+  dw 15
+  dd idt
+`);
+    const native = runFlat(code, 'native');
+    expect(native.cpu.regs[EBX]).toBe(5); // after cli, nop, pushfd, and, popfd
+    for (const mode of ['sw-013', 'sw-033'] as const) expect(runFlat(code, mode).cpu.regs[EBX]).toBe(5);
+  });
+});
+
 describe('far transfers through a guest call gate', () => {
   it('trap (the gate is not in the shadow GDT) and run on the virtual CPU: same result as natively', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ringside-gate-'));
-    const src = join(dir, 'gate.asm');
-    writeFileSync(src, `bits 32
+    const code = assemble(`bits 32
 org 0x100000
   lgdt [gdtd]
   jmp 0x08:cs_ok
@@ -179,8 +234,6 @@ gdtd:
   dw 31
   dd gdt
 `);
-    execFileSync('nasm', ['-f', 'bin', '-o', join(dir, 'gate.bin'), src]);
-    const code = Array.from(readFileSync(join(dir, 'gate.bin')));
     const native = runFlat(code, 'native');
     expect(native.cpu.regs[EBX]).toBe(0x600d);
     expect(native.cpu.regs[ECX]).toBe(0xca11);
