@@ -148,6 +148,18 @@ describe('bad configurations', () => {
   });
 });
 
+/** The start of the flat test kernels: their GDT (label gdtd), flat ring-0 CS/DS/SS and a stack. */
+const FLAT_START = `bits 32
+org 0x100000
+  lgdt [gdtd]
+  jmp 0x08:cs_ok
+cs_ok:
+  mov ax, 0x10
+  mov ds, ax
+  mov ss, ax
+  mov esp, 0x90000
+`;
+
 /** Assembles a flat binary (loaded at FLAT_AT) with NASM. */
 function assemble(source: string): number[] {
   const dir = mkdtempSync(join(tmpdir(), 'ringside-flat-'));
@@ -158,16 +170,7 @@ function assemble(source: string): number[] {
 
 describe('single-stepping (EFLAGS.TF) across emulated instructions', () => {
   it('the #DB trap follows an instruction the monitor emulated, as it follows any other', () => {
-    const code = assemble(`bits 32
-org 0x100000
-  lgdt [gdtd]
-  jmp 0x08:cs_ok
-cs_ok:
-  mov ax, 0x10
-  mov ds, ax
-  mov ss, ax
-  mov esp, 0x90000
-  lidt [idtd]
+    const code = assemble(FLAT_START + `  lidt [idtd]
   pushfd
   or dword [esp], 0x100
   popfd
@@ -207,16 +210,7 @@ idtd:
 
 describe('far transfers through a guest call gate', () => {
   it('trap (the gate is not in the shadow GDT) and run on the virtual CPU: same result as natively', () => {
-    const code = assemble(`bits 32
-org 0x100000
-  lgdt [gdtd]
-  jmp 0x08:cs_ok
-cs_ok:
-  mov ax, 0x10
-  mov ds, ax
-  mov ss, ax
-  mov esp, 0x90000
-  call 0x18:0
+    const code = assemble(FLAT_START + `  call 0x18:0
   mov ebx, 0x600d
   hlt
 target:
