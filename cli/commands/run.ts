@@ -59,7 +59,8 @@ export function runCommand(imagePath: string, opts: RunOptions): number {
   if (result.reason === 'limit') process.stderr.write(`ringside: stopped after ${result.icount} instructions (--max-instructions)\n`);
   if (machine.monitor !== null && process.stderr.isTTY) {
     const kinds = Object.entries(machine.monitor.interventions()).map(([k, n]) => `${k} ${n}`).join(', ');
-    process.stderr.write(`ringside: ${mode}: ${machine.monitor.exits} monitor exits over ${result.icount} guest instructions (${kinds})\n`);
+    const m = machine.monitor;
+    process.stderr.write(`ringside: ${mode}: ${m.exits} monitor exits over ${result.icount} guest instructions, ${m.cr3Switches} cr3 switches (${kinds})\n`);
   }
   return result.exitCode;
 }
