@@ -4,15 +4,14 @@
  * installed; the slowdown of each software VMM against native on minikernel and bench-syscall;
  * recorder figures. A benchmark, not a test: it prints figures and ratios and always exits 0.
  */
-import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Machine } from '../emulator/machine';
 import { benchRecorder } from './recorder';
 import { benchMonitors } from './monitors';
+import { GUEST_DIR, scenarioImage } from '../emulator/monitors/scenarios';
 
-const GUESTS = join(import.meta.dirname, '../emulator/guests');
 const REPEATS = 3;
 
 interface Measure {
@@ -22,7 +21,7 @@ interface Measure {
 }
 
 function runRingside(name: string): Measure {
-  const image = new Uint8Array(readFileSync(join(GUESTS, `${name}.elf`)));
+  const image = scenarioImage(name);
   let best: Measure | undefined;
   for (let k = 0; k < REPEATS; k++) {
     const out: number[] = [];
@@ -45,7 +44,7 @@ function runQemu(name: string): number {
   let best = Infinity;
   for (let k = 0; k < REPEATS; k++) {
     const t0 = performance.now();
-    spawnSync('qemu-system-i386', ['-kernel', join(GUESTS, `${name}.elf`), '-nographic', '-no-reboot', '-icount', 'shift=0',
+    spawnSync('qemu-system-i386', ['-kernel', join(GUEST_DIR, `${name}.elf`), '-nographic', '-no-reboot', '-icount', 'shift=0',
       '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'], { stdio: ['ignore', 'ignore', 'ignore'], timeout: 300_000 });
     best = Math.min(best, (performance.now() - t0) / 1000);
   }
@@ -90,4 +89,4 @@ benchMonitors(line);
 
 line('');
 line('recorder');
-benchRecorder((name) => new Uint8Array(readFileSync(join(GUESTS, `${name}.elf`))), line);
+benchRecorder(scenarioImage, line);

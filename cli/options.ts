@@ -2,28 +2,22 @@
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from './errors';
 
-import { MODES, SHADOW_POLICIES, type Mode, type ShadowPolicy } from '../emulator/monitors/modes';
+import { modeProblem, type Mode, type ShadowPolicy } from '../emulator/monitors/modes';
 
-export { MODES, type Mode };
-/** Modes this build can run (the monitors arrive mode by mode). */
-export const AVAILABLE_MODES: readonly Mode[] = ['native', 'sw-013', 'sw-033'];
+export type { Mode };
 
 export function parseMode(s: string | undefined): Mode {
-  const m = (s ?? 'native') as Mode;
-  if (!MODES.includes(m)) throw new UsageError(`unknown mode '${s}' (modes: ${MODES.join(', ')})`);
-  if (!AVAILABLE_MODES.includes(m)) throw new UsageError(`mode '${m}' is not available in this build (available: ${AVAILABLE_MODES.join(', ')})`);
-  return m;
+  const m = s ?? 'native';
+  const problem = modeProblem(m, undefined);
+  if (problem !== null) throw new UsageError(problem);
+  return m as Mode;
 }
 
-/**
- * --shadow: only sw-033 has a choice (sw-013 needs one shadow: ring 1 and ring 3 already differ
- * in the U/S bit). sw-033 defaults to split, the correct policy.
- */
+/** --shadow for `mode`: sw-033 defaults to split, the correct policy; other modes take none. */
 export function parseShadow(mode: Mode, s: string | undefined): ShadowPolicy | undefined {
-  if (s === undefined) return mode === 'sw-033' ? 'split' : undefined;
-  if (!SHADOW_POLICIES.includes(s as ShadowPolicy)) throw new UsageError(`--shadow must be 'split' or 'shared', not '${s}'`);
-  if (mode !== 'sw-033') throw new UsageError(`--shadow applies to mode sw-033 only, not '${mode}'`);
-  return s as ShadowPolicy;
+  const problem = modeProblem(mode, s);
+  if (problem !== null) throw new UsageError(problem);
+  return (s ?? (mode === 'sw-033' ? 'split' : undefined)) as ShadowPolicy | undefined;
 }
 
 export function parseCount(s: string | undefined, what: string): number {

@@ -14,7 +14,7 @@ import { loadImage } from './loader/load-image';
 import type { LoadedImage } from './loader/types';
 import { SymbolTable } from './loader/symbols';
 import { CS, DS, ES, FS, GS, SS, EAX, EBX, FIXED1, CR0_PE, CR0_ET } from './cpu/constants';
-import type { Mode, ShadowPolicy } from './monitors/modes';
+import { modeProblem, type Mode, type ShadowPolicy } from './monitors/modes';
 import { SoftwareMonitor } from './monitors/sw/monitor';
 import { MON_SIZE } from './monitors/sw/layout';
 
@@ -79,8 +79,8 @@ export class Machine {
     const ramSize = opts.ramSize ?? DEFAULT_RAM_SIZE;
     this.mode = opts.mode ?? 'native';
     const software = this.mode === 'sw-013' || this.mode === 'sw-033';
-    if (this.mode === 'vtx') throw new ModeError("mode 'vtx' is not available in this build");
-    if (opts.shadow !== undefined && this.mode !== 'sw-033') throw new ModeError('--shadow applies to mode sw-033 only (sw-013 has one shadow: ring 1 and ring 3 differ in the U/S bit)');
+    const problem = modeProblem(this.mode, opts.shadow);
+    if (problem !== null) throw new ModeError(problem);
     if (software && ramSize > 2 * 1024 * 1024 * 1024 - MON_SIZE) throw new ModeError('under a software monitor, RAM is at most 2 GiB - 4 MiB (the monitor takes 4 MiB above it)');
     this.apic = new LocalApic(() => this.cpu.icount);
     // A software monitor's memory sits above the guest's RAM, out of the guest's reach.

@@ -8,13 +8,11 @@ import { join } from 'node:path';
 import { KIND_NAMES, formatEvent, type TraceEvent } from './events';
 import { Session, buildMachine, DEFAULT_SNAPSHOT_INTERVAL } from './session';
 import { DEFAULT_RAM_SIZE } from '../emulator/machine';
+import { SCENARIOS } from '../emulator/monitors/scenarios';
 
 export const GOLDEN_HEAD = 1500;
 export const GOLDEN_DIR = join(import.meta.dirname, '../traces/golden');
-export const GOLDEN_GUESTS = [
-  'ring-aliasing', 'address-space', 'privileged-state', 'syscalls', 'interrupts', 'hidden-state',
-  'ring-compression', 'tpr', 'minikernel',
-];
+export const GOLDEN_GUESTS = SCENARIOS.map((s) => s.name);
 
 /**
  * Guests whose stream is also pinned under the software monitors (file `<guest>.<mode>.events.txt`):

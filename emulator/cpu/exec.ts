@@ -133,7 +133,7 @@ export class Executor {
     const cpu = this.cpu;
     this.resumeAt = cpu.icount; // a breakpoint at the current instruction does not stop at once
     while (cpu.icount < stopAt && cpu.stopReason === '') {
-      if (cpu.cpl === 0 && cpu.vmm !== null) {
+      if (cpu.vmm !== null && cpu.cpl === 0) {
         // The CPU reached a monitor entry point: the monitor's logic runs and returns to the guest.
         cpu.vmm.enter();
         continue;

@@ -45,25 +45,30 @@ const trapsPerCall = { kind: 'sysenter+sysexit', count: 200_000, per: '2 per cal
 const trapsPerWrite = { kind: 'apic', count: 100_000, per: '1 per write, 100000 writes' };
 const regionTraps = { kind: 'monitor-region', count: 1, per: 'the guest uses the reserved region' };
 
+/** The same expectation in every software column. */
+function everywhere(e: Expectation): Pick<Scenario, 'sw013' | 'sw033split' | 'sw033shared'> {
+  return { sw013: e, sw033split: e, sw033shared: e };
+}
+
 export const SCENARIOS: Scenario[] = [
   { name: 'ring-aliasing', category: 'ring aliasing', does: 'PUSH CS, MOV from CS, LAR on its own CS; prints the CPL it sees',
-    sw013: { outcome: 'diverges' }, sw033split: { outcome: 'diverges' }, sw033shared: { outcome: 'diverges' } },
+    ...everywhere({ outcome: 'diverges' }) },
   { name: 'address-space', category: 'address-space compression', does: "maps and uses a page in the monitor's reserved region",
-    sw013: { outcome: 'same', atLeast: regionTraps }, sw033split: { outcome: 'same', atLeast: regionTraps }, sw033shared: { outcome: 'same', atLeast: regionTraps } },
+    ...everywhere({ outcome: 'same', atLeast: regionTraps }) },
   { name: 'privileged-state', category: 'non-faulting access to privileged state', does: 'SGDT SIDT SLDT STR SMSW; prints the values',
-    sw013: { outcome: 'diverges' }, sw033split: { outcome: 'diverges' }, sw033shared: { outcome: 'diverges' } },
+    ...everywhere({ outcome: 'diverges' }) },
   { name: 'syscalls', category: 'system calls', does: 'a ring-3 process makes 100,000 SYSENTER/SYSEXIT system calls',
-    sw013: { outcome: 'same', atLeast: trapsPerCall }, sw033split: { outcome: 'same', atLeast: trapsPerCall }, sw033shared: { outcome: 'same', atLeast: trapsPerCall } },
+    ...everywhere({ outcome: 'same', atLeast: trapsPerCall }) },
   { name: 'interrupts', category: 'interrupt virtualization', does: 'CLI/STI around a timer, POPF to restore IF, PUSHF to read it',
-    sw013: { outcome: 'diverges' }, sw033split: { outcome: 'diverges' }, sw033shared: { outcome: 'diverges' } },
+    ...everywhere({ outcome: 'diverges' }) },
   { name: 'hidden-state', category: 'hidden state', does: 'loads FS, rewrites its descriptor, keeps using FS across a trap',
-    sw013: { outcome: 'diverges' }, sw033split: { outcome: 'diverges' }, sw033shared: { outcome: 'diverges' } },
+    ...everywhere({ outcome: 'diverges' }) },
   { name: 'ring-compression', category: 'ring compression', does: 'a ring-3 process reads guest-kernel memory',
     sw013: { outcome: 'same' }, sw033split: { outcome: 'same' }, sw033shared: { outcome: 'diverges' } },
   { name: 'tpr', category: 'frequent access to privileged resources', does: '100,000 TPR writes (raise, lower)',
-    sw013: { outcome: 'same', atLeast: trapsPerWrite }, sw033split: { outcome: 'same', atLeast: trapsPerWrite }, sw033shared: { outcome: 'same', atLeast: trapsPerWrite } },
+    ...everywhere({ outcome: 'same', atLeast: trapsPerWrite }) },
   { name: 'minikernel', category: 'all of them', does: 'paging, two ring-3 processes, timer round-robin, SYSENTER and INT 0x80 calls',
-    sw013: { outcome: 'ends' }, sw033split: { outcome: 'ends' }, sw033shared: { outcome: 'ends' } },
+    ...everywhere({ outcome: 'ends' }) },
 ];
 
 export function expectationFor(s: Scenario, c: Column): Expectation | undefined {

@@ -2,9 +2,10 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Machine } from '../../emulator/machine';
+import { GUEST_DIR, scenarioImage, runScenario, COLUMNS, type ScenarioRun } from '../../emulator/monitors/scenarios';
 
-export const GUEST_DIR = join(import.meta.dirname, '../../emulator/guests');
+export { GUEST_DIR };
+const NATIVE = COLUMNS[0];
 
 export function guestNames(): string[] {
   return readdirSync(GUEST_DIR)
@@ -13,23 +14,11 @@ export function guestNames(): string[] {
     .sort();
 }
 
-export function guestImage(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(join(GUEST_DIR, `${name}.elf`)));
-}
-
-export interface GuestRun {
-  output: string;
-  exitCode: number;
-  reason: string;
-  icount: number;
-}
+export const guestImage = scenarioImage;
 
 /** Runs a guest on ringside (native mode) until it stops. */
-export function runOnRingside(name: string, maxInstructions = 2_000_000_000): GuestRun {
-  const bytes: number[] = [];
-  const m = new Machine(guestImage(name), { onUartByte: (b) => bytes.push(b) });
-  const r = m.run(maxInstructions);
-  return { output: Buffer.from(bytes).toString('latin1'), exitCode: r.exitCode, reason: r.reason, icount: r.icount };
+export function runOnRingside(name: string, maxInstructions = 2_000_000_000): ScenarioRun {
+  return runScenario(guestImage(name), NATIVE, maxInstructions);
 }
 
 export function qemuAvailable(): boolean {

@@ -51,7 +51,7 @@ import { probeTranslate } from '../../cpu/paging';
 import { ea } from '../../cpu/ops/operands';
 import { iret, sysenter } from '../../cpu/ops/far';
 import { Insn as InsnRecord } from '../../cpu/insn';
-import { StateWriter, StateReader, sealState, openState } from '../../snapshot';
+import { sealState, openState } from '../../snapshot';
 import type { ShadowPolicy } from '../modes';
 import { RegisterFile, SEGS, DATA_SEGS } from './virtual-cpu';
 import { GuestWalk } from './guest-walk';
@@ -125,7 +125,6 @@ export class SoftwareMonitor implements MonitorEntry {
   private gdtEntries = 0;
   private readonly ldtCopy = new Int32Array(8192 * 2);
   private ldtEntries = 0;
-  private curRoot = -1; // physical address of the shadow directory in CR3
   private resumeInMonitor = false; // the guest's EIP is in the monitor region: its next instruction is interpreted
   readonly counts = new Float64Array(INTERVENTIONS.length); // interventions by kind
   exits = 0; // entries into the monitor (traps, interrupts, SYSENTER)
@@ -323,11 +322,12 @@ export class SoftwareMonitor implements MonitorEntry {
     const invlpgAt = handler === 'invlpgMb' ? (cpu.segBase[ins.seg] + ea(cpu, ins)) | 0 : 0;
     const mnemonic = ins.form === null ? '(bad)' : ins.form.mnemonic;
     const port = handler === 'inPort' || handler === 'outPort' ? ins.imm & 0xff : cpu.regs[EDX] & 0xffff;
-    const cr0 = cpu.cr0, cr4 = cpu.cr4, gdtr = cpu.gdtrBase + cpu.gdtrLimit * 2 ** 32, ldtr = cpu.ldtrSel, tr = cpu.trSel;
+    const cr0 = cpu.cr0, cr4 = cpu.cr4, gdtBase = cpu.gdtrBase, gdtLimit = cpu.gdtrLimit, ldtr = cpu.ldtrSel, tr = cpu.trSel;
     if (!this.step(kind, mnemonic, kind === 'io' ? port : 0)) return;
     if ((cr0 ^ cpu.cr0) & (CR0_PG | CR0_WP) || (cr4 ^ cpu.cr4) & (CR4_PSE | CR4_PGE)) this.shadow.flushAll();
     if (handler === 'invlpgMb') this.shadow.invalidate(invlpgAt);
-    if (gdtr !== cpu.gdtrBase + cpu.gdtrLimit * 2 ** 32 || ldtr !== cpu.ldtrSel || tr !== cpu.trSel || handler === 'ltrEw') this.rebuildDescriptorTables();
+    const tablesChanged = gdtBase !== cpu.gdtrBase || gdtLimit !== cpu.gdtrLimit || ldtr !== cpu.ldtrSel || tr !== cpu.trSel;
+    if (tablesChanged || handler === 'ltrEw') this.rebuildDescriptorTables(); // LTR also sets the busy bit in the guest's GDT
   }
 
   /** A page fault: hidden (fill the shadow), emulated, or the guest's own (reflected). */
@@ -337,7 +337,10 @@ export class SoftwareMonitor implements MonitorEntry {
     if (lin >>> 0 >= MON_LINEAR) return this.interpret('monitor-region', lin);
     const w = this.walker;
     w.walk(cpu, cpu.cr0, cpu.cr3, cpu.cr4, lin, write, cpu.cpl === 3); // raises the guest's own #PF
-    if (this.trackPageTable(w.pdPage) || this.trackPageTable(w.ptPage)) this.shadow.flushAll();
+    // Both pages must be protected now (no short circuit): a shadow filled below may map them.
+    const freshPd = this.trackPageTable(w.pdPage);
+    const freshPt = this.trackPageTable(w.ptPage);
+    if (freshPd || freshPt) this.shadow.flushAll();
     const page = w.physPage;
     if (page >= this.guestPages) return this.interpret(page === APIC_BASE_PHYS >>> 12 ? 'apic' : 'mmio', lin);
     const tracked = this.tracked[page];
@@ -529,10 +532,7 @@ export class SoftwareMonitor implements MonitorEntry {
     const r = this.real;
     const user = f.cpl === 3;
     const root = this.shadow.root(this.rootKey(f.cr0, f.cr3, f.cpl));
-    if (root !== this.curRoot) {
-      this.cr3Switches++;
-      this.curRoot = root;
-    }
+    if (root !== r.cr3) this.cr3Switches++; // r.cr3: the shadow the guest ran on until this exit
     r.cr3 = root;
     r.gdtrBase = this.lin(user ? OFF_GDT_USER : OFF_GDT_KERNEL);
     if (this.ldtEntries > 0) {
@@ -570,25 +570,14 @@ export class SoftwareMonitor implements MonitorEntry {
       // where the IRET cannot go. The monitor stays in control and handles that instruction as
       // the #GP its fetch would raise (interpreted on the virtual CPU, one per dispatch, so the
       // instruction count still bounds the run).
-      const sp = OFF_STACK_TOP - 24;
-      this.monW32(sp, 0);
-      this.monW32(sp + 4, f.eip);
-      this.monW32(sp + 8, (f.segSel[CS] & ~3) | ring);
-      this.monW32(sp + 12, f.flags & ~(IOPL | RF | VM));
-      this.monW32(sp + 16, f.esp);
-      this.monW32(sp + 20, (f.segSel[SS] & ~3) | ring);
+      const sp = this.writeFrame(ring) - 4;
+      this.monW32(sp, 0); // the error code of the #GP
       cpu.regs[ESP] = this.lin(sp);
       cpu.eip = cpu.next = this.lin(OFF_STUBS + GP_VECTOR * STUB_SIZE);
       this.resumeInMonitor = true;
       return;
     }
-    const sp = OFF_STACK_TOP - 20;
-    this.monW32(sp, f.eip);
-    this.monW32(sp + 4, (f.segSel[CS] & ~3) | ring);
-    this.monW32(sp + 8, f.flags & ~(IOPL | RF | VM));
-    this.monW32(sp + 12, f.esp);
-    this.monW32(sp + 16, (f.segSel[SS] & ~3) | ring);
-    cpu.regs[ESP] = this.lin(sp);
+    cpu.regs[ESP] = this.lin(this.writeFrame(ring));
     cpu.setFlags(cpu.getFlags() & ~NT);
     for (const s of DATA_SEGS) {
       try {
@@ -608,6 +597,21 @@ export class SoftwareMonitor implements MonitorEntry {
       return this.fail(`cannot resume the guest at ${(f.segSel[CS] & 0xffff).toString(16)}:${(f.eip >>> 0).toString(16)} (fault ${cpu.excVector})`);
     }
     cpu.eip = cpu.next;
+  }
+
+  /**
+   * Writes the guest's interrupt frame (EIP, CS, EFLAGS, ESP, SS of the virtual CPU, at `ring`,
+   * with the real IOPL 0) at the top of the monitor stack; returns its offset.
+   */
+  private writeFrame(ring: number): number {
+    const f = this.v;
+    const sp = OFF_STACK_TOP - 20;
+    this.monW32(sp, f.eip);
+    this.monW32(sp + 4, (f.segSel[CS] & ~3) | ring);
+    this.monW32(sp + 8, f.flags & ~(IOPL | RF | VM));
+    this.monW32(sp + 12, f.esp);
+    this.monW32(sp + 16, (f.segSel[SS] & ~3) | ring);
+    return sp;
   }
 
   /** A state the monitor cannot handle: the machine stops with a shutdown naming it. */
@@ -654,7 +658,7 @@ export class SoftwareMonitor implements MonitorEntry {
 
   saveState(): Uint8Array {
     return sealState(STATE_TAG, STATE_VERSION, (w) => {
-      writeFile(w, this.v);
+      this.v.save(w);
       w.f64(this.gdtEntries);
       w.i32s(this.gdtCopy.subarray(0, this.gdtEntries * 2));
       w.f64(this.ldtEntries);
@@ -667,7 +671,6 @@ export class SoftwareMonitor implements MonitorEntry {
       }
       w.u32(this.shadow.poolUsed);
       w.u32(this.shadow.flushes);
-      w.f64(this.curRoot);
       w.bool(this.resumeInMonitor);
       w.f64(this.exits);
       w.f64(this.cr3Switches);
@@ -679,7 +682,7 @@ export class SoftwareMonitor implements MonitorEntry {
   loadState(bytes: Uint8Array): void {
     const r = openState(STATE_TAG, STATE_VERSION, bytes, 'monitor state');
     const f = new RegisterFile();
-    readFile(r, f);
+    f.load(r);
     const gdtEntries = r.int('gdt entries', 0, GUEST_GDT_ENTRIES) as number;
     const gdt = r.i32s(gdtEntries * 2, 'gdt copy');
     const ldtEntries = r.int('ldt entries', 0, 8192) as number;
@@ -691,7 +694,6 @@ export class SoftwareMonitor implements MonitorEntry {
     const roots = list('shadow roots');
     const poolUsed = r.u32();
     const flushes = r.u32();
-    const curRoot = r.f64();
     const resumeInMonitor = r.bool();
     const exits = r.f64();
     const cr3Switches = r.f64();
@@ -700,7 +702,7 @@ export class SoftwareMonitor implements MonitorEntry {
     const counts: number[] = [];
     for (let k = 0; k < n; k++) counts.push(r.f64());
     r.end();
-    copyFile(f, this.v);
+    this.v.copyFrom(f);
     this.gdtEntries = gdtEntries;
     this.gdtCopy.fill(0).set(gdt);
     this.ldtEntries = ldtEntries;
@@ -712,7 +714,6 @@ export class SoftwareMonitor implements MonitorEntry {
     this.shadow.roots = Array.from(roots);
     this.shadow.poolUsed = poolUsed;
     this.shadow.flushes = flushes;
-    this.curRoot = curRoot;
     this.resumeInMonitor = resumeInMonitor;
     this.exits = exits;
     this.cr3Switches = cr3Switches;
@@ -727,37 +728,4 @@ function overlaps(lin: number, base: number, limit: number): boolean {
 }
 
 const STATE_TAG = 'RSWM';
-const STATE_VERSION = 2;
-const FILE_SCALARS = [
-  'cpl', 'eip', 'esp', 'flags', 'cr0', 'cr2', 'cr3', 'cr4', 'gdtrBase', 'gdtrLimit', 'idtrBase', 'idtrLimit',
-  'ldtrSel', 'ldtrBase', 'ldtrLimit', 'ldtrAR', 'trSel', 'trBase', 'trLimit', 'trAR', 'sysenterCs', 'sysenterEsp',
-  'sysenterEip', 'physLimit',
-] as const;
-
-function writeFile(w: StateWriter, f: RegisterFile): void {
-  for (const k of FILE_SCALARS) w.f64(f[k]);
-  for (const s of SEGS) {
-    w.f64(f.segSel[s]);
-    w.f64(f.segBase[s]);
-    w.f64(f.segLimit[s]);
-    w.f64(f.segAR[s]);
-  }
-}
-
-function readFile(r: StateReader, f: RegisterFile): void {
-  for (const k of FILE_SCALARS) f[k] = r.f64();
-  for (const s of SEGS) {
-    f.segSel[s] = r.f64();
-    f.segBase[s] = r.f64();
-    f.segLimit[s] = r.f64();
-    f.segAR[s] = r.f64();
-  }
-}
-
-function copyFile(from: RegisterFile, to: RegisterFile): void {
-  for (const k of FILE_SCALARS) to[k] = from[k];
-  to.segSel.set(from.segSel);
-  to.segBase.set(from.segBase);
-  to.segLimit.set(from.segLimit);
-  to.segAR.set(from.segAR);
-}
+const STATE_VERSION = 3;

@@ -12,6 +12,7 @@
  * shared by the guest and the monitor.
  */
 import type { Cpu } from '../../cpu/cpu';
+import type { StateWriter, StateReader } from '../../snapshot';
 import { CS, SS, ES, DS, FS, GS, ESP } from '../../cpu/constants';
 
 /** The registers that differ between the virtual and the real CPU. */
@@ -79,6 +80,35 @@ export class RegisterFile {
     }
   }
 
+  copyFrom(from: RegisterFile): void {
+    for (const k of SCALARS) this[k] = from[k];
+    this.segSel.set(from.segSel);
+    this.segBase.set(from.segBase);
+    this.segLimit.set(from.segLimit);
+    this.segAR.set(from.segAR);
+  }
+
+  /** Serializes the file (snapshots). */
+  save(w: StateWriter): void {
+    for (const k of SCALARS) w.f64(this[k]);
+    for (const s of SEGS) {
+      w.f64(this.segSel[s]);
+      w.f64(this.segBase[s]);
+      w.f64(this.segLimit[s]);
+      w.f64(this.segAR[s]);
+    }
+  }
+
+  load(r: StateReader): void {
+    for (const k of SCALARS) this[k] = r.f64();
+    for (const s of SEGS) {
+      this.segSel[s] = r.f64();
+      this.segBase[s] = r.f64();
+      this.segLimit[s] = r.f64();
+      this.segAR[s] = r.f64();
+    }
+  }
+
   /** Loads this file into the CPU (segment caches without observer events), flushing the TLB. */
   install(cpu: Cpu): void {
     if (cpu.cpl !== this.cpl) cpu.setCpl(this.cpl);
@@ -114,4 +144,11 @@ export class RegisterFile {
 }
 
 export const SEGS = [ES, CS, SS, DS, FS, GS] as const;
+
+/** Every scalar register of a RegisterFile (its segment registers are the arrays). */
+const SCALARS = [
+  'cpl', 'eip', 'esp', 'flags', 'cr0', 'cr2', 'cr3', 'cr4', 'gdtrBase', 'gdtrLimit', 'idtrBase', 'idtrLimit',
+  'ldtrSel', 'ldtrBase', 'ldtrLimit', 'ldtrAR', 'trSel', 'trBase', 'trLimit', 'trAR', 'sysenterCs', 'sysenterEsp',
+  'sysenterEip', 'physLimit',
+] as const satisfies readonly (keyof RegisterFile)[];
 export const DATA_SEGS = [ES, DS, FS, GS] as const;

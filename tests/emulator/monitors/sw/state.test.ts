@@ -42,7 +42,8 @@ describe('a monitor\'s state is machine state', () => {
     const image = guestImage('tpr');
     const native = new Machine(image);
     const sw = new Machine(image, { mode: 'sw-013' });
-    expect(() => restoreMachineState(sw, { cpu: saveCpuState(sw.cpu), devices: saveMachineState(native).devices })).toThrow(/natively|monitor/);
+    expect(() => restoreMachineState(sw, { cpu: saveCpuState(sw.cpu), devices: saveMachineState(native).devices })).toThrow(/this machine runs under one/);
+    expect(() => restoreMachineState(native, { cpu: saveCpuState(native.cpu), devices: saveMachineState(sw).devices })).toThrow(/this machine runs natively/);
   });
 });
 
