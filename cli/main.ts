@@ -7,6 +7,8 @@ import { replayCommand } from './commands/replay';
 import { atCommand } from './commands/at';
 import { queryCommand } from './commands/query';
 import { matrixCommand } from './commands/matrix';
+import { tuiCommand } from './commands/tui';
+import { demoCommand } from './commands/demo';
 
 const program = new Command();
 program
@@ -87,8 +89,25 @@ program
     process.exitCode = matrixCommand(opts);
   });
 
+program
+  .command('tui')
+  .description('the terminal debugger: step, run backwards, watch the hidden segment caches, query events (needs a terminal)')
+  .argument('<file>', 'trace file')
+  .option('--run <id>', 'run id (default: the only run, or a picker when there are several)')
+  .option('--icount <n>', 'open at this retired-instruction count')
+  .action(async (file: string, opts) => {
+    process.exitCode = await tuiCommand(file, opts);
+  });
+
+program
+  .command('demo')
+  .description('records every scenario guest in every mode into traces/demo.sqlite and opens the debugger; without a terminal prints a summary')
+  .action(async () => {
+    process.exitCode = await demoCommand();
+  });
+
 try {
-  program.parse();
+  await program.parseAsync();
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;

@@ -182,11 +182,14 @@ export class Timeline {
     for (const a of addresses) this.watch.add(a >>> 0);
   }
 
-  /** Runs forward to the next breakpoint or watchpoint hit; returns what stopped it. */
-  continue(): StopKind {
+  /**
+   * Runs forward to the next breakpoint or watchpoint hit; returns what stopped it. With
+   * `until`, stops there at the latest ('target'), so a caller can continue in slices.
+   */
+  continue(until = this.run.finalIcount): StopKind {
     this.armWatch();
     try {
-      return this.forward(this.run.finalIcount, true);
+      return this.forward(until, true);
     } finally {
       this.disarmWatch();
     }
@@ -194,12 +197,14 @@ export class Timeline {
 
   /**
    * Moves back to the last breakpoint or watchpoint hit before the current point; returns
-   * false (and stays) when there is none.
+   * false (and stays) when there is none. With `notBefore`, only the snapshot intervals that
+   * end after that count are searched, so a caller can search backwards in slices.
    */
-  reverseContinue(): boolean {
+  reverseContinue(notBefore = 0): boolean {
     const here = this.icount;
     const bps = this.machine.executor.breakpoints;
-    for (let s = this.snapshotBefore(Math.max(0, here - 1)); s >= 0; s--) {
+    const snaps = this.run.snapshots;
+    for (let s = this.snapshotBefore(Math.max(0, here - 1)); s >= 0 && (s + 1 >= snaps.length || snaps[s + 1].icount > notBefore); s--) {
       this.restoreSnapshot(s);
       let last = -1;
       this.armWatch();
