@@ -63,16 +63,31 @@ function useTerminalSize(fixed?: { columns: number; rows: number }) {
   return fixed ?? size;
 }
 
+/**
+ * State read by the key handler: keys can arrive faster than React re-renders (a paste, a
+ * script), so the handler reads and writes refs, and a redraw shows them.
+ */
+function useLiveState<T>(initial: T, redraw: () => void): [() => T, (v: T) => void] {
+  const ref = useRef(initial);
+  return [
+    () => ref.current,
+    (v: T) => {
+      ref.current = v;
+      redraw();
+    },
+  ];
+}
+
 export function App(props: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize(props.size);
   const [dbg, setDbg] = useState<Debugger | null>(props.debugger ?? null);
   const [, setVersion] = useState(0);
   const redraw = () => setVersion((v) => v + 1);
-  const [focus, setFocus] = useState<PaneId>(props.focus ?? 'code');
-  const [prompt, setPrompt] = useState<{ kind: PromptKind; text: string } | null>(null);
-  const [help, setHelp] = useState(false);
-  const [pickerCursor, setPickerCursor] = useState(0);
+  const [getFocus, setFocus] = useLiveState<PaneId>(props.focus ?? 'code', redraw);
+  const [getPrompt, setPrompt] = useLiveState<{ kind: PromptKind; text: string } | null>(null, redraw);
+  const [getHelp, setHelp] = useLiveState(false, redraw);
+  const [getPickerCursor, setPickerCursor] = useLiveState(0, redraw);
   const [pickerError, setPickerError] = useState('');
   const cursors = useRef({ code: -1, events: -1, sql: 0, diff: 0 }); // -1: follow the current point
   const codeStart = useRef<number | null>(null);
@@ -133,6 +148,7 @@ export function App(props: AppProps) {
 
   const moveCursor = (delta: number) => {
     const c = cursors.current;
+    const focus = getFocus();
     if (focus === 'code') c.code = Math.max(0, Math.min(shown.current.code.length - 1, (c.code < 0 ? shown.current.code.findIndex((l) => l.current) : c.code) + delta));
     else if (focus === 'events') c.events = Math.max(0, Math.min(shown.current.eventSeqs.length - 1, (c.events < 0 ? shown.current.eventsHere : c.events) + delta));
     else if (focus === 'sql') c.sql = Math.max(0, Math.min((dbg?.sql?.rows.length ?? 1) - 1, c.sql + delta));
@@ -143,6 +159,7 @@ export function App(props: AppProps) {
   const select = () => {
     if (dbg === null) return;
     const c = cursors.current;
+    const focus = getFocus();
     if (focus === 'events') {
       const seq = shown.current.eventSeqs[c.events < 0 ? shown.current.eventsHere : c.events];
       if (seq !== undefined) act(() => dbg.gotoEvent(seq));
@@ -153,6 +170,7 @@ export function App(props: AppProps) {
 
   const perform = (action: Action, k: KeyPress) => {
     if (dbg === null) return;
+    const focus = getFocus();
     const paneIndex = PANES.findIndex((p) => p.id === focus);
     switch (action) {
       case 'step': return act(() => dbg.step());
@@ -195,18 +213,19 @@ export function App(props: AppProps) {
     const k: KeyPress = { input, tab: key.tab, shift: key.shift, return: key.return, escape: key.escape, upArrow: key.upArrow, downArrow: key.downArrow, pageUp: key.pageUp, pageDown: key.pageDown, ctrl: key.ctrl };
     if (dbg === null) {
       // The run picker.
-      if (key.upArrow || input === 'k') setPickerCursor((c) => Math.max(0, c - 1));
-      else if (key.downArrow || input === 'j') setPickerCursor((c) => Math.min(props.runs.length - 1, c + 1));
+      if (key.upArrow || input === 'k') setPickerCursor(Math.max(0, getPickerCursor() - 1));
+      else if (key.downArrow || input === 'j') setPickerCursor(Math.min(props.runs.length - 1, getPickerCursor() + 1));
       else if (input === 'q' || key.escape) quit();
       else if (key.return) {
         try {
-          setDbg(new Debugger(props.db, props.file, props.runs[pickerCursor].id));
+          setDbg(new Debugger(props.db, props.file, props.runs[getPickerCursor()].id));
         } catch (e) {
           setPickerError((e as Error).message.split('\n')[0]);
         }
       }
       return;
     }
+    const prompt = getPrompt();
     if (prompt !== null) {
       if (key.escape) setPrompt(null);
       else if (key.return) {
@@ -216,7 +235,7 @@ export function App(props: AppProps) {
       else if (input && !key.ctrl && !key.meta) setPrompt({ ...prompt, text: prompt.text + input });
       return;
     }
-    if (help) {
+    if (getHelp()) {
       setHelp(false);
       return;
     }
@@ -231,6 +250,10 @@ export function App(props: AppProps) {
   });
 
   const { columns, rows } = size;
+  const focus = getFocus();
+  const prompt = getPrompt();
+  const help = getHelp();
+  const pickerCursor = getPickerCursor();
   if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
     return <Text>{`terminal too small (${columns}x${rows}): ringside tui needs at least ${MIN_COLUMNS}x${MIN_ROWS}`}</Text>;
   }
@@ -260,7 +283,6 @@ export function App(props: AppProps) {
   };
 
   const renderPane = (id: PaneId, width: number, height: number, focused: boolean) => {
-    if (help && focused) return <HelpOverlay width={width} height={height} />;
     switch (id) {
       case 'code': {
         const lines = codeLines(height);
@@ -312,6 +334,14 @@ export function App(props: AppProps) {
     />
   );
 
+  if (help) {
+    return (
+      <Box flexDirection="column" width={columns} height={rows}>
+        <HelpOverlay width={columns} height={rows - 1} />
+        {status}
+      </Box>
+    );
+  }
   const wide = columns >= 160 && rows >= 30;
   const paneRows = Math.max(1, rows - 2 - REGISTER_ROWS);
   if (!wide) {
