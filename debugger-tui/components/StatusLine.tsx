@@ -1,6 +1,6 @@
 /**
  * The bottom line: run, guest and mode, icount / total, the nearest symbol, the last stop
- * reason or message; while a long move runs, its progress; while a prompt is open, the prompt.
+ * reason, or the message of the last command since the last move; while a long move runs, its progress; while a prompt is open, the prompt.
  */
 import { Text } from 'ink';
 import type { Progress } from '../debugger';
@@ -27,18 +27,14 @@ export function StatusLine({ s, width }: { s: StatusData; width: number }) {
       </Text>
     );
   }
-  const where = `run ${s.run} ${s.guest} ${s.mode} │ ${s.icount}/${s.end} │ ${s.symbol}`;
-  if (s.progress !== null) {
-    const pct = Math.floor(s.progress.done * 100);
-    return (
-      <Text wrap="truncate" inverse>
-        {`${where} │ ${s.progress.what}… ${pct}% (Esc stops)`.padEnd(width)}
-      </Text>
-    );
-  }
+  const head = `run ${s.run} ${s.guest.replace(/\.elf$/, '')} ${s.mode} │ ${s.icount}/${s.end}`;
+  const tail = s.progress !== null ? `${s.progress.what}… ${Math.floor(s.progress.done * 100)}% (Esc stops)` : s.message || s.stop;
+  // The symbol gives way to the stop reason and the message on a narrow terminal.
+  const room = width - head.length - tail.length - 6;
+  const symbol = room >= 8 ? ` │ ${s.symbol.length > room ? s.symbol.slice(0, room - 1) + '…' : s.symbol}` : '';
   return (
     <Text wrap="truncate" inverse>
-      {`${where} │ ${s.stop}${s.message ? ' │ ' + s.message : ''}`.padEnd(width)}
+      {`${head}${symbol} │ ${tail}`.padEnd(width)}
     </Text>
   );
 }
