@@ -393,6 +393,6 @@ export class Debugger {
 }
 
 function firstEventOfSeq(db: TraceDb, run: number, seq: number): EventLine | undefined {
-  for (const e of readEvents(db, run, { fromSeq: seq, toSeq: seq })) return eventLine(e);
+  for (const e of readEvents(db, run, { fromSeq: seq, toSeq: seq, limit: 1 })) return eventLine(e);
   return undefined;
 }

@@ -44,13 +44,13 @@ export function eventLine(e: TraceEvent): EventLine {
 
 /** The first event at or after `icount` (of `kinds`), or undefined. */
 export function firstEventFrom(db: TraceDb, run: number, icount: number, kinds?: readonly number[]): EventLine | undefined {
-  for (const e of readEvents(db, run, { fromIcount: icount, kinds })) return eventLine(e);
+  for (const e of readEvents(db, run, { fromIcount: icount, kinds, limit: 1 })) return eventLine(e);
   return undefined;
 }
 
 /** The first event after seq `seq` (of `kinds`). */
 export function nextEventAfter(db: TraceDb, run: number, seq: number, kinds?: readonly number[]): EventLine | undefined {
-  for (const e of readEvents(db, run, { fromSeq: seq + 1, kinds })) return eventLine(e);
+  for (const e of readEvents(db, run, { fromSeq: seq + 1, kinds, limit: 1 })) return eventLine(e);
   return undefined;
 }
 
@@ -85,7 +85,7 @@ export function eventWindow(db: TraceDb, run: number, at: { icount: number; seq?
   const older = readEventsBackward(db, run, pivot, before, kinds).reverse().map(eventLine);
   const newer: EventLine[] = [];
   if (after > 0 && pivot !== Number.MAX_SAFE_INTEGER) {
-    for (const e of readEvents(db, run, { fromSeq: pivot, kinds })) {
+    for (const e of readEvents(db, run, { fromSeq: pivot, kinds, limit: after })) {
       newer.push(eventLine(e));
       if (newer.length >= after) break;
     }
