@@ -224,6 +224,34 @@ describe('breakpoints and long moves', () => {
   });
 });
 
+describe('watchpoints and memory', () => {
+  it('w watches the descriptor of FS; c stops just after the guest writes it', async () => {
+    const at = one(`SELECT icount FROM ev_stale_descriptor WHERE run = ${RUNS.hiddenNative} ORDER BY seq LIMIT 1`)[0];
+    const r = renderApp(db, { run: RUNS.hiddenNative, icount: 100 });
+    const gdt = r.dbg!.view.gdtr.base;
+    let f = await r.press('w', ...`0x${(gdt + 0x30).toString(16)}`.split(''), KEY.enter);
+    expect(statusOf(f)).toContain(`watching writes to 0x${(gdt + 0x30).toString(16)}`);
+    await r.press('c');
+    f = await r.until((fr) => statusOf(fr).includes('watchpoint'));
+    // The first write to the entry loads it (set_hidden_descriptor with base B1), before FS is loaded.
+    expect(r.dbg!.icount).toBeLessThan(at);
+    expect(r.dbg!.stop).toContain('watchpoint');
+    r.unmount();
+  });
+
+  it('a shows memory at an expression: [esp] is the return address on the stack', async () => {
+    const r = renderApp(db, { run: RUNS.hiddenNative, focus: 'memory' });
+    const dbg = r.dbg!;
+    while (!dbg.code(1)[0].text.startsWith('call')) dbg.step();
+    dbg.step(); // inside the callee: [esp] is the return address
+    const ret = dbg.stack(1)[0].value!;
+    const f = await r.press('a', ...Array(10).fill('\x7f'), ...'[esp]'.split(''), KEY.enter);
+    expect(f).toContain(`memory at [esp] = ${ret.toString(16).padStart(8, '0')}`);
+    expect(f).toMatch(new RegExp(`\\n${ret.toString(16).padStart(8, '0')}  [0-9a-f]{2} `));
+    r.unmount();
+  });
+});
+
 describe('diff pane', () => {
   it('shows two runs of the same guest at the same icount with the differing fields first', async () => {
     const r = renderApp(db, { run: RUNS.aliasingSw013, focus: 'diff' });

@@ -55,6 +55,10 @@ describe.skipIf(!hasTmux)('ringside tui in tmux at 80x24', () => {
     expect(s).toContain('step back one instruction');
     tmux('send-keys', '-t', session, 'x');
     await until((x) => !x.includes('keys (any key closes'));
+    // A live resize: the screen is drawn again at the new size.
+    tmux('resize-window', '-t', session, '-x', '100', '-y', '30');
+    s = await until((x) => x.split('\n')[29]?.includes('run 1 hidden-state native'));
+    expect(s.split('\n')[29]).toContain('run 1 hidden-state native │ 2987/108350');
     tmux('send-keys', '-t', session, 'q');
     s = await until((x) => x.includes('exited'));
     expect(s).toContain('exited 0');
