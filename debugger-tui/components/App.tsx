@@ -5,7 +5,7 @@
  * pane is drawn from the plain view data it returns.
  */
 import { useEffect, useRef, useState } from 'react';
-import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import type { RunInfo, TraceDb } from '../../recorder/store';
 import { Debugger } from '../debugger';
 import { bindingFor, type Action, type KeyPress } from '../keys';
@@ -209,7 +209,7 @@ export function App(props: AppProps) {
     }
   };
 
-  useInput((input, key) => {
+  const handleKey = (input: string, key: Key) => {
     const k: KeyPress = { input, tab: key.tab, shift: key.shift, return: key.return, escape: key.escape, upArrow: key.upArrow, downArrow: key.downArrow, pageUp: key.pageUp, pageDown: key.pageDown, ctrl: key.ctrl };
     if (dbg === null) {
       // The run picker.
@@ -232,7 +232,7 @@ export function App(props: AppProps) {
         setPrompt(null);
         submitPrompt(prompt.kind, prompt.text);
       } else if (key.backspace || key.delete) setPrompt({ ...prompt, text: prompt.text.slice(0, -1) });
-      else if (input && !key.ctrl && !key.meta) setPrompt({ ...prompt, text: prompt.text + input });
+      else if (input && !key.ctrl && !key.meta) setPrompt({ ...prompt, text: prompt.text + input.replace(/[\x00-\x1f\x7f]/g, '') });
       return;
     }
     if (getHelp()) {
@@ -247,6 +247,17 @@ export function App(props: AppProps) {
       return;
     }
     if (b !== undefined) perform(b.action, k);
+  };
+
+  useInput((input, key) => {
+    // Text typed faster than it is read (a paste, tmux send-keys, a script) arrives as one
+    // chunk: it is taken key by key, Enter included.
+    if (input.length > 1 && !key.ctrl && !key.meta && !input.includes('\x1b')) {
+      for (const ch of input) {
+        const enter = ch === '\r' || ch === '\n';
+        handleKey(enter ? '' : ch, { ...key, return: enter, shift: ch !== ch.toLowerCase() });
+      }
+    } else handleKey(input, key);
   });
 
   const { columns, rows } = size;

@@ -115,6 +115,16 @@ describe('events', () => {
     r.unmount();
   });
 
+  it('keys arriving in one chunk (a paste) are taken one by one, Enter included', async () => {
+    const r = renderApp(db, { run: RUNS.hiddenNative, focus: 'events' });
+    const f = await r.press('/stale_descriptor\re');
+    const [seq] = one(`SELECT seq FROM ev_stale_descriptor WHERE run = ${RUNS.hiddenNative} ORDER BY seq LIMIT 1`);
+    expect(f).toContain('events: stale_descriptor');
+    await r.until((fr) => statusOf(fr).includes(`event #${seq}`));
+    expect(statusOf(r.lastFrame()!)).toContain(`event #${seq} stale_descriptor`);
+    r.unmount();
+  });
+
   it('Enter on a selected event jumps to it', async () => {
     const r = renderApp(db, { run: RUNS.hiddenNative, focus: 'events' });
     await r.press('/', ...'segment_load'.split(''), KEY.enter);
