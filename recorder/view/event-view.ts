@@ -30,11 +30,14 @@ function fieldsText(e: TraceEvent): string {
   const name = KIND_NAMES[e.kind] as EventKindName;
   const f = KIND_FIELDS[name] ?? {};
   const parts: string[] = [];
-  if (f.text) parts.push(e.text);
+  // The text leads (a cause, an op, a reason), except a segment load's rights, which close.
+  const textLast = f.text === 'rights';
+  if (f.text && !textLast) parts.push(e.text);
   for (const slot of ['a', 'b', 'c', 'd'] as const) {
     const col = f[slot];
     if (col) parts.push(`${col}=${e[slot] >= 0 && e[slot] < 10 ? e[slot] : '0x' + (e[slot] >>> 0).toString(16)}`);
   }
+  if (textLast) parts.push(`${f.text}=${e.text}`);
   return parts.join(' ');
 }
 
