@@ -309,7 +309,8 @@ export class Debugger {
     const target = call ?? here.linearIp;
     const r = await this.backwardToHit('stepping back over a call', [target]);
     if (r === true && call === null) this.timeline.stepBack(); // an interrupt: the instruction before it
-    this.moved(r === 'stopped' ? 'stopped' : 'previous');
+    if (r === false) this.timeline.seek(here.icount - 1); // no such call: one instruction back, as S
+    this.moved(r === 'stopped' ? 'stopped' : r ? 'previous' : 'step back');
   }
 
   // ---- view data for the panes -------------------------------------------------------------
