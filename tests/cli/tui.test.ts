@@ -4,7 +4,24 @@ import { writeFileSync, readFileSync, mkdtempSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ringside } from '../helpers/cli';
+import { spawn } from 'node:child_process';
+import { ringside, ROOT } from '../helpers/cli';
+
+/** Runs ringside without blocking the test worker (the demo records for a minute or more). */
+function ringsideAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/ringside.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 550_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
 import { recordDebugTrace } from '../helpers/debug-trace';
 
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
@@ -40,8 +57,8 @@ describe('ringside tui', () => {
 });
 
 describe('ringside demo', () => {
-  it('without a terminal: records (or reuses) every scenario in every mode and prints the summary, exit 0', () => {
-    const r = ringside(['demo']);
+  it('without a terminal: records (or reuses) every scenario in every mode and prints the summary, exit 0', async () => {
+    const r = await ringsideAsync(['demo']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ringside demo: 36 runs of 9 guests in 4 modes \(native, sw-013, sw-033 split, sw-033 shared\), \d+ events/);
     expect(r.stdout).toContain('trace: traces/demo.sqlite');
