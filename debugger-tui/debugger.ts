@@ -361,7 +361,8 @@ export class Debugger {
       const k = r.columns.findIndex((c) => c.toLowerCase() === name);
       return k >= 0 && typeof row[k] === 'number' ? (row[k] as number) : undefined;
     };
-    const icount = col('icount'), seq = col('seq');
+    const icount = col('icount'), seq = col('seq'), run = col('run');
+    if (run !== undefined && run !== this.run.id) return this.notice(`this row is from run ${run}; this is run ${this.run.id} (add WHERE run = ${this.run.id}, or open run ${run})`);
     if (icount !== undefined) return this.goto(icount, `SQL row ${index + 1}`, seq);
     if (seq !== undefined) return this.gotoEvent(seq);
     this.notice('this result has no icount or seq column to jump to');
@@ -381,6 +382,11 @@ export class Debugger {
     if (other.id === this.run.id) return this.notice('pick another run than the one being debugged');
     this.diff = { run: other, timeline: new Timeline(loadRecordedRun(this.db, readRun(this.db, id))) };
     this.divergence = null;
+  }
+
+  /** The first divergence of the two runs, as the diff engine reports it (null: none known). */
+  showDivergence(d: Divergence | null): void {
+    this.divergence = d;
   }
 
   /** The other run's state at the same guest icount (or at its end, if it ends sooner). */

@@ -3,7 +3,7 @@
  * screen read from lastFrame().
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { openTraceReadOnly, closeTrace, runQuery, type TraceDb } from '../../recorder/store';
+import { openTraceReadOnly, closeTrace, runQuery, listRuns, type TraceDb } from '../../recorder/store';
 import { recordDebugTrace, RUNS } from '../helpers/debug-trace';
 import { renderApp, lineOf, statusOf, KEY } from './render';
 import { KEYS } from '../../debugger-tui/keys';
@@ -150,6 +150,14 @@ describe('SQL prompt', () => {
     r.unmount();
   });
 
+  it("a row of another run does not move this one", async () => {
+    const r = renderApp(db, { run: RUNS.hiddenNative });
+    const f = await r.press(':', ...`SELECT run, icount FROM ev_stale_descriptor WHERE run = ${RUNS.hiddenSw033}`.split(''), KEY.enter, KEY.enter);
+    expect(statusOf(f)).toContain(`this row is from run ${RUNS.hiddenSw033}`);
+    expect(r.dbg!.icount).toBe(0);
+    r.unmount();
+  });
+
   it('bad SQL is one line in the pane, and the debugger goes on', async () => {
     const r = renderApp(db, { run: RUNS.hiddenNative });
     let f = await r.press(':', ...'SELEKT 1'.split(''), KEY.enter);
@@ -234,6 +242,19 @@ describe('breakpoints and long moves', () => {
   });
 });
 
+describe('monitor pane', () => {
+  it("under sw-013 shows the guest's virtual CPU beside the real CPL, and the monitor's exits up to this point", async () => {
+    const r = renderApp(db, { run: RUNS.aliasingSw013, icount: 1500, focus: 'monitor' });
+    const f = await r.until((fr) => fr.includes('sw-013: real cpl'));
+    expect(f).toContain("sw-013: real cpl 1, the guest's virtual cpl 0");
+    expect(f).toMatch(/v\.gdtr [0-9a-f]{8}\/[0-9a-f]{4} v\.idtr/);
+    expect(f).toContain('monitor exits up to this point:');
+    const last = one(`SELECT seq, icount FROM ev_monitor_exit WHERE run = ${RUNS.aliasingSw013} AND icount < 1500 ORDER BY seq DESC LIMIT 1`);
+    expect(f).toContain(`#${last[0]} @${last[1]} `);
+    r.unmount();
+  });
+});
+
 describe('watchpoints and memory', () => {
   it('w watches the descriptor of FS; c stops just after the guest writes it', async () => {
     const at = one(`SELECT icount FROM ev_stale_descriptor WHERE run = ${RUNS.hiddenNative} ORDER BY seq LIMIT 1`)[0];
@@ -278,6 +299,15 @@ describe('diff pane', () => {
     expect(csLine).toBeGreaterThan(0);
     expect(body[csLine]).toMatch(/^cs\.sel\s+0009\s+0008/);
     if (eqLine >= 0) expect(csLine).toBeLessThan(eqLine);
+    r.unmount();
+  });
+
+  it('shows the first divergence and its category when the diff engine gives one', async () => {
+    const r = renderApp(db, { run: RUNS.aliasingSw013, focus: 'diff' });
+    r.dbg!.setDiffRun(listRuns(db), RUNS.aliasingNative);
+    r.dbg!.showDivergence({ icount: 1722, category: 'ring aliasing', summary: 'PUSH CS pushed 0x0009 (native 0x0008)' });
+    const f = await r.press('s');
+    expect(f).toContain('first divergence @1722 [ring aliasing] PUSH CS pushed 0x0009 (native 0x0008)');
     r.unmount();
   });
 
