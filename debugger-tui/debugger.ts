@@ -53,6 +53,7 @@ export class Debugger {
   diff: { run: RunInfo; timeline: Timeline } | null = null;
   divergence: Divergence | null = null; // from the diff engine, when there is one
   progress: Progress | null = null; // a long move under way
+  slice = SLICE; // instructions between two looks at the keyboard
   private cancelled = false;
   private previous: CpuView | null = null;
   private current: CpuView;
@@ -224,7 +225,7 @@ export class Debugger {
     this.progress = { what, done: 0 };
     try {
       for (;;) {
-        const why = tl.continue(Math.min(tl.end, tl.icount + SLICE));
+        const why = tl.continue(Math.min(tl.end, tl.icount + this.slice));
         if (why !== 'target') return why;
         if (this.cancelled) return 'stopped';
         this.progress = { what, done: (tl.icount - start) / Math.max(1, tl.end - start) };
@@ -245,7 +246,7 @@ export class Debugger {
     this.progress = { what, done: 0 };
     try {
       for (;;) {
-        const notBefore = Math.max(0, tl.icount - SLICE);
+        const notBefore = Math.max(0, tl.icount - this.slice);
         if (tl.reverseContinue(notBefore)) return true;
         if (notBefore === 0) return false;
         tl.seek(notBefore);

@@ -225,6 +225,36 @@ describe('breakpoints and long moves', () => {
     r.unmount();
   });
 
+  it('b in the code pane toggles a breakpoint at the cursor line, marked ●', async () => {
+    const r = renderApp(db, { run: RUNS.hiddenNative, icount: 5000 });
+    const lines = r.dbg!.code(3);
+    let f = await r.press('j', 'j', 'b');
+    expect(statusOf(f)).toContain(`0x${lines[2].address.toString(16).padStart(8, '0')}`); // the prompt, filled with the cursor's address
+    f = await r.press(KEY.enter);
+    const marked = f.split('\n').filter((l) => l.includes('●'));
+    expect(marked).toHaveLength(1);
+    expect(marked[0]).toContain(lines[2].address.toString(16).padStart(8, '0'));
+    expect(r.dbg!.breakpoints.has(lines[2].address)).toBe(true);
+    f = await r.press('b', KEY.enter);
+    expect(f).not.toContain('●');
+    r.unmount();
+  });
+
+  it('a long continue shows its progress, reads keys while it runs, and Esc stops it where it is', async () => {
+    const r = renderApp(db, { run: RUNS.hiddenNative });
+    const dbg = r.dbg!;
+    dbg.slice = 200; // small slices: many looks at the keyboard on this short run
+    await r.press('c');
+    const f = await r.until((fr) => statusOf(fr).includes('continuing…'));
+    expect(statusOf(f)).toMatch(/continuing… \d+% \(Esc stops\)/);
+    await r.press(KEY.esc);
+    await r.until(() => !dbg.busy);
+    expect(dbg.stop).toBe('stopped');
+    expect(dbg.icount).toBeGreaterThan(0);
+    expect(dbg.icount).toBeLessThan(dbg.end);
+    r.unmount();
+  });
+
   it('n steps over a call and N steps back over it', async () => {
     const r = renderApp(db, { run: RUNS.hiddenNative });
     const dbg = r.dbg!;
