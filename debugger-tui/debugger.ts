@@ -14,7 +14,7 @@ import { readRun, runQuery, readEvents, type TraceDb, type RunInfo } from '../re
 import { cpuView, type CpuView } from '../recorder/view/cpu-view';
 import { changedFields } from '../recorder/view/fields';
 import { codeLines, callHere, returnHere, callEndingAt, type CodeLine } from '../recorder/view/disasm-view';
-import { resolveAddress, memoryRows, stackView, type MemoryRow, type StackEntry } from '../recorder/view/memory-view';
+import { resolveAddress, memoryRows, stackView, symbolize, type MemoryRow, type StackEntry } from '../recorder/view/memory-view';
 import { eventWindow, firstEventFrom, nextEventAfter, previousEventBefore, lastEventBefore, kindNumbers, eventLine, type EventWindow, type EventLine } from '../recorder/view/event-view';
 import { EventKind } from '../recorder/events';
 import type { Divergence } from '../recorder/view/diff-view';
@@ -170,10 +170,10 @@ export class Debugger {
   toggleBreakpoint(expr: string): void {
     const at = this.address(expr.trim() === '' ? 'eip' : expr);
     if (at === undefined) return;
-    if (this.breakpoints.delete(at)) this.message = `breakpoint at ${this.timeline.machine.symbols.format(at)} removed`;
+    if (this.breakpoints.delete(at)) this.message = `breakpoint at ${symbolize(this.timeline.machine, at)} removed`;
     else {
       this.breakpoints.add(at);
-      this.message = `breakpoint at ${this.timeline.machine.symbols.format(at)}`;
+      this.message = `breakpoint at ${symbolize(this.timeline.machine, at)}`;
     }
   }
 
@@ -292,8 +292,9 @@ export class Debugger {
     for (;;) {
       const why = await this.forwardToHit('stepping over a call', [ret]);
       // A recursive call reaches the same return address deeper in the stack: go on.
-      if (why === 'breakpoint' && cpuView(m).linearIp === ret && (m.cpu.regs[4] >>> 0) < esp) continue;
-      this.moved(why === 'breakpoint' && cpuView(m).linearIp === ret ? 'next' : this.stopText(why));
+      const now = cpuView(m);
+      if (why === 'breakpoint' && now.linearIp === ret && now.regs[4].value < esp) continue;
+      this.moved(why === 'breakpoint' && now.linearIp === ret ? 'next' : this.stopText(why));
       return;
     }
   }

@@ -68,6 +68,11 @@ export function resolveAddress(m: Machine, expr: string): number {
   return parts.reduce((sum, p) => sum + p.sign * term(m, p.text), 0) >>> 0;
 }
 
+/** `func+0x1c` for an address a symbol names, else the address in hex. */
+export function symbolize(m: Machine, address: number): string {
+  return m.symbols.format(address >>> 0);
+}
+
 export interface MemoryRow {
   address: number;
   bytes: number[]; // -1: unreadable

@@ -37,6 +37,11 @@ describe('the debugger import boundary', () => {
     expect(bad).toEqual([]);
   });
 
+  it('no file of debugger-tui/ reaches into the machine object (machine.cpu, machine.symbols): it reads view data', () => {
+    const bad = all.filter((f) => /\bmachine\.(cpu|symbols|executor|monitor)\b|\bm\.cpu\b/.test(readFileSync(f, 'utf8'))).map((f) => relative(ROOT, f));
+    expect(bad).toEqual([]);
+  });
+
   it('the check sees an import of emulator/cpu (it would fail on one)', () => {
     const spec = '../../emulator/cpu/cpu';
     const target = relative(ROOT, resolve(join(dir, 'components'), spec));
