@@ -293,7 +293,21 @@ export function App(props: AppProps) {
     return lines;
   };
 
+  // A pane whose data cannot be read (say, code at an address that is not mapped in a way the
+  // disassembler did not foresee) shows why, and the rest of the screen goes on working.
   const renderPane = (id: PaneId, width: number, height: number, focused: boolean) => {
+    try {
+      return paneContent(id, width, height, focused);
+    } catch (e) {
+      return (
+        <Box width={width} height={height}>
+          <Text color="red" wrap="wrap">{`${id}: ${(e as Error).message.split('\n')[0]}`}</Text>
+        </Box>
+      );
+    }
+  };
+
+  const paneContent = (id: PaneId, width: number, height: number, focused: boolean) => {
     switch (id) {
       case 'code': {
         const lines = codeLines(height);
