@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { ringside, ROOT } from '../helpers/cli';
+import { ROOT } from '../helpers/cli';
 
-/** Runs ringside without blocking the test worker (the demo records for a minute or more). */
+/** Runs ringside as a user would, without blocking the test worker (the demo records for a minute or more). */
 function ringsideAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/ringside.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -32,22 +32,22 @@ beforeAll(() => {
 });
 
 describe('ringside tui', () => {
-  it('without a terminal: one line on stderr, exit 2, the trace unchanged', () => {
+  it('without a terminal: one line on stderr, exit 2, the trace unchanged', async () => {
     const before = sha(trace);
-    const r = ringside(['tui', trace, '--run', '1']);
+    const r = await ringsideAsync(['tui', trace, '--run', '1']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('needs a terminal');
     expect(sha(trace)).toBe(before);
   });
 
-  it('a missing file, a foreign file, an unknown run and --icount beyond the run are one line and exit 2', () => {
+  it('a missing file, a foreign file, an unknown run and --icount beyond the run are one line and exit 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ringside-tui-bad-'));
     const foreign = join(dir, 'notes.sqlite');
     writeFileSync(foreign, 'not a trace at all\n'.repeat(100));
     const before = sha(foreign);
     for (const args of [['tui', join(dir, 'missing.sqlite')], ['tui', foreign], ['tui', trace, '--run', '99'], ['tui', trace, '--run', 'x'], ['tui', trace, '--icount', '5']]) {
-      const r = ringside(args);
+      const r = await ringsideAsync(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(r.stderr).toMatch(/^ringside: /);
