@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recordRun } from '../../recorder/record';
 import { DEFAULT_SNAPSHOT_INTERVAL } from '../../recorder/session';
-import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import { scenarioImage } from '../../emulator/monitors/scenarios';
+
+/** Enough for these guests; a small machine keeps each of the many Timelines the tests open light. */
+const RAM = 32 * 1024 * 1024;
 
 /** Run ids in the trace recordDebugTrace makes. */
 export const RUNS = { hiddenNative: 1, hiddenSw033: 2, aliasingNative: 3, aliasingSw013: 4 } as const;
@@ -17,7 +19,7 @@ export function recordDebugTrace(): string {
     recordRun({
       image: scenarioImage(guest),
       imageName: `${guest}.elf`,
-      options: { mode, shadow: mode === 'sw-033' ? 'split' : undefined, cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: DEFAULT_SNAPSHOT_INTERVAL },
+      options: { mode, shadow: mode === 'sw-033' ? 'split' : undefined, cmdline: '', ramSize: RAM, snapshotInterval: DEFAULT_SNAPSHOT_INTERVAL },
       out,
     });
   }
