@@ -6,6 +6,7 @@
 import type { Machine } from './machine';
 import { REG32_NAMES, SEG_NAMES, CF, PF, AF, ZF, SF, TF, IF, DF, OF, NT, RF, AC, ID } from './cpu/constants';
 import { disassemble } from './disasm';
+import { guestLinearIp } from './guest-view';
 
 const hex = (n: number, w = 8) => (n >>> 0).toString(16).padStart(w, '0');
 const FLAG_NAMES: [number, string][] = [[CF, 'CF'], [PF, 'PF'], [AF, 'AF'], [ZF, 'ZF'], [SF, 'SF'], [TF, 'TF'], [IF, 'IF'], [DF, 'DF'], [OF, 'OF'], [NT, 'NT'], [RF, 'RF'], [AC, 'AC'], [ID, 'ID']];
@@ -51,8 +52,9 @@ export function describeState(m: Machine, disasmCount = 6): string[] {
   }
   if (disasmCount > 0) {
     lines.push('disassembly:');
+    const here = guestLinearIp(m);
     for (const d of disassemble(m, disasmCount)) {
-      lines.push(`  ${d.address === ((cpu.segBase[1] + cpu.eip) >>> 0) ? '=>' : '  '} ${hex(d.address)} ${d.symbol.padEnd(22).slice(0, 22)} ${d.bytes.padEnd(24)} ${d.text}`);
+      lines.push(`  ${d.address === here ? '=>' : '  '} ${hex(d.address)} ${d.symbol.padEnd(22).slice(0, 22)} ${d.bytes.padEnd(24)} ${d.text}`);
     }
   }
   return lines;
