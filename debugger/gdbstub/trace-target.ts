@@ -1,0 +1,107 @@
+/**
+ * A recorded run under gdb (`ringside replay --gdb`), in time: the recorder's Timeline moves
+ * forward and back, with breakpoints and write watchpoints hitting in both directions. The
+ * recording cannot be changed: memory and register writes are refused.
+ */
+import { Timeline } from '../../recorder/timeline';
+import { eventsAround } from '../../recorder/events-around';
+import type { TraceDb } from '../../recorder/store';
+import type { TraceEvent } from '../../recorder/events';
+import type { WatchRange } from '../../emulator/write-watch';
+import type { Machine } from '../../emulator/machine';
+import { CONTINUE_SLICE, yieldToEvents, type DebugTarget, type Stop } from './target';
+
+export class TraceTarget implements DebugTarget {
+  readonly reversible = true;
+  readonly writable = false;
+  private readonly timeline: Timeline;
+  private readonly db: TraceDb;
+  private readonly runId: number;
+
+  constructor(timeline: Timeline, db: TraceDb, runId: number) {
+    this.timeline = timeline;
+    this.db = db;
+    this.runId = runId;
+  }
+
+  get machine(): Machine {
+    return this.timeline.machine;
+  }
+
+  get icount(): number {
+    return this.timeline.icount;
+  }
+
+  get end(): number {
+    return this.timeline.end;
+  }
+
+  get hasEvents(): boolean {
+    return true;
+  }
+
+  setBreakpoints(addresses: Iterable<number>): void {
+    this.timeline.setBreakpoints(addresses);
+  }
+
+  setWatchpoints(ranges: WatchRange[]): void {
+    // Timeline watches one length for all; group by length is not needed for gdb's 1/2/4/8.
+    const longest = ranges.reduce((m, r) => Math.max(m, r.length), 1);
+    this.timeline.setWatchpoints(ranges.map((r) => r.address), longest);
+  }
+
+  step(): Stop {
+    if (this.icount >= this.end) return { kind: 'history', end: 'end' };
+    this.timeline.step();
+    return { kind: 'step' };
+  }
+
+  async continue(interrupted: () => boolean): Promise<Stop> {
+    const tl = this.timeline;
+    for (;;) {
+      if (tl.icount >= tl.end) return { kind: 'history', end: 'end' };
+      const why = tl.continue(Math.min(tl.end, tl.icount + CONTINUE_SLICE));
+      if (why === 'breakpoint') return { kind: 'breakpoint' };
+      if (why === 'watchpoint') return { kind: 'watch', address: tl.lastHit?.watchAddress ?? 0 };
+      if (why === 'end') return { kind: 'history', end: 'end' };
+      await yieldToEvents();
+      if (interrupted()) return { kind: 'interrupt' };
+    }
+  }
+
+  reverseStep(): Stop {
+    if (this.icount === 0) return { kind: 'history', end: 'begin' };
+    this.timeline.stepBack();
+    return { kind: 'step' };
+  }
+
+  reverseContinue(): Stop {
+    const tl = this.timeline;
+    if (!tl.reverseContinue()) {
+      tl.seek(0);
+      return { kind: 'history', end: 'begin' };
+    }
+    const hit = tl.lastHit;
+    if (hit !== null && hit.kind === 'watchpoint') {
+      // Going backwards, a write is found at the instruction that made it: stop before it, where
+      // the old value is still there (as rr does), so that gdb sees the value change.
+      tl.stepBack();
+      return { kind: 'watch', address: hit.watchAddress };
+    }
+    return { kind: 'breakpoint' };
+  }
+
+  goto(icount: number): string {
+    if (icount > this.end) throw new Error(`the run ends at icount ${this.end}`);
+    this.timeline.seek(icount);
+    return `at icount ${this.icount} of ${this.end}`;
+  }
+
+  events(n: number): { before: TraceEvent[]; after: TraceEvent[] } {
+    return eventsAround(this.db, this.runId, this.icount, n);
+  }
+
+  detach(): void {}
+
+  kill(): void {}
+}
