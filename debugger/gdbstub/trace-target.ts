@@ -51,8 +51,12 @@ export class TraceTarget implements DebugTarget {
   }
 
   step(): Stop {
-    if (this.icount >= this.end) return { kind: 'history', end: 'end' };
-    this.timeline.step();
+    const tl = this.timeline;
+    if (tl.icount >= tl.end) return { kind: 'history', end: 'end' };
+    // One instruction with watchpoints armed (a breakpoint at the next one does not stop it):
+    // a step that writes a watched range reports it, as the hardware's DR6 would.
+    const why = tl.continue(tl.icount + 1);
+    if (why === 'watchpoint') return { kind: 'watch', address: tl.lastHit?.watchAddress ?? 0 };
     return { kind: 'step' };
   }
 
