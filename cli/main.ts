@@ -68,6 +68,9 @@ program
   .argument('<file>', 'trace file')
   .option('--run <id>', 'run id (default: the last run in the file)')
   .option('--icount <n>', 'retired-instruction count')
+  .option('--memory <addr[:len]>', "hex dump of LEN bytes (default 64) at a guest linear address or symbol, through the guest's page tables")
+  .option('--stack [n]', 'N dwords (default 16) of the guest stack from SS:ESP')
+  .option('--events <n>', 'the N events before the point and the N from it on')
   .action((file: string, opts) => {
     process.exitCode = atCommand(file, opts);
   });

@@ -6,7 +6,7 @@
 import type { Machine } from './machine';
 import { REG32_NAMES, SEG_NAMES, CF, PF, AF, ZF, SF, TF, IF, DF, OF, NT, RF, AC, ID } from './cpu/constants';
 import { disassemble } from './disasm';
-import { guestLinearIp } from './guest-view';
+import { guestLinearIp, readGuest, guestStack } from './guest-view';
 
 const hex = (n: number, w = 8) => (n >>> 0).toString(16).padStart(w, '0');
 const FLAG_NAMES: [number, string][] = [[CF, 'CF'], [PF, 'PF'], [AF, 'AF'], [ZF, 'ZF'], [SF, 'SF'], [TF, 'TF'], [IF, 'IF'], [DF, 'DF'], [OF, 'OF'], [NT, 'NT'], [RF, 'RF'], [AC, 'AC'], [ID, 'ID']];
@@ -72,4 +72,26 @@ export function describeState(m: Machine, disasmCount = 6): string[] {
     }
   }
   return lines;
+}
+
+/** A hex dump of guest memory at a guest linear address, through the guest's page tables (`??`: not mapped). */
+export function describeMemory(m: Machine, address: number, length: number): string[] {
+  const lines: string[] = [];
+  const bytes = readGuest(m, address, length);
+  for (let off = 0; off < length; off += 16) {
+    const row = bytes.slice(off, off + 16);
+    const hexes = row.map((b) => (b < 0 ? '??' : b.toString(16).padStart(2, '0')));
+    const text = row.map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    lines.push(`  ${hex(address + off)}  ${hexes.slice(0, 8).join(' ').padEnd(23)}  ${hexes.slice(8).join(' ').padEnd(23)}  |${text}|`);
+  }
+  return lines;
+}
+
+/** `count` dwords of the guest's stack from SS:ESP, with the symbol each one points into. */
+export function describeStack(m: Machine, count: number): string[] {
+  return guestStack(m, count).map(({ address, value }) => {
+    if (value < 0) return `  ${hex(address)}  ????????`;
+    const sym = m.symbols.format(value);
+    return `  ${hex(address)}  ${hex(value)}${sym && !/^0x/.test(sym) ? `  <${sym}>` : ''}`;
+  });
 }
