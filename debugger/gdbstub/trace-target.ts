@@ -17,6 +17,7 @@ export class TraceTarget implements DebugTarget {
   private readonly timeline: Timeline;
   private readonly db: TraceDb;
   private readonly runId: number;
+  private watching = false; // write watchpoints are set
 
   constructor(timeline: Timeline, db: TraceDb, runId: number) {
     this.timeline = timeline;
@@ -48,6 +49,7 @@ export class TraceTarget implements DebugTarget {
     // Timeline watches one length for all; group by length is not needed for gdb's 1/2/4/8.
     const longest = ranges.reduce((m, r) => Math.max(m, r.length), 1);
     this.timeline.setWatchpoints(ranges.map((r) => r.address), longest);
+    this.watching = ranges.length > 0;
   }
 
   step(): Stop {
@@ -81,6 +83,20 @@ export class TraceTarget implements DebugTarget {
 
   reverseContinue(): Stop {
     const tl = this.timeline;
+    const here = tl.icount;
+    if (here === 0) return { kind: 'history', end: 'begin' };
+    if (this.watching) {
+      // The instruction just behind this point is the first one going back: if it wrote a
+      // watched range, stop before it. (The timeline finds writes strictly behind the point
+      // just after them, which is this point.)
+      tl.seek(here - 1);
+      if (tl.continue(here) === 'watchpoint') {
+        const address = tl.lastHit?.watchAddress ?? 0;
+        tl.seek(here - 1);
+        return { kind: 'watch', address };
+      }
+      tl.seek(here);
+    }
     if (!tl.reverseContinue()) {
       tl.seek(0);
       return { kind: 'history', end: 'begin' };
