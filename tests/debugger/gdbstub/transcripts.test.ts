@@ -5,7 +5,7 @@
  * Transcript lines:
  *   # guest: NAME          the guest (emulator/guests/NAME.elf); `# targets: live` limits the servers
  *   > PAYLOAD              a request (framed by the client)
- *   >raw TEXT              raw bytes (JavaScript escapes: \x03)
+ *   >raw TEXT              raw bytes (JSON string escapes: \u0003)
  *   >monitor COMMAND       qRcmd; the console output is matched by <monitor lines
  *   < REPLY                the expected reply, \n a newline (`<live` / `<trace`: for one server only)
  *   <~ REGEX               the reply matches (also `<live~`, `<trace~`)
