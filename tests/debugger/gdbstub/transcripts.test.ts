@@ -3,7 +3,8 @@
  * and the trace server (a recording of the same run), in process, on an ephemeral port.
  *
  * Transcript lines:
- *   # guest: NAME          the guest (emulator/guests/NAME.elf); `# targets: live` limits the servers
+ *   # guest: NAME          the guest (emulator/guests/NAME.elf); `# targets: live` limits the servers;
+ *   # mode: MODE [SHADOW]  the monitor the guest runs under (default native)
  *   > PAYLOAD              a request (framed by the client)
  *   >raw TEXT              raw bytes (JSON string escapes: \u0003)
  *   >monitor COMMAND       qRcmd; the console output is matched by <monitor lines
@@ -140,11 +141,13 @@ describe('gdb stub transcripts (live and trace servers)', () => {
     const lines = readFileSync(join(DIR, file), 'utf8').split('\n');
     const guest = /^# guest: (\S+)/m.exec(lines.join('\n'))?.[1] ?? 'minikernel';
     const only = /^# targets: (.+)$/m.exec(lines.join('\n'))?.[1].split(/\s+/) ?? ['live', 'trace'];
+    const [mode, shadow] = /^# mode: (.+)$/m.exec(lines.join('\n'))?.[1].split(/\s+/) ?? ['native'];
+    const options: RunOptions = { ...OPTIONS, mode, shadow };
     const image = scenarioImage(guest);
     const symbols = SymbolTable.fromElf(image);
     for (const which of only as ('live' | 'trace')[]) {
       it(`${file.replace(/\.txt$/, '')} (${which})`, async () => {
-        const target = which === 'live' ? liveTarget(image, OPTIONS) : traceTarget(guest, image, OPTIONS);
+        const target = which === 'live' ? liveTarget(image, options) : traceTarget(`${guest}-${mode}-${shadow ?? ''}`, image, options);
         await play(lines, which, target, symbols);
       }, 60_000);
     }
