@@ -47,6 +47,25 @@ describe('the guest view (registers and memory as the guest sees them)', () => {
     });
   }
 
+  it('when a step ends at the monitor's SYSENTER entry (the CPU at ring 0), the guest view is the native state: in the guest's own handler', () => {
+    const img = scenarioImage('syscalls');
+    for (const mode of ['sw-013', 'sw-033'] as const) {
+      const m = new Machine(img, { mode });
+      const native = new Machine(img);
+      let seen = 0;
+      for (let k = 0; k < 60_000 && m.cpu.stopReason === '' && seen < 200; k++) {
+        m.run(1);
+        native.run(1);
+        if (m.cpu.cpl !== 0) continue;
+        seen++;
+        const g = guestRegisters(m), n = guestRegisters(native);
+        expect(g.writable).toBe(false);
+        expect([g.eip, g.segSel[CS], g.segSel[2], g.regs, g.eflags & 0x0cd5, g.cpl]).toEqual([n.eip, n.segSel[CS], n.segSel[2], n.regs, n.eflags & 0x0cd5, n.cpl]);
+      }
+      expect(seen, mode).toBeGreaterThan(0);
+    }
+  });
+
   it('the monitor region is not part of the guest view', () => {
     const m = new Machine(image, { mode: 'sw-013' });
     m.run(100_000);

@@ -662,6 +662,9 @@ export class SoftwareMonitor implements MonitorEntry {
    * control and descriptor-table registers. Segment caches are the ones the CPU holds. The
    * general registers other than ESP are the CPU's (shared). Wherever the CPU stopped (in the
    * guest, or at a monitor entry point the dispatch loop has not run yet), nothing changes.
+   * At an entry point, the view is the guest's state when the event happened: after its
+   * SYSENTER, in its own handler; for a trap after an instruction (TF), before the guest's
+   * handler is entered (the monitor reflects it when it runs).
    * Returns false when the guest's EIP, ESP and EFLAGS are not on the processor (a debugger
    * must not write them there).
    */
@@ -690,7 +693,14 @@ export class SoftwareMonitor implements MonitorEntry {
     if (this.resumeInMonitor) return false; // the guest's state is the virtual file itself
     const at = cpu.eip >>> 0;
     if (at === this.lin(OFF_SYSENTER)) {
-      out.flags = (cpu.getFlags() & ~(IF | IOPL)) | (v.flags & (IF | IOPL));
+      // The guest's SYSENTER retired into the monitor's entry; for the guest it entered its own
+      // handler (what enter() will make true): CPL 0 at its SYSENTER MSRs, IF, VM and RF clear.
+      out.cpl = 0;
+      out.eip = v.sysenterEip;
+      out.esp = v.sysenterEsp;
+      out.segSel[CS] = v.sysenterCs & 0xfffc;
+      out.segSel[SS] = (v.sysenterCs + 8) & 0xfffc;
+      out.flags = (cpu.getFlags() & ~(IF | IOPL | VM | RF)) | (v.flags & IOPL);
       for (const s of DATA_SEGS) out.segSel[s] = cpu.segSel[s];
       return false;
     }
