@@ -47,7 +47,7 @@ describe('the guest view (registers and memory as the guest sees them)', () => {
     });
   }
 
-  it('when a step ends at the monitor's SYSENTER entry (the CPU at ring 0), the guest view is the native state: in the guest's own handler', () => {
+  it("when a step ends at the monitor's SYSENTER entry (the CPU at ring 0), the guest view is the native state: in the guest's own handler", () => {
     const img = scenarioImage('syscalls');
     for (const mode of ['sw-013', 'sw-033'] as const) {
       const m = new Machine(img, { mode });
