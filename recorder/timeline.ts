@@ -10,7 +10,7 @@ import type { Machine } from '../emulator/machine';
 import { restoreMachineState, PAGE_SIZE } from '../emulator/snapshot';
 import { buildMachine, type Input, type RunOptions } from './session';
 import { guestLinearIp } from '../emulator/guest-view';
-import { WriteWatch } from '../emulator/write-watch';
+import { MemoryWatch, type WatchRange, type WatchKind } from '../emulator/memory-watch';
 
 /** A stored snapshot: CPU and device state plus the RAM pages written since the previous one. */
 export interface StoredSnapshot {
@@ -38,15 +38,15 @@ export class Timeline {
   private readonly pageData: Map<number, Uint8Array>[] = []; // per snapshot: page -> its 4096 bytes
   private restored = -1; // index of the snapshot the RAM was last restored from
   private inputAt = 0; // next input to apply when running forward
-  private readonly watch: WriteWatch; // watched guest linear addresses
-  /** What the last continue() or reverseContinue() stopped at (null: nothing). */
-  lastHit: { kind: 'breakpoint' | 'watchpoint'; watchAddress: number } | null = null;
+  private readonly watch: MemoryWatch; // watched guest linear addresses
+  /** What the last continue() or reverseContinue() stopped at (null: nothing); for a watchpoint, the range's address and kind. */
+  lastHit: { kind: 'breakpoint' | 'watchpoint'; watchAddress: number; watchKind?: WatchKind } | null = null;
 
   constructor(run: RecordedRun) {
     if (run.snapshots.length === 0 || run.snapshots[0].icount !== 0) throw new Error('a run needs a snapshot at icount 0 to be replayed in time');
     this.run = run;
     this.machine = buildMachine(run.image, run.options);
-    this.watch = new WriteWatch(this.machine);
+    this.watch = new MemoryWatch(this.machine);
     run.snapshots.forEach((s, index) => {
       const pages = new Map<number, Uint8Array>();
       const dv = new DataView(s.pages.buffer, s.pages.byteOffset, s.pages.byteLength);
@@ -184,6 +184,11 @@ export class Timeline {
     this.watch.set([...addresses].map((address) => ({ address, length })));
   }
 
+  /** Watches ranges for writes, reads or both (replaces setWatchpoints' ranges). */
+  setWatchRanges(ranges: Iterable<WatchRange>): void {
+    this.watch.set(ranges);
+  }
+
   /**
    * Runs forward to the next breakpoint or watchpoint hit, or to `until` (default: the end of
    * the run; 'target' when reached first); returns what stopped it.
@@ -193,7 +198,8 @@ export class Timeline {
     this.watch.arm();
     try {
       const why = this.forward(until, true);
-      if (why === 'breakpoint' || why === 'watchpoint') this.lastHit = { kind: why, watchAddress: this.watch.hit };
+      if (why === 'breakpoint') this.lastHit = { kind: why, watchAddress: -1 };
+      if (why === 'watchpoint') this.lastHit = this.watchHit();
       return why;
     } finally {
       this.watch.disarm();
@@ -211,7 +217,7 @@ export class Timeline {
     for (let s = this.snapshotBefore(Math.max(0, here - 1)); s >= 0; s--) {
       this.restoreSnapshot(s);
       let last = -1;
-      let hit: { kind: 'breakpoint' | 'watchpoint'; watchAddress: number } | null = null;
+      let hit: Timeline['lastHit'] = null;
       this.watch.arm();
       try {
         while (this.icount < here) {
@@ -224,7 +230,7 @@ export class Timeline {
           const why = this.forward(here, true);
           if (why === 'watchpoint' && this.icount < here) {
             last = this.icount;
-            hit = { kind: 'watchpoint', watchAddress: this.watch.hit };
+            hit = this.watchHit();
           } else if (why !== 'breakpoint' && why !== 'watchpoint') break;
         }
       } finally {
@@ -238,6 +244,11 @@ export class Timeline {
     }
     this.seek(here);
     return false;
+  }
+
+  private watchHit(): Timeline['lastHit'] {
+    const r = this.watch.hit;
+    return { kind: 'watchpoint', watchAddress: r?.address ?? -1, watchKind: r?.kind };
   }
 
   /** The guest's CS:EIP as a linear address (for breakpoints on the current instruction). */

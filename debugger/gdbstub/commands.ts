@@ -5,11 +5,11 @@
  * not mapped, or a change a recorded run cannot take gets an `E` reply.
  */
 import type { DebugTarget, Stop } from './target';
-import { REGISTERS } from './target-description';
-import { FEATURE_FILES } from './target-description';
+import { REGISTERS, FEATURE_FILES } from './target-description';
 import { toHex, fromHex, le32, fromLe32, hexToText, textToHex, PacketReader } from './packets';
 import { guestRegisters, readGuest, writeGuest, setGuestRegister, guestLinearIp } from '../../emulator/guest-view';
 import { runMonitorCommand } from './monitor-commands';
+import type { WatchRange } from '../../emulator/memory-watch';
 
 /** Errors, as errno values gdb prints. */
 export const E_ARGS = 'E16'; // EINVAL-like: bad arguments
@@ -22,7 +22,7 @@ export class StubState {
   noAck = false; // QStartNoAckMode accepted
   readonly swBreaks = new Set<number>(); // Z0
   readonly hwBreaks = new Set<number>(); // Z1
-  readonly watches = new Map<string, { address: number; length: number }>(); // Z2, by "addr,len"
+  readonly watches = new Map<string, WatchRange>(); // Z2 Z3 Z4, by "type,addr,len"
   lastStop: Stop = { kind: 'step' };
   interrupted = false; // the interrupt byte arrived while running
   ended: 'detach' | 'kill' | null = null; // the session is over
@@ -48,8 +48,10 @@ export function stopReply(s: StubState, stop: Stop): string {
       return `W${(stop.code & 0xff).toString(16).padStart(2, '0')}`;
     case 'interrupt':
       return 'T02thread:01;';
-    case 'watch':
-      return `T05thread:01;watch:${(stop.address >>> 0).toString(16)};`;
+    case 'watch': {
+      const reason = stop.watchKind === 'read' ? 'rwatch' : stop.watchKind === 'access' ? 'awatch' : 'watch';
+      return `T05thread:01;${reason}:${(stop.address >>> 0).toString(16)};`;
+    }
     case 'history':
       return `T05thread:01;replaylog:${stop.end};`;
     case 'breakpoint': {
@@ -146,13 +148,12 @@ function breakpoint(s: StubState, args: string, insert: boolean): string {
     else set.delete(addr);
     return 'OK';
   }
-  if (type === 2) {
-    if (len < 1 || len > 4096) return E_ARGS;
-    if (insert) s.watches.set(`${addr},${len}`, { address: addr, length: len });
-    else s.watches.delete(`${addr},${len}`);
-    return 'OK';
-  }
-  return ''; // read and access watchpoints: not supported (gdb then says it cannot insert them)
+  // 2 write, 3 read, 4 access watchpoints
+  if (len < 1 || len > 4096) return E_ARGS;
+  const key = `${type},${addr},${len}`;
+  if (insert) s.watches.set(key, { address: addr, length: len, kind: type === 2 ? 'write' : type === 3 ? 'read' : 'access' });
+  else s.watches.delete(key);
+  return 'OK';
 }
 
 function supported(s: StubState): string {

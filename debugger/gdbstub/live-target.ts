@@ -4,7 +4,7 @@
  * breakpoint or watchpoint. Time only goes forward.
  */
 import type { Machine, RunResult } from '../../emulator/machine';
-import { WriteWatch, type WatchRange } from '../../emulator/write-watch';
+import { MemoryWatch, type WatchRange } from '../../emulator/memory-watch';
 import type { TraceEvent } from '../../recorder/events';
 import { CONTINUE_SLICE, yieldToEvents, type DebugTarget, type Stop } from './target';
 
@@ -26,7 +26,7 @@ export class LiveTarget implements DebugTarget {
   readonly end = null;
   readonly hasEvents = true;
   private readonly runner: LiveRunner;
-  private readonly watch: WriteWatch;
+  private readonly watch: MemoryWatch;
   private readonly recent: TraceEvent[] = []; // ring of the last KEEP_EVENTS events
   private recentAt = 0; // next slot of the ring
   /** The run's end, once it ended (or was killed or detached and ran to its end). */
@@ -38,7 +38,7 @@ export class LiveTarget implements DebugTarget {
   constructor(runner: LiveRunner) {
     this.runner = runner;
     this.machine = runner.machine;
-    this.watch = new WriteWatch(runner.machine);
+    this.watch = new MemoryWatch(runner.machine);
   }
 
   get icount(): number {
@@ -73,7 +73,8 @@ export class LiveTarget implements DebugTarget {
     } finally {
       this.watch.disarm();
     }
-    if (this.watch.hit >= 0) return { kind: 'watch', address: this.watch.hit };
+    const hit = this.watch.hit;
+    if (hit !== null) return { kind: 'watch', address: hit.address, watchKind: hit.kind };
     if (r.reason !== 'limit' || this.machine.cpu.stopReason !== '') {
       this.result = r;
       return { kind: 'exited', code: r.exitCode };

@@ -4,14 +4,14 @@
  * last stop); a target only moves the machine and says why it stopped.
  */
 import type { Machine } from '../../emulator/machine';
-import type { WatchRange } from '../../emulator/write-watch';
+import type { WatchRange, WatchKind } from '../../emulator/memory-watch';
 import type { TraceEvent } from '../../recorder/events';
 
 export type Stop =
   | { kind: 'step' } // one instruction done (SIGTRAP)
   | { kind: 'interrupt' } // gdb's Ctrl-C (SIGINT)
   | { kind: 'breakpoint' } // at a breakpoint's instruction, before it executes
-  | { kind: 'watch'; address: number } // a watched range was written
+  | { kind: 'watch'; address: number; watchKind: WatchKind } // a watched range was written, read or accessed
   | { kind: 'history'; end: 'begin' | 'end' } // a recorded run has no more history that way
   | { kind: 'exited'; code: number }; // a live run ended (debug exit, halt for good, triple fault)
 
@@ -23,7 +23,7 @@ export interface DebugTarget {
   readonly end: number | null; // the last point of a recorded run (null: live)
   readonly hasEvents: boolean; // `monitor events` has something to show
   setBreakpoints(addresses: Iterable<number>): void; // guest linear addresses
-  setWatchpoints(ranges: WatchRange[]): void; // write watchpoints
+  setWatchpoints(ranges: WatchRange[]): void; // write, read and access watchpoints
   step(): Stop;
   /** Runs until a stop; `interrupted()` is polled between slices of instructions. */
   continue(interrupted: () => boolean): Promise<Stop>;

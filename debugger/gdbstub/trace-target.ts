@@ -7,7 +7,7 @@ import { Timeline } from '../../recorder/timeline';
 import { eventsAround } from '../../recorder/events-around';
 import type { TraceDb } from '../../recorder/store';
 import type { TraceEvent } from '../../recorder/events';
-import type { WatchRange } from '../../emulator/write-watch';
+import type { WatchRange } from '../../emulator/memory-watch';
 import type { Machine } from '../../emulator/machine';
 import { CONTINUE_SLICE, yieldToEvents, type DebugTarget, type Stop } from './target';
 
@@ -46,9 +46,7 @@ export class TraceTarget implements DebugTarget {
   }
 
   setWatchpoints(ranges: WatchRange[]): void {
-    // Timeline watches one length for all; group by length is not needed for gdb's 1/2/4/8.
-    const longest = ranges.reduce((m, r) => Math.max(m, r.length), 1);
-    this.timeline.setWatchpoints(ranges.map((r) => r.address), longest);
+    this.timeline.setWatchRanges(ranges);
     this.watching = ranges.length > 0;
   }
 
@@ -58,7 +56,7 @@ export class TraceTarget implements DebugTarget {
     // One instruction with watchpoints armed (a breakpoint at the next one does not stop it):
     // a step that writes a watched range reports it, as the hardware's DR6 would.
     const why = tl.continue(tl.icount + 1);
-    if (why === 'watchpoint') return { kind: 'watch', address: tl.lastHit?.watchAddress ?? 0 };
+    if (why === 'watchpoint') return this.watchStop();
     return { kind: 'step' };
   }
 
@@ -68,7 +66,7 @@ export class TraceTarget implements DebugTarget {
       if (tl.icount >= tl.end) return { kind: 'history', end: 'end' };
       const why = tl.continue(Math.min(tl.end, tl.icount + CONTINUE_SLICE));
       if (why === 'breakpoint') return { kind: 'breakpoint' };
-      if (why === 'watchpoint') return { kind: 'watch', address: tl.lastHit?.watchAddress ?? 0 };
+      if (why === 'watchpoint') return this.watchStop();
       if (why === 'end') return { kind: 'history', end: 'end' };
       await yieldToEvents();
       if (interrupted()) return { kind: 'interrupt' };
@@ -91,9 +89,9 @@ export class TraceTarget implements DebugTarget {
       // just after them, which is this point.)
       tl.seek(here - 1);
       if (tl.continue(here) === 'watchpoint') {
-        const address = tl.lastHit?.watchAddress ?? 0;
+        const stop = this.watchStop();
         tl.seek(here - 1);
-        return { kind: 'watch', address };
+        return stop;
       }
       tl.seek(here);
     }
@@ -103,12 +101,19 @@ export class TraceTarget implements DebugTarget {
     }
     const hit = tl.lastHit;
     if (hit !== null && hit.kind === 'watchpoint') {
-      // Going backwards, a write is found at the instruction that made it: stop before it, where
-      // the old value is still there (as rr does), so that gdb sees the value change.
+      // Going backwards, an access is found at the instruction that made it: stop before it,
+      // where a written value is still the old one (as rr does), so that gdb sees the change.
+      const stop = this.watchStop();
       tl.stepBack();
-      return { kind: 'watch', address: hit.watchAddress };
+      return stop;
     }
     return { kind: 'breakpoint' };
+  }
+
+  /** The stop for the timeline's last watchpoint hit. */
+  private watchStop(): Stop {
+    const hit = this.timeline.lastHit;
+    return { kind: 'watch', address: hit?.watchAddress ?? 0, watchKind: hit?.watchKind ?? 'write' };
   }
 
   goto(icount: number): string {

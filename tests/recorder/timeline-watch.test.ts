@@ -18,7 +18,7 @@ describe('time travel: watchpoints through the guest page tables, continue to a 
       const tl = new Timeline(run);
       tl.setWatchpoints([at('lines_written')]);
       expect(tl.continue()).toBe('watchpoint');
-      expect(tl.lastHit).toEqual({ kind: 'watchpoint', watchAddress: at('lines_written') });
+      expect(tl.lastHit).toEqual({ kind: 'watchpoint', watchAddress: at('lines_written'), watchKind: 'write' });
       expect(tl.linearIp()).toBe(at('sys_write.done') + 6);
       expect(readGuest(tl.machine, at('lines_written'), 4)).toEqual([1, 0, 0, 0]);
       counts.push(tl.icount);
