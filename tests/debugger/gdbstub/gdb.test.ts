@@ -53,7 +53,7 @@ describe.skipIf(!haveGdb && !inCI)('gdb against ringside', () => {
     expect(haveGdb, 'gdb is required when CI=true (apt-get install gdb)').toBe(true);
   });
 
-  it('replay --gdb: breakpoint on an ELF symbol, registers and memory, stepi, reverse-stepi, reverse-continue, a watchpoint hit backwards, monitor sreg', async () => {
+  it('replay --gdb: breakpoint on an ELF symbol, registers and memory, stepi, reverse-stepi, reverse-continue, a watchpoint hit backwards (write and read), monitor sreg', async () => {
     const trace = join(tmp, 'mk.sqlite');
     expect(ringside(['record', IMAGE, '--out', trace]).code).toBe(1);
     const server = await startRingside(['replay', trace]);
@@ -69,7 +69,10 @@ describe.skipIf(!haveGdb && !inCI)('gdb against ringside', () => {
       'delete',
       'watch -l *(int*)&lines_written',
       'continue', 'continue',
-      mark('rwatch'), 'reverse-continue', 'monitor icount', 'print *(int*)&lines_written', 'info registers eip',
+      mark('wback'), 'reverse-continue', 'monitor icount', 'print *(int*)&lines_written', 'info registers eip',
+      'delete',
+      'rwatch *(int*)&lines_written',
+      mark('rwatch'), 'reverse-continue', 'info registers eip',
       mark('sreg'), 'monitor sreg',
       mark('end'), 'detach',
     ]);
@@ -103,14 +106,18 @@ describe.skipIf(!haveGdb && !inCI)('gdb against ringside', () => {
     expect(icountOf(s.rcont)).toBe(n1);
 
     // The watchpoint hit backwards: before the instruction that wrote, with the old value.
-    expect(s.rwatch).toMatch(/Hardware watchpoint 2: -location \*\(int\*\)&lines_written\s+Old value = 2\s+New value = 1/);
-    expect(s.rwatch).toMatch(/\$\d+ = 1\n/);
-    const n3 = icountOf(s.rwatch);
+    expect(s.wback).toMatch(/Hardware watchpoint 2: -location \*\(int\*\)&lines_written\s+Old value = 2\s+New value = 1/);
+    expect(s.wback).toMatch(/\$\d+ = 1\n/);
+    const n3 = icountOf(s.wback);
     const there = at(trace, n3, '--memory', 'lines_written:4');
-    expect(gdbRegisters(s.rwatch).eip).toBe(atRegisters(there).eip);
+    expect(gdbRegisters(s.wback).eip).toBe(atRegisters(there).eip);
     expect(there).toMatch(/=> 00100805 sys_write\.done +ff 05 08 0c 10 00 +inc dword ptr/);
     expect(there).toMatch(/00100c08 {2}01 00 00 00/);
     expect(at(trace, n3 + 1, '--memory', 'lines_written:4')).toMatch(/00100c08 {2}02 00 00 00/);
+
+    // A read watchpoint going backwards: the earlier INC read the counter (still 0 before it).
+    expect(s.rwatch).toMatch(/Hardware read watchpoint 3: \*\(int\*\)&lines_written\s+Value = 0/);
+    expect(gdbRegisters(s.rwatch).eip).toBe(0x100805);
 
     expect(s.sreg).toMatch(/segment registers \(selector, then the hidden descriptor cache\):\n {2}es=0010 .*\n {2}cs=0008 {2}base=00000000 limit=ffffffff rights=[0-9a-f]{8} code readable DPL0 32-bit/);
     expect(s.end).toMatch(/detached/);
