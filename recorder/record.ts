@@ -7,6 +7,7 @@ import { Session, buildMachine, type Input, type RunOptions } from './session';
 import { takeSnapshot } from './snapshotter';
 import type { RunResult } from '../emulator/machine';
 import { RINGSIDE_VERSION } from './version';
+import { describeShutdown } from '../emulator/describe-state';
 
 export interface RecordSpec {
   image: Uint8Array; // the guest image
@@ -23,6 +24,8 @@ export interface RecordResult {
   result: RunResult;
   events: number;
   snapshots: number;
+  /** For a run that ended in a shutdown: where and why (describeShutdown), else ''. */
+  shutdown: string;
 }
 
 /** Instructions per slice between progress reports. */
@@ -73,7 +76,7 @@ export function recordRun(spec: RecordSpec): RecordResult {
     session.end(result);
     writer.close();
     finishRun(db, runId, { endReason: result.reason, exitCode: result.exitCode, finalIcount: result.icount, eventCount: session.recorder.count });
-    return { runId, result, events: session.recorder.count, snapshots };
+    return { runId, result, events: session.recorder.count, snapshots, shutdown: result.reason === 'shutdown' ? describeShutdown(machine) : '' };
   } finally {
     closeTrace(db);
   }

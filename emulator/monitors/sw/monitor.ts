@@ -617,9 +617,7 @@ export class SoftwareMonitor implements MonitorEntry {
   /** A state the monitor cannot handle: the machine stops with a shutdown naming it. */
   private fail(why: string): void {
     const cpu = this.cpu;
-    cpu.stopReason = 'shutdown';
-    cpu.halted = true;
-    if (cpu.observer !== null) cpu.observer.shutdown(`monitor: ${why}`);
+    cpu.shutdown(`monitor: ${why}`);
   }
 
   // ===========================================================================================
