@@ -55,3 +55,12 @@ export function expectedOutput(name: string): string | undefined {
   const p = join(GUEST_DIR, 'expected', `${name}.txt`);
   return existsSync(p) ? readFileSync(p, 'latin1') : undefined;
 }
+
+/** The small test guests in emulator/guests/tests (crash endings, event stamps, REP bounds, the monitors' seal). */
+export const TEST_GUEST_DIR = join(GUEST_DIR, 'tests');
+export function testGuestPath(name: string): string {
+  return join(TEST_GUEST_DIR, `${name}.elf`);
+}
+export function testGuestImage(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(testGuestPath(name)));
+}

@@ -12,8 +12,8 @@
  *
  * Bounded host time: one execution has a budget of REP_CHUNK (65,536) elements (one element
  * when EFLAGS.TF is set, so single-step traps after each iteration as on hardware); an element
- * that reaches a port, MMIO or unbacked memory costs BUS_ELEMENT (64) of it, so one execution
- * moves at most 1,024 such elements. If work remains, the instruction ends with EIP still at
+ * that reaches a port, MMIO or unbacked memory costs BUS_ELEMENT (256) of it, so one execution
+ * moves at most 256 such elements. If work remains, the instruction ends with EIP still at
  * itself (cpu.next = cpu.eip, and the decoded block is left with cpu.brk): the dispatch loop
  * may take interrupts, or stop at --max-instructions, and then executes it again. Each such
  * partial execution counts as one retired instruction in cpu.icount.
@@ -46,7 +46,7 @@ import { IO_DIGEST_START, ioDigest } from '../observer';
 /** The budget of one execution of a REP string instruction, in elements. */
 export const REP_CHUNK = 65536;
 /** What an element that reaches a port, MMIO or unbacked memory costs of that budget. */
-export const BUS_ELEMENT = 64;
+export const BUS_ELEMENT = 256;
 
 // --- Shared helpers ----------------------------------------------------------------------------
 

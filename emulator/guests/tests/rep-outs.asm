@@ -15,6 +15,7 @@ main:
     mov esi, 0xE0000000
     mov ecx, 0x80000000
     mov dx, 0x80
+rep_here:
     rep outsb
     mov al, EXIT_SUCCESS
     ret

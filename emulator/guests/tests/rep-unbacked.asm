@@ -14,6 +14,7 @@ main:
     mov esi, 0xE0000000
     mov edi, 0xD0000000
     mov ecx, 0x80000000
+rep_here:
     rep movsb
     mov al, EXIT_SUCCESS
     ret
