@@ -55,3 +55,21 @@ describe('runs that end in a halt or a triple fault', () => {
     }
   }
 });
+
+describe('a run recorded before events were stamped where they happened', () => {
+  it('is refused by replay with one line naming its schema version', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const out = join(tmp, 'old-run.sqlite');
+    const options = { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 100_000 };
+    recordRun({ image: testGuestImage('halt-forever'), imageName: 'halt-forever.elf', out, options });
+    const raw = new Database(out);
+    raw.prepare('UPDATE runs SET schema_version = 1').run();
+    raw.close();
+    const db = openTraceReadOnly(out);
+    try {
+      expect(() => replayRun(db, { verify: true })).toThrow('run 1 was recorded with trace schema version 1, whose events this build stamps differently: record it again');
+    } finally {
+      closeTrace(db);
+    }
+  });
+});
