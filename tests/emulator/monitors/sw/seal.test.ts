@@ -102,3 +102,23 @@ describe('expandDownLimit', () => {
     expect(expandDownLimit(0, 0xffbfffff, 0xffffffff)).toBe(0xffffffff); // offsets 0xFFC00000.. are the region
   });
 });
+
+describe('the seal guest under time travel', () => {
+  for (const mode of ['sw-013', 'sw-033'] as const) {
+    it(`${mode}: seek(n) from a snapshot equals a replay from the start, through the interpreted SYSENTER and the trapped expand-down accesses`, async () => {
+      const { Timeline } = await import('../../../../recorder/timeline');
+      const { saveCpuState } = await import('../../../../emulator/snapshot');
+      const { recordInMemory } = await import('../../../helpers/record-memory');
+      const fingerprint = (m: Machine) => createHash('sha256').update(saveCpuState(m.cpu)).update(m.cpu.ram).update(m.monitor!.saveState()).digest('hex');
+      const { run, result } = recordInMemory(image, { mode, snapshotInterval: 1000 });
+      expect(result.reason).toBe('exit');
+      const tl = new Timeline(run);
+      const ref = new Timeline({ ...run, snapshots: run.snapshots.slice(0, 1) });
+      for (let n = result.icount - 3001; n < result.icount; n += 250) {
+        tl.seek(n);
+        ref.seek(n);
+        expect(fingerprint(tl.machine), `icount ${n}`).toBe(fingerprint(ref.machine));
+      }
+    });
+  }
+});
