@@ -9,6 +9,7 @@ import { takeSnapshot } from './snapshotter';
 import type { Machine, RunResult } from '../emulator/machine';
 import type { TraceEvent } from './events';
 import { RINGSIDE_VERSION } from './version';
+import { describeShutdown } from '../emulator/describe-state';
 
 export interface RecordSpec {
   image: Uint8Array; // the guest image
@@ -26,6 +27,8 @@ export interface RecordResult {
   result: RunResult;
   events: number;
   snapshots: number;
+  /** For a run that ended in a shutdown: where and why (describeShutdown), else ''. */
+  shutdown: string;
 }
 
 /** Instructions per slice between progress reports. */
@@ -107,7 +110,8 @@ export class Recording {
       this.session.end(result);
       this.writer.close();
       finishRun(this.db, this.runId, { endReason: result.reason, exitCode: result.exitCode, finalIcount: result.icount, eventCount: this.session.recorder.count });
-      return { runId: this.runId, result, events: this.session.recorder.count, snapshots: this.snapshots };
+      const shutdown = result.reason === 'shutdown' ? describeShutdown(this.machine) : '';
+      return { runId: this.runId, result, events: this.session.recorder.count, snapshots: this.snapshots, shutdown };
     } finally {
       closeTrace(this.db);
     }

@@ -86,6 +86,7 @@ export function recordCommand(imagePath: string, opts: RecordCliOptions): number
   const done = (r: RecordResult): number => {
     flush();
     clearProgress();
+    if (r.shutdown !== '') process.stderr.write(`ringside: ${r.shutdown}\n`);
     process.stderr.write(
       `ringside: recorded run ${r.runId} into ${out}: ${r.result.icount} instructions, ${r.events} events, ${r.snapshots} snapshots, end ${r.result.reason}\n`,
     );
