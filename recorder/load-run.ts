@@ -1,14 +1,21 @@
 /** Reads what replay and time travel need about a run from an open trace. */
-import { readRun, readInputs, readSnapshots, listRuns, TraceError, type TraceDb, type Run } from './store';
+import { readRun, readInputs, readSnapshots, listRuns, TraceError, REPLAYABLE_SCHEMA_VERSION, type TraceDb, type Run } from './store';
 import type { Input, RunOptions } from './session';
 import type { RecordedRun } from './timeline';
 
-/** The run to use: the one named, or the file's last run. */
+/** The run to use: the one named, or the file's last run; refused if this build cannot regenerate its events. */
 export function pickRun(db: TraceDb, id?: number): Run {
-  if (id !== undefined) return readRun(db, id);
-  const runs = listRuns(db);
-  if (runs.length === 0) throw new TraceError('this trace holds no run');
-  return readRun(db, runs[runs.length - 1].id);
+  let run: Run;
+  if (id !== undefined) run = readRun(db, id);
+  else {
+    const runs = listRuns(db);
+    if (runs.length === 0) throw new TraceError('this trace holds no run');
+    run = readRun(db, runs[runs.length - 1].id);
+  }
+  if (run.schemaVersion < REPLAYABLE_SCHEMA_VERSION) {
+    throw new TraceError(`run ${run.id} was recorded with trace schema version ${run.schemaVersion}, whose events this build stamps differently: record it again`);
+  }
+  return run;
 }
 
 export function runInputs(db: TraceDb, run: number): Input[] {

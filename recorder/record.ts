@@ -1,12 +1,15 @@
 /**
  * Recording a run into a trace file: the machine runs under a Session whose events, inputs
  * and snapshots go to the store in batches. The trace is self-contained: it holds the image.
+ * A Recording can also be driven step by step (a debugger attached while recording).
  */
-import { openTrace, closeTrace, createRun, finishRun, EventWriter } from './store';
+import { openTrace, closeTrace, createRun, finishRun, EventWriter, type TraceDb } from './store';
 import { Session, buildMachine, type Input, type RunOptions } from './session';
 import { takeSnapshot } from './snapshotter';
-import type { RunResult } from '../emulator/machine';
+import type { Machine, RunResult } from '../emulator/machine';
+import type { TraceEvent } from './events';
 import { RINGSIDE_VERSION } from './version';
+import { describeShutdown } from '../emulator/describe-state';
 
 export interface RecordSpec {
   image: Uint8Array; // the guest image
@@ -16,6 +19,7 @@ export interface RecordSpec {
   uartInput?: Uint8Array; // bytes fed to the UART receiver at the start
   onUartByte?: (b: number) => void; // the guest's UART output
   onProgress?: (icount: number, events: number) => void; // called between slices
+  onEvent?: (e: TraceEvent) => void; // every event, as it is recorded
 }
 
 export interface RecordResult {
@@ -23,58 +27,110 @@ export interface RecordResult {
   result: RunResult;
   events: number;
   snapshots: number;
+  /** For a run that ended in a shutdown: where and why (describeShutdown), else ''. */
+  shutdown: string;
 }
 
 /** Instructions per slice between progress reports. */
 const SLICE = 10_000_000;
 
-export function recordRun(spec: RecordSpec): RecordResult {
-  const db = openTrace(spec.out, { create: true });
-  try {
-    const runId = createRun(db, {
-      image: spec.image,
-      imageName: spec.imageName,
-      mode: spec.options.mode,
-      options: spec.options,
-      ringsideVersion: RINGSIDE_VERSION,
-      snapshotInterval: spec.options.snapshotInterval,
-    });
-    const writer = new EventWriter(db, runId);
-    const inputs: Input[] = Array.from(spec.uartInput ?? [], (value) => ({ icount: 0, channel: 'uart' as const, value }));
-    let inputCount = 0;
-    let snapshots = 0;
-    const machine = buildMachine(spec.image, spec.options, spec.onUartByte);
-    const session: Session = new Session(
-      machine,
-      spec.options,
-      (e) => writer.add(e),
-      inputs,
-      {
-        snapshot: (m) => {
-          const s = takeSnapshot(m, snapshots === 0);
-          writer.addSnapshot({ ...s, kind: snapshots === 0 ? 'full' : 'delta', eventSeq: session.recorder.count, inputSeq: inputCount });
-          snapshots++;
+/** A run being recorded: open until finish() or close(). */
+export class Recording {
+  readonly machine: Machine;
+  readonly session: Session;
+  readonly runId: number;
+  private readonly db: TraceDb;
+  private readonly writer: EventWriter;
+  private readonly max: number; // --max-instructions
+  private snapshots = 0;
+
+  constructor(private readonly spec: RecordSpec) {
+    this.db = openTrace(spec.out, { create: true });
+    try {
+      this.runId = createRun(this.db, {
+        image: spec.image,
+        imageName: spec.imageName,
+        mode: spec.options.mode,
+        options: spec.options,
+        ringsideVersion: RINGSIDE_VERSION,
+        snapshotInterval: spec.options.snapshotInterval,
+      });
+      const writer = (this.writer = new EventWriter(this.db, this.runId));
+      const inputs: Input[] = Array.from(spec.uartInput ?? [], (value) => ({ icount: 0, channel: 'uart' as const, value }));
+      let inputCount = 0;
+      this.machine = buildMachine(spec.image, spec.options, spec.onUartByte);
+      const onEvent = spec.onEvent;
+      const session: Session = (this.session = new Session(
+        this.machine,
+        spec.options,
+        onEvent === undefined ? (e) => writer.add(e) : (e) => (writer.add(e), onEvent(e)),
+        inputs,
+        {
+          snapshot: (m) => {
+            const s = takeSnapshot(m, this.snapshots === 0);
+            writer.addSnapshot({ ...s, kind: this.snapshots === 0 ? 'full' : 'delta', eventSeq: session.recorder.count, inputSeq: inputCount });
+            this.snapshots++;
+          },
+          input: (i) => {
+            writer.addInput(i);
+            inputCount++;
+          },
         },
-        input: (i) => {
-          writer.addInput(i);
-          inputCount++;
-        },
-      },
-      true,
-    );
-    const max = spec.options.maxInstructions ?? Infinity;
+        true,
+      ));
+      this.max = spec.options.maxInstructions ?? Infinity;
+    } catch (e) {
+      closeTrace(this.db);
+      throw e;
+    }
+  }
+
+  /**
+   * Records until `stopAt` (bounded by --max-instructions), the end of the run, or a debugger's
+   * breakpoint or watchpoint; commits what was recorded so far.
+   */
+  run(stopAt = Infinity): RunResult {
+    const cpu = this.machine.cpu;
+    const target = Math.min(stopAt, this.max);
     let result: RunResult;
     for (;;) {
-      result = session.run(Math.min(max, machine.cpu.icount + SLICE));
-      if (result.reason !== 'limit' || machine.cpu.icount >= max) break;
-      writer.flush();
-      spec.onProgress?.(machine.cpu.icount, session.recorder.count);
+      const next = Math.min(target, cpu.icount + SLICE);
+      result = this.session.run(next);
+      if (result.reason !== 'limit' || cpu.icount >= target || cpu.icount < next) break;
+      this.writer.flush();
+      this.spec.onProgress?.(cpu.icount, this.session.recorder.count);
     }
-    session.end(result);
-    writer.close();
-    finishRun(db, runId, { endReason: result.reason, exitCode: result.exitCode, finalIcount: result.icount, eventCount: session.recorder.count });
-    return { runId, result, events: session.recorder.count, snapshots };
-  } finally {
-    closeTrace(db);
+    this.writer.flush();
+    return result;
   }
+
+  /** The run is over (or stopped here for good): writes its end and closes the trace. */
+  finish(result: RunResult): RecordResult {
+    try {
+      this.session.end(result);
+      this.writer.close();
+      finishRun(this.db, this.runId, { endReason: result.reason, exitCode: result.exitCode, finalIcount: result.icount, eventCount: this.session.recorder.count });
+      const shutdown = result.reason === 'shutdown' ? describeShutdown(this.machine) : '';
+      return { runId: this.runId, result, events: this.session.recorder.count, snapshots: this.snapshots, shutdown };
+    } finally {
+      closeTrace(this.db);
+    }
+  }
+
+  /** Closes the trace without finishing the run (an error): it reads as incomplete. */
+  close(): void {
+    closeTrace(this.db);
+  }
+}
+
+export function recordRun(spec: RecordSpec): RecordResult {
+  const rec = new Recording(spec);
+  let result: RunResult;
+  try {
+    result = rec.run();
+  } catch (e) {
+    rec.close();
+    throw e;
+  }
+  return rec.finish(result);
 }

@@ -1,10 +1,12 @@
 /** `ringside record IMAGE`: the same run as `ringside run`, recorded into a trace. */
 import { basename, dirname, join } from 'node:path';
 import { mkdirSync, writeSync } from 'node:fs';
-import { recordRun } from '../../recorder/record';
+import { recordRun, Recording, type RecordSpec, type RecordResult } from '../../recorder/record';
+import { LiveTarget } from '../../debugger/gdbstub/live-target';
+import { serveForGdb } from '../gdb-session';
 import { DEFAULT_SNAPSHOT_INTERVAL, type RunOptions } from '../../recorder/session';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
-import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile } from '../options';
+import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile, parseGdbAddress } from '../options';
 import { UsageError } from '../errors';
 
 export interface RecordCliOptions {
@@ -19,9 +21,11 @@ export interface RecordCliOptions {
   ram?: string;
   snapshotInterval?: string;
   quiet?: boolean;
+  gdb?: string;
 }
 
-export function recordCommand(imagePath: string, opts: RecordCliOptions): number {
+export function recordCommand(imagePath: string, opts: RecordCliOptions): number | Promise<number> {
+  const gdb = opts.gdb !== undefined ? parseGdbAddress(opts.gdb) : undefined;
   const mode = parseMode(opts.mode);
   const image = readInputFile(imagePath, 'image');
   const uartInput = opts.input !== undefined ? readInputFile(opts.input, 'input') : undefined;
@@ -61,7 +65,7 @@ export function recordCommand(imagePath: string, opts: RecordCliOptions): number
     }
     n = 0;
   };
-  const r = recordRun({
+  const spec: RecordSpec = {
     image,
     imageName: basename(imagePath),
     options,
@@ -78,11 +82,45 @@ export function recordCommand(imagePath: string, opts: RecordCliOptions): number
         progressShown = true;
       }
     },
-  });
-  flush();
-  clearProgress();
-  process.stderr.write(
-    `ringside: recorded run ${r.runId} into ${out}: ${r.result.icount} instructions, ${r.events} events, ${r.snapshots} snapshots, end ${r.result.reason}\n`,
-  );
-  return r.result.exitCode;
+  };
+  const done = (r: RecordResult): number => {
+    flush();
+    clearProgress();
+    if (r.shutdown !== '') process.stderr.write(`ringside: ${r.shutdown}\n`);
+    process.stderr.write(
+      `ringside: recorded run ${r.runId} into ${out}: ${r.result.icount} instructions, ${r.events} events, ${r.snapshots} snapshots, end ${r.result.reason}\n`,
+    );
+    return r.result.exitCode;
+  };
+  if (gdb !== undefined) return recordUnderGdb(spec, gdb, imagePath, flush).then(done);
+  return done(recordRun(spec));
+}
+
+/**
+ * `record --gdb`: the recording advances only as gdb steps and continues; after gdb detaches it
+ * records on to the end. A kill ends the run where it is (end reason limit, replayable to there).
+ */
+async function recordUnderGdb(spec: RecordSpec, address: { host: string; port: number }, imagePath: string, flush: () => void): Promise<RecordResult> {
+  let target: LiveTarget | undefined;
+  const rec = new Recording({ ...spec, onEvent: (e) => target?.noteEvent(e) });
+  try {
+    target = new LiveTarget({
+      machine: rec.machine,
+      limit: spec.options.maxInstructions ?? Infinity,
+      run: (stopAt) => {
+        const r = rec.run(stopAt);
+        flush();
+        return r;
+      },
+    });
+    const end = await serveForGdb(target, address, imagePath);
+    if (end === 'kill') {
+      process.stderr.write(`ringside: the debugger killed the run at icount ${rec.machine.cpu.icount}\n`);
+      return rec.finish({ reason: 'limit', exitCode: 124, icount: rec.machine.cpu.icount });
+    }
+    return rec.finish(target.result ?? rec.run());
+  } catch (e) {
+    rec.close();
+    throw e;
+  }
 }

@@ -1,8 +1,12 @@
 /** `ringside run IMAGE`: runs a guest without recording; its UART goes to stdout. */
 import { Machine, DEFAULT_RAM_SIZE } from '../../emulator/machine';
-import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile } from '../options';
+import { describeShutdown } from '../../emulator/describe-state';
+import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile, parseGdbAddress } from '../options';
 import { writeSync } from 'node:fs';
 import { basename } from 'node:path';
+import { LiveTarget } from '../../debugger/gdbstub/live-target';
+import { EventRecorder } from '../../recorder/recorder';
+import { serveForGdb } from '../gdb-session';
 
 export interface RunOptions {
   mode?: string;
@@ -13,12 +17,14 @@ export interface RunOptions {
   ram?: string;
   input?: string;
   module?: string[];
+  gdb?: string;
 }
 
 /** Instructions per slice between flushes of the UART output. */
 const SLICE = 20_000_000;
 
-export function runCommand(imagePath: string, opts: RunOptions): number {
+export function runCommand(imagePath: string, opts: RunOptions): number | Promise<number> {
+  const gdb = opts.gdb !== undefined ? parseGdbAddress(opts.gdb) : undefined;
   const mode = parseMode(opts.mode);
   const shadow = parseShadow(mode, opts.shadow);
   const max = parseCount(opts.maxInstructions, '--max-instructions');
@@ -44,6 +50,33 @@ export function runCommand(imagePath: string, opts: RunOptions): number {
     },
   });
   if (opts.input !== undefined) machine.uart.feed(readInputFile(opts.input, 'input'));
+  if (gdb !== undefined) return runUnderGdb(machine, max, gdb, imagePath, flush, () => finishRun(machine, mode, max, flush));
+  return finishRun(machine, mode, max, flush);
+}
+
+/** `run --gdb`: stopped before the first instruction until gdb says otherwise; then runs on to the end. */
+async function runUnderGdb(machine: Machine, max: number, address: { host: string; port: number }, imagePath: string, flush: () => void, runOn: () => number): Promise<number> {
+  const target = new LiveTarget({
+    machine,
+    limit: max,
+    run: (stopAt) => {
+      const r = machine.run(stopAt - machine.cpu.icount);
+      flush();
+      return r;
+    },
+  });
+  // Events are kept for `monitor events` only (nothing is recorded).
+  new EventRecorder(machine, (e) => target.noteEvent(e)).attach();
+  const end = await serveForGdb(target, address, imagePath);
+  if (end === 'kill') {
+    process.stderr.write(`ringside: the debugger killed the run at icount ${machine.cpu.icount}\n`);
+    return 124;
+  }
+  return runOn(); // after a detach, or at once when the run ended under gdb (it reports how)
+}
+
+/** Runs the machine to its end (or the limit), reports how it ended, and returns the exit code. */
+function finishRun(machine: Machine, mode: string, max: number, flush: () => void): number {
   // Progress goes to stderr only when it is a terminal and the guest's output is not.
   const progress = process.stderr.isTTY && !process.stdout.isTTY;
   let result;
@@ -55,7 +88,7 @@ export function runCommand(imagePath: string, opts: RunOptions): number {
     if (progress) process.stderr.write(`\rringside: ${(machine.cpu.icount / 1e6).toFixed(0)} M instructions`);
   }
   if (progress) process.stderr.write('\r\x1b[K');
-  if (result.reason === 'shutdown') process.stderr.write(`ringside: triple fault at icount ${result.icount}: machine shut down\n`);
+  if (result.reason === 'shutdown') process.stderr.write(`ringside: ${describeShutdown(machine)}\n`);
   if (result.reason === 'limit') process.stderr.write(`ringside: stopped after ${result.icount} instructions (--max-instructions)\n`);
   if (machine.monitor !== null && process.stderr.isTTY) {
     const kinds = Object.entries(machine.monitor.interventions()).map(([k, n]) => `${k} ${n}`).join(', ');

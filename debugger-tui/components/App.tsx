@@ -281,14 +281,12 @@ export function App(props: AppProps) {
   const changed = dbg.changed;
 
   const codeLines = (h: number): CodeLine[] => {
-    let start = codeStart.current ?? view.eip;
-    let lines = dbg.code(h, start);
+    // The window stays where it is while the current instruction is inside it (as gdb's).
+    const start = codeStart.current;
+    let lines = start === null ? dbg.code(h) : dbg.code(h, start);
     const at = lines.findIndex((l) => l.current);
-    if (at < 0 || at > h - 3) {
-      start = view.eip;
-      lines = dbg.code(h, start);
-    }
-    codeStart.current = start;
+    if (at < 0 || at > h - 3) lines = dbg.code(h);
+    codeStart.current = lines.length > 0 ? lines[0].eip : null;
     shown.current.code = lines;
     return lines;
   };

@@ -36,9 +36,10 @@ export const TLB_MMIO = 32; // not RAM: every access takes the slow path
 export const TLB_CODE = 64; // the page holds decoded code: writes invalidate it
 export const TLB_GLOBAL = 128; // survives CR3 loads (PTE.G with CR4.PGE)
 export const TLB_WRITTEN = 256; // the physical page is already marked in pageWritten: writes need no bookkeeping
+export const TLB_READ_WATCH = 512; // a debugger watches reads of the page: reads take the slow path
 
-const SUP_READ_MASK = TLB_VALID | TLB_MMIO;
-const USER_READ_MASK = TLB_VALID | TLB_USER_READ | TLB_MMIO;
+const SUP_READ_MASK = TLB_VALID | TLB_MMIO | TLB_READ_WATCH;
+const USER_READ_MASK = TLB_VALID | TLB_USER_READ | TLB_MMIO | TLB_READ_WATCH;
 const SUP_WRITE_MASK = TLB_VALID | TLB_SUP_WRITE | TLB_DIRTY | TLB_MMIO | TLB_CODE | TLB_WRITTEN;
 const USER_WRITE_MASK = TLB_VALID | TLB_USER_WRITE | TLB_DIRTY | TLB_MMIO | TLB_CODE | TLB_WRITTEN;
 
@@ -133,6 +134,8 @@ export class Cpu {
   readonly watchPage: Uint8Array; // 1 when the page holds a descriptor cached by a segment register (recording only)
   onCodeWrite: (physPage: number) => void = () => {}; // invalidates decoded code (set by the executor)
   onWatchedWrite: (phys: number, size: number) => void = () => {}; // a write to a watched descriptor page (set by the recorder)
+  readonly readWatchPage: Uint8Array; // 1 when a debugger watches reads of the page
+  onWatchedRead: (phys: number, size: number) => void = () => {}; // an instruction's read of a read-watched page
   watchHit = false; // a debugger watchpoint was written: the run loop stops after this instruction
   implicitDescriptorWrite = false; // the CPU itself is setting an accessed or busy bit (not a guest write)
 
@@ -142,8 +145,22 @@ export class Cpu {
   halted = false; // HLT executed, waiting for an interrupt
   stopReason = ''; // non-empty: the run loop must return (exit, shutdown...)
   exitCode = 0; // with stopReason 'exit': the isa-debug-exit code
+  shutdownReason = ''; // with stopReason 'shutdown': why (for a triple fault, the exception chain)
+  shutdownCs = 0; // with stopReason 'shutdown': CS:EIP of the instruction at which it happened
+  shutdownEip = 0;
+  shutdownLinear = 0; // its linear address (for symbols)
   irqShadow = -1; // icount until which maskable interrupts are inhibited (STI, MOV SS, POP SS)
   nmiBlocked = false; // an NMI handler is running (until IRET)
+  busAccesses = 0; // accesses that reached MMIO or unbacked memory (bounds the host time of REP string instructions)
+
+  // --- Where the current event happened ------------------------------------------------------------
+  // A control transfer (an interrupt or exception delivery, IRET, far JMP/CALL/RET, SYSENTER,
+  // SYSEXIT) changes CS, EIP and CPL part-way; while it runs, its origin is pinned here so that
+  // every event it causes is stamped with the instruction at which it happened (see observer.ts).
+  atPinned = false; // a transfer is in progress: observers stamp events with atCs:atEip, atCpl
+  atCs = 0; // CS of the instruction the transfer started from
+  atEip = 0; // its EIP
+  atCpl = 0; // the CPL it ran at
 
   // --- Pending exception ---------------------------------------------------------------------------
   excVector = 0; // vector raised by the failing instruction
@@ -170,6 +187,7 @@ export class Cpu {
     this.codeLine = new Uint8Array(ramSize >>> 6);
     this.pageWritten = new Uint8Array(ramSize >>> 12);
     this.watchPage = new Uint8Array(ramSize >>> 12);
+    this.readWatchPage = new Uint8Array(ramSize >>> 12);
     this.io = io;
     this.apic = apic;
   }
@@ -187,6 +205,30 @@ export class Cpu {
 
   gp(code: number): never {
     return this.raise(GP_VECTOR, code);
+  }
+
+  /**
+   * Pins the current CS:EIP and CPL as the origin of the events a control transfer is about to
+   * cause. Returns false when a transfer already pinned its own (the caller then must not unpin).
+   */
+  pinOrigin(): boolean {
+    if (this.atPinned) return false;
+    this.atCs = this.segSel[CS];
+    this.atEip = this.eip;
+    this.atCpl = this.cpl;
+    this.atPinned = true;
+    return true;
+  }
+
+  /** Enters the shutdown state (a triple fault, or a state a monitor cannot handle). */
+  shutdown(reason: string): void {
+    this.stopReason = 'shutdown';
+    this.shutdownReason = reason;
+    this.shutdownCs = this.atPinned ? this.atCs : this.segSel[CS];
+    this.shutdownEip = (this.atPinned ? this.atEip : this.eip) >>> 0;
+    this.shutdownLinear = (this.segBase[CS] + this.shutdownEip) >>> 0;
+    this.halted = true;
+    if (this.observer !== null) this.observer.shutdown(reason);
   }
 
   // =============================================================================================
@@ -420,6 +462,7 @@ export class Cpu {
     if (phys >= this.physLimit / 4096) e |= TLB_MMIO;
     else {
       if (this.codePage[phys] !== 0 || this.watchPage[phys] !== 0) e |= TLB_CODE;
+      if (this.readWatchPage[phys] !== 0) e |= TLB_READ_WATCH;
       if (write || this.pageWritten[phys] !== 0) {
         this.pageWritten[phys] = 1;
         e |= TLB_WRITTEN;
@@ -443,20 +486,38 @@ export class Cpu {
 
   /** Gives every TLB entry that maps `physPage` the flag that sends writes down the slow path. */
   private slowWritesOn(physPage: number): void {
+    this.tlbFlags(physPage, TLB_CODE, 0);
+  }
+
+  /** Sets and clears flags of every TLB entry that maps `physPage` (-1: every entry). */
+  private tlbFlags(physPage: number, set: number, clear: number): void {
     // Only flags change: the set of cached translations must not depend on how much code has
-    // been decoded (a restored machine decodes again, and must keep the same TLB).
+    // been decoded or what a debugger watches (a restored machine must keep the same TLB).
     if (this.tlbOverflow) {
       for (let p = 0; p < this.tlb.length; p++) {
         const e = this.tlb[p];
-        if (e !== 0 && e >>> 12 === physPage) this.tlb[p] = e | TLB_CODE;
+        if (e !== 0 && (physPage < 0 || e >>> 12 === physPage)) this.tlb[p] = (e | set) & ~clear;
       }
       return;
     }
     for (let k = 0; k < this.tlbFilledCount; k++) {
       const p = this.tlbFilled[k];
       const e = this.tlb[p];
-      if (e !== 0 && e >>> 12 === physPage) this.tlb[p] = e | TLB_CODE;
+      if (e !== 0 && (physPage < 0 || e >>> 12 === physPage)) this.tlb[p] = (e | set) & ~clear;
     }
+  }
+
+  /** A debugger watches reads of a physical page: instructions' reads of it reach onWatchedRead. */
+  watchReadPage(physPage: number): void {
+    if (physPage >= this.readWatchPage.length || this.readWatchPage[physPage] !== 0) return;
+    this.readWatchPage[physPage] = 1;
+    this.tlbFlags(physPage, TLB_READ_WATCH, 0);
+  }
+
+  /** Stops watching reads of every page (reads take the fast path again). */
+  unwatchReads(): void {
+    this.readWatchPage.fill(0);
+    this.tlbFlags(-1, 0, TLB_READ_WATCH);
   }
 
   /** Marks a physical page as holding decoded code: writes to it take the slow path from now on. */
@@ -489,6 +550,7 @@ export class Cpu {
   physRead8(phys: number): number {
     phys >>>= 0;
     if (phys < this.physLimit) return this.ram[phys];
+    this.busAccesses++;
     if (this.isApic(phys)) return this.apic.mmioRead(phys & 0xfff, 1) & 0xff;
     return 0xff;
   }
@@ -500,6 +562,7 @@ export class Cpu {
       const r = this.ram;
       return r[phys] | (r[phys + 1] << 8) | (r[phys + 2] << 16) | (r[phys + 3] << 24);
     }
+    this.busAccesses++;
     if (this.isApic(phys)) return this.apic.mmioRead(phys & 0xfff, 4) | 0;
     return (this.physRead8(phys) | (this.physRead8(phys + 1) << 8) | (this.physRead8(phys + 2) << 16) | (this.physRead8(phys + 3) << 24));
   }
@@ -507,6 +570,7 @@ export class Cpu {
   physRead16(phys: number): number {
     phys >>>= 0;
     if (phys + 1 < this.physLimit) return this.ram[phys] | (this.ram[phys + 1] << 8);
+    this.busAccesses++;
     if (this.isApic(phys)) return this.apic.mmioRead(phys & 0xfff, 2) & 0xffff;
     return this.physRead8(phys) | (this.physRead8(phys + 1) << 8);
   }
@@ -517,7 +581,10 @@ export class Cpu {
       this.pageWritten[phys >>> 12] = 1;
       if (this.codePage[phys >>> 12] !== 0 || this.watchPage[phys >>> 12] !== 0) this.codeWrite(phys, 1);
       this.ram[phys] = v;
-    } else if (this.isApic(phys)) this.apic.mmioWrite(phys & 0xfff, v & 0xff, 1);
+    } else {
+      this.busAccesses++;
+      if (this.isApic(phys)) this.apic.mmioWrite(phys & 0xfff, v & 0xff, 1);
+    }
   }
 
   physWrite16(phys: number, v: number): void {
@@ -527,8 +594,10 @@ export class Cpu {
       if (this.codePage[phys >>> 12] !== 0 || this.codePage[(phys + 1) >>> 12] !== 0 || this.watchPage[phys >>> 12] !== 0) this.codeWrite(phys, 2);
       this.ram[phys] = v;
       this.ram[phys + 1] = v >> 8;
-    } else if (this.isApic(phys)) this.apic.mmioWrite(phys & 0xfff, v & 0xffff, 2);
-    else {
+    } else if (this.isApic(phys)) {
+      this.busAccesses++;
+      this.apic.mmioWrite(phys & 0xfff, v & 0xffff, 2);
+    } else {
       this.physWrite8(phys, v);
       this.physWrite8(phys + 1, v >> 8);
     }
@@ -548,6 +617,7 @@ export class Cpu {
         r[phys + 3] = v >> 24;
       }
     } else if (this.isApic(phys)) {
+      this.busAccesses++;
       this.apic.mmioWrite(phys & 0xfff, v, 4);
       this.brk = true;
     }
@@ -566,7 +636,9 @@ export class Cpu {
   readL8(lin: number): number {
     const e = this.tlb[lin >>> 12];
     if ((e & this.rdMask) === this.rdWant) return this.ram[(e & ~0xfff) | (lin & 0xfff)];
-    return this.physRead8(this.physOf(lin, false, this.cpl === 3));
+    const p = this.physOf(lin, false, this.cpl === 3);
+    if (this.readWatchPage[p >>> 12] === 1) this.onWatchedRead(p, 1);
+    return this.physRead8(p);
   }
 
   readL16(lin: number): number {
@@ -594,13 +666,17 @@ export class Cpu {
   /** Reads that miss the TLB, cross a page or reach MMIO. Both pages are translated before any access. */
   readSlow(lin: number, size: number, user: boolean): number {
     const off = lin & 0xfff;
+    const watched = this.readWatchPage;
     if (off + size <= 0x1000) {
       const p = this.physOf(lin, false, user);
+      if (watched[p >>> 12] === 1) this.onWatchedRead(p, size);
       return size === 4 ? this.physRead32(p) : size === 2 ? this.physRead16(p) : this.physRead8(p);
     }
     const first = 0x1000 - off;
     const p1 = this.physOf(lin, false, user);
     const p2 = this.physOf((lin + first) | 0, false, user);
+    if (watched[p1 >>> 12] === 1) this.onWatchedRead(p1, first);
+    if (watched[p2 >>> 12] === 1) this.onWatchedRead(p2, size - first);
     let v = 0;
     for (let k = 0; k < size; k++) v |= this.physRead8(k < first ? p1 + k : p2 + k - first) << (8 * k);
     return v;

@@ -7,7 +7,7 @@
  */
 import type { Machine } from '../../emulator/machine';
 import { describeRights, flagsText } from '../../emulator/describe-state';
-import { peekLinear } from '../../emulator/disasm';
+import { probeTranslate } from '../../emulator/cpu/paging';
 import { REG32_NAMES, SEG_NAMES, IF, CS } from '../../emulator/cpu/constants';
 
 export interface DescriptorView {
@@ -69,6 +69,20 @@ export interface CpuView {
 }
 
 const ACCESSED = 0x100;
+
+/**
+ * Bytes at a linear address as the processor sees them (its current page tables, the
+ * monitor's region included: under a monitor the real GDT is the monitor's shadow GDT); -1
+ * where unreadable. No side effects.
+ */
+function peekReal(m: Machine, lin: number, n: number): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const p = probeTranslate(m.cpu, (lin + k) | 0);
+    out.push(p >= 0 && p < m.cpu.ramSize ? m.cpu.ram[p] : -1);
+  }
+  return out;
+}
 const RIGHTS_MASK = 0x00f0ff00;
 
 /** The 8-byte descriptor `selector` names, read without side effects; null when there is none. */
@@ -80,7 +94,7 @@ export function readDescriptor(m: Machine, selector: number): DescriptorView | n
   const tableBase = local ? cpu.ldtrBase : cpu.gdtrBase;
   const tableLimit = local ? cpu.ldtrLimit : cpu.gdtrLimit;
   if (index + 7 > tableLimit) return null;
-  const b = peekLinear(m, (tableBase + index) | 0, 8);
+  const b = peekReal(m, (tableBase + index) | 0, 8);
   if (b.includes(-1)) return null;
   const raw = b[0] | (b[1] << 8) | ((b[6] & 0xf) << 16);
   const limit = (b[6] & 0x80) !== 0 ? raw * 4096 + 0xfff : raw;

@@ -4,7 +4,7 @@
  */
 import type { Machine } from '../../emulator/machine';
 import { disassemble, type DisasmLine } from '../../emulator/disasm';
-import { CS } from '../../emulator/cpu/constants';
+import { guestLinearIp } from '../../emulator/guest-view';
 
 export type { DisasmLine };
 
@@ -12,9 +12,9 @@ export interface CodeLine extends DisasmLine {
   current: boolean; // the instruction at CS:EIP
 }
 
-/** `count` instructions from CS:`eip` (default: from the current one). */
-export function codeLines(m: Machine, count: number, eip = m.cpu.eip): CodeLine[] {
-  const here = (m.cpu.segBase[CS] + m.cpu.eip) >>> 0;
+/** `count` instructions from the guest's CS:`eip` (default: from its current one). */
+export function codeLines(m: Machine, count: number, eip?: number): CodeLine[] {
+  const here = guestLinearIp(m);
   return disassemble(m, count, eip).map((d) => ({ ...d, current: d.address === here }));
 }
 

@@ -1,14 +1,15 @@
 /**
  * Memory as plain data for the debugger: address expressions, hex+ASCII rows and the stack.
- * Bytes are read through the current page tables without side effects; a byte that is not
- * mapped (or not RAM) is -1.
+ * Memory and registers are the guest's as it sees them (emulator/guest-view.ts: under a
+ * monitor, its virtual CPU and its own page tables), read without side effects; a byte that is
+ * not mapped (or not RAM) is -1.
  *
  * Address expressions: a number (`0x1000`, `4096`), a symbol (`main`, `main.wait+0x4`), a
  * register (`esp`, `eip` as CS base + EIP, `eax-8`), and `[expr]`, the dword stored at expr
  * (`[esp]` is the return address on the stack at a function's entry). Terms add and subtract.
  */
 import type { Machine } from '../../emulator/machine';
-import { peekLinear } from '../../emulator/disasm';
+import { readGuest, guestRegisters } from '../../emulator/guest-view';
 import { REG32_NAMES, SS, CS, ESP } from '../../emulator/cpu/constants';
 
 /** An expression that does not name an address; its message is one line for the user. */
@@ -17,7 +18,7 @@ export class ExpressionError extends Error {
 }
 
 export function readBytes(m: Machine, linear: number, n: number): number[] {
-  return peekLinear(m, linear | 0, n);
+  return readGuest(m, linear >>> 0, n);
 }
 
 /** The dword at `linear`, or undefined when any of its bytes is unreadable. */
@@ -28,7 +29,7 @@ export function readDword(m: Machine, linear: number): number | undefined {
 }
 
 function term(m: Machine, t: string): number {
-  const cpu = m.cpu;
+  const g = guestRegisters(m);
   const s = t.trim();
   if (s === '') throw new ExpressionError('empty address expression');
   if (s.startsWith('[') && s.endsWith(']')) {
@@ -40,8 +41,8 @@ function term(m: Machine, t: string): number {
   if (/^0x[0-9a-f]+$/i.test(s)) return parseInt(s.slice(2), 16);
   if (/^\d+$/.test(s)) return Number(s);
   const reg = (REG32_NAMES as readonly string[]).indexOf(s.toLowerCase());
-  if (reg >= 0) return cpu.regs[reg] >>> 0;
-  if (s.toLowerCase() === 'eip') return (cpu.segBase[CS] + cpu.eip) >>> 0;
+  if (reg >= 0) return g.regs[reg] >>> 0;
+  if (s.toLowerCase() === 'eip') return (g.segBase[CS] + g.eip) >>> 0;
   const sym = m.symbols.addressOf(s);
   if (sym !== undefined) return sym >>> 0;
   if (/^[0-9a-f]+$/i.test(s)) return parseInt(s, 16); // bare hex, as gdb's x/ shows addresses
@@ -99,8 +100,8 @@ export interface StackEntry {
 
 /** `count` dwords from SS:ESP up. */
 export function stackView(m: Machine, count: number): StackEntry[] {
-  const cpu = m.cpu;
-  const top = (cpu.segBase[SS] + cpu.regs[ESP]) >>> 0;
+  const g = guestRegisters(m);
+  const top = (g.segBase[SS] + g.regs[ESP]) >>> 0;
   const out: StackEntry[] = [];
   for (let k = 0; k < count; k++) {
     const address = (top + 4 * k) >>> 0;

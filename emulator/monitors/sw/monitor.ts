@@ -498,6 +498,12 @@ export class SoftwareMonitor implements MonitorEntry {
     const inLdt = (sel & 4) !== 0;
     const table = inLdt ? this.ldtCopy : this.gdtCopy;
     const entries = inLdt ? this.ldtEntries : this.gdtEntries;
+    if (!inLdt && index >= GUEST_GDT_ENTRIES && (seg === CS || seg === SS)) {
+      // A selector of the monitor's slots in CS or SS: only SYSENTER or SYSEXIT on the virtual
+      // CPU loads one (they do not read the GDT), and the cache they gave stays what it is.
+      f.segSel[seg] = sel;
+      return;
+    }
     if ((sel & 0xfffc) === 0 || index >= entries) {
       f.segBase[seg] = 0;
       f.segLimit[seg] = 0;
@@ -565,11 +571,14 @@ export class SoftwareMonitor implements MonitorEntry {
     const cpu = this.cpu;
     const f = this.v;
     const ring = this.ring(f.cpl);
-    if (!this.compressAll && (f.segBase[CS] + f.eip) >>> 0 >= MON_LINEAR) {
+    if ((!this.compressAll && (f.segBase[CS] + f.eip) >>> 0 >= MON_LINEAR) || isMonitorSlot(f.segSel[CS]) || isMonitorSlot(f.segSel[SS])) {
       // sw-013: the guest's code continues inside the monitor region, beyond its cut CS limit,
-      // where the IRET cannot go. The monitor stays in control and handles that instruction as
-      // the #GP its fetch would raise (interpreted on the virtual CPU, one per dispatch, so the
-      // instruction count still bounds the run).
+      // where the IRET cannot go; or (both modes) the guest's CS or SS is a selector of the
+      // monitor's own GDT slots (a SYSENTER through an IA32_SYSENTER_CS that names them loads
+      // them without reading any table), which the IRET would load as the monitor's. The monitor
+      // stays in control and handles that instruction as the #GP its fetch would raise
+      // (interpreted on the virtual CPU, one per dispatch, so the instruction count still bounds
+      // the run), until the guest's CS and SS are its own again.
       const sp = this.writeFrame(ring) - 4;
       this.monW32(sp, 0); // the error code of the #GP
       cpu.regs[ESP] = this.lin(sp);
@@ -617,9 +626,7 @@ export class SoftwareMonitor implements MonitorEntry {
   /** A state the monitor cannot handle: the machine stops with a shutdown naming it. */
   private fail(why: string): void {
     const cpu = this.cpu;
-    cpu.stopReason = 'shutdown';
-    cpu.halted = true;
-    if (cpu.observer !== null) cpu.observer.shutdown(`monitor: ${why}`);
+    cpu.shutdown(`monitor: ${why}`);
   }
 
   // ===========================================================================================
@@ -650,6 +657,75 @@ export class SoftwareMonitor implements MonitorEntry {
     }
     this.monW32(table + sel, lo);
     this.monW32(table + sel + 4, hi);
+  }
+
+  // ===========================================================================================
+  // The guest as it sees itself (debuggers): read only, between two instructions
+  // ===========================================================================================
+
+  /**
+   * Fills `out` with the guest's registers as the guest believes they are: its virtual CPL,
+   * EIP, ESP, EFLAGS with the virtual IF and IOPL, CS and SS with the virtual RPL, its own
+   * control and descriptor-table registers. Segment caches are the ones the CPU holds. The
+   * general registers other than ESP are the CPU's (shared). Wherever the CPU stopped (in the
+   * guest, or at a monitor entry point the dispatch loop has not run yet), nothing changes.
+   * At an entry point, the view is the guest's state when the event happened: after its
+   * SYSENTER, in its own handler; for a trap after an instruction (TF), before the guest's
+   * handler is entered (the monitor reflects it when it runs).
+   * Returns false when the guest's EIP, ESP and EFLAGS are not on the processor (a debugger
+   * must not write them there).
+   */
+  guestView(out: RegisterFile): boolean {
+    const cpu = this.cpu;
+    const v = this.v;
+    if (this.inView) {
+      out.capture(cpu);
+      return true;
+    }
+    out.copyFrom(v);
+    for (const s of SEGS) {
+      out.segBase[s] = cpu.segBase[s];
+      out.segLimit[s] = cpu.segLimit[s];
+      out.segAR[s] = cpu.segAR[s];
+    }
+    if (cpu.cpl !== 0) {
+      out.eip = cpu.eip;
+      out.esp = cpu.regs[ESP];
+      out.flags = (cpu.getFlags() & ~(IF | IOPL)) | (v.flags & (IF | IOPL));
+      for (const s of SEGS) out.segSel[s] = cpu.segSel[s];
+      out.segSel[CS] = (cpu.segSel[CS] & ~3) | v.cpl;
+      out.segSel[SS] = (cpu.segSel[SS] & ~3) | v.cpl;
+      return true;
+    }
+    if (this.resumeInMonitor) return false; // the guest's state is the virtual file itself
+    const at = cpu.eip >>> 0;
+    if (at === this.lin(OFF_SYSENTER)) {
+      // The guest's SYSENTER retired into the monitor's entry; for the guest it entered its own
+      // handler (what enter() will make true): CPL 0 at its SYSENTER MSRs, IF, VM and RF clear.
+      out.cpl = 0;
+      out.eip = v.sysenterEip;
+      out.esp = v.sysenterEsp;
+      out.segSel[CS] = v.sysenterCs & 0xfffc;
+      out.segSel[SS] = (v.sysenterCs + 8) & 0xfffc;
+      out.flags = (cpu.getFlags() & ~(IF | IOPL | VM | RF)) | (v.flags & IOPL);
+      for (const s of DATA_SEGS) out.segSel[s] = cpu.segSel[s];
+      return false;
+    }
+    // At an entry stub: the frame the CPU pushed (as enter() reads it), without reading it twice.
+    const vector = (at - this.lin(OFF_STUBS)) / STUB_SIZE;
+    let sp = cpu.regs[ESP] >>> 0;
+    if (Number.isInteger(vector) && vector >= 0 && vector < 32 && hasErrorCode(vector)) sp += 4;
+    const word = (lin: number) => {
+      const p = probeTranslate(cpu, lin);
+      return p < 0 ? 0 : cpu.physRead32(p);
+    };
+    out.eip = word(sp);
+    out.segSel[CS] = (word(sp + 4) & 0xfffc) | v.cpl;
+    out.flags = (word(sp + 8) & ~(IF | IOPL)) | (v.flags & (IF | IOPL));
+    out.esp = word(sp + 12);
+    out.segSel[SS] = (word(sp + 16) & 0xfffc) | v.cpl;
+    for (const s of DATA_SEGS) out.segSel[s] = cpu.segSel[s];
+    return false;
   }
 
   // ===========================================================================================
@@ -720,6 +796,11 @@ export class SoftwareMonitor implements MonitorEntry {
     this.counts.set(counts);
     this.inView = false;
   }
+}
+
+/** Whether `sel` names one of the monitor's own GDT slots (MON_CS and above). */
+function isMonitorSlot(sel: number): boolean {
+  return (sel & 4) === 0 && sel >>> 3 >= GUEST_GDT_ENTRIES;
 }
 
 /** Whether a write of up to 16 bytes at `lin` overlaps the table [base, base + limit]. */
