@@ -13,7 +13,11 @@ import { LocalApic } from './devices/local-apic';
 import { loadImage } from './loader/load-image';
 import type { LoadedImage } from './loader/types';
 import { SymbolTable } from './loader/symbols';
-import { CS, DS, ES, FS, GS, SS, EAX, EBX, FIXED1, CR0_PE, CR0_ET } from './cpu/constants';
+import { CS, DS, ES, FS, GS, SS, EAX, EBX, ECX, EDX, ESP, EBP, ESI, EDI, CR0_PE, CR0_ET } from './cpu/constants';
+import { installFirmware } from './firmware/install';
+import { APIC_VIRTUAL_WIRE, ENTRY_CS, ENTRY_CS_ATTR, ENTRY_DATA_ATTR, ENTRY_DS, ENTRY_EDI, ENTRY_EFLAGS, ENTRY_GDT, ENTRY_GDT_BYTES, entryEdx } from './firmware/entry-state';
+import { ENTRY_ESP } from './firmware/layout';
+import { memUpperKiB } from './loader/multiboot';
 import { modeProblem, type Mode, type ShadowPolicy } from './monitors/modes';
 import { SoftwareMonitor } from './monitors/sw/monitor';
 import { MON_SIZE } from './monitors/sw/layout';
@@ -52,18 +56,6 @@ export class ModeError extends Error {
   override readonly name = 'ModeError';
 }
 
-/**
- * Where the boot GDT lives: QEMU's Multiboot option ROM enters the kernel with CS = 0x08 and
- * data selectors 0x10 from its own GDT in ROM; ringside writes the same three descriptors in
- * the BIOS area at 0xF0000, which the memory map marks reserved.
- */
-export const BOOT_GDT = 0xf0000;
-const BOOT_GDT_BYTES = [
-  0, 0, 0, 0, 0, 0, 0, 0,
-  0xff, 0xff, 0x00, 0x00, 0x00, 0x9b, 0xcf, 0x00, // 0x08: 32-bit code, 4 GiB, DPL 0
-  0xff, 0xff, 0x00, 0x00, 0x00, 0x93, 0xcf, 0x00, // 0x10: 32-bit data, 4 GiB, DPL 0
-];
-
 export class Machine {
   readonly cpu: Cpu; // the processor and its RAM
   readonly io = new IoBus(); // the port bus
@@ -74,6 +66,7 @@ export class Machine {
   readonly symbols: SymbolTable; // symbols of the guest image
   readonly mode: Mode; // the monitor the guest runs under
   readonly monitor: SoftwareMonitor | null = null; // the software VMM (sw-013, sw-033)
+  readonly firmwareRanges: { start: number; end: number }[]; // RAM the firmware tables occupy
 
   constructor(image: Uint8Array, opts: MachineOptions = {}) {
     const ramSize = opts.ramSize ?? DEFAULT_RAM_SIZE;
@@ -94,13 +87,14 @@ export class Machine {
     for (const p of [0x20, 0x21, 0xa0, 0xa1]) this.io.register(p, 1, legacy);
     this.io.register(0x8900, 1, legacy);
     this.executor = new Executor(this.cpu);
+    this.firmwareRanges = installFirmware(this.cpu.ram.subarray(0, ramSize), ramSize);
     this.image = loadImage(image, this.cpu.ram.subarray(0, ramSize), {
       cmdline: opts.cmdline ?? '',
       modules: opts.modules ?? [],
       flatAddress: opts.flatAddress,
     });
     this.symbols = this.image.symbols;
-    this.reset();
+    this.reset(ramSize);
     if (software) {
       this.monitor = new SoftwareMonitor(this, { kernelRing: this.mode === 'sw-013' ? 1 : 3, shadow: opts.shadow ?? 'split' });
       this.monitor.boot();
@@ -108,22 +102,31 @@ export class Machine {
     }
   }
 
-  /** The entry state of a Multiboot kernel under `qemu -kernel` (Multiboot spec section 3.2). */
-  private reset(): void {
+  /**
+   * The entry state of a Multiboot kernel under `qemu -kernel`, register for register
+   * (emulator/firmware/entry-state.ts), including the local APIC as SeaBIOS leaves it.
+   */
+  private reset(ramSize: number): void {
     const cpu = this.cpu;
-    cpu.ram.set(BOOT_GDT_BYTES, BOOT_GDT);
-    cpu.gdtrBase = BOOT_GDT;
-    cpu.gdtrLimit = BOOT_GDT_BYTES.length - 1;
+    cpu.gdtrBase = ENTRY_GDT;
+    cpu.gdtrLimit = ENTRY_GDT_BYTES.length - 1;
     cpu.idtrBase = 0;
     cpu.idtrLimit = 0x3ff;
     cpu.cr0 = CR0_PE | CR0_ET;
-    cpu.setFlags(FIXED1);
-    cpu.setSegCache(CS, 0x08, 0, 0xffffffff, 0x00cf9b00);
-    for (const s of [DS, ES, FS, GS, SS]) cpu.setSegCache(s, 0x10, 0, 0xffffffff, 0x00cf9300);
+    cpu.setFlags(ENTRY_EFLAGS);
+    cpu.setSegCache(CS, ENTRY_CS, 0, 0xffffffff, ENTRY_CS_ATTR);
+    for (const s of [DS, ES, FS, GS, SS]) cpu.setSegCache(s, ENTRY_DS, 0, 0xffffffff, ENTRY_DATA_ATTR);
     cpu.setCpl(0);
     cpu.regs[EAX] = this.image.eax;
     cpu.regs[EBX] = this.image.ebx;
+    cpu.regs[ECX] = this.image.entry >>> 0;
+    cpu.regs[EDX] = entryEdx(memUpperKiB(ramSize));
+    cpu.regs[ESP] = ENTRY_ESP;
+    cpu.regs[EBP] = 0;
+    cpu.regs[ESI] = 0;
+    cpu.regs[EDI] = ENTRY_EDI;
     cpu.eip = this.image.entry >>> 0;
+    for (const [offset, value] of APIC_VIRTUAL_WIRE) this.apic.mmioWrite(offset, value, 4);
   }
 
   private requestExit(code: number): void {

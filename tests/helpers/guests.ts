@@ -26,13 +26,13 @@ export function qemuAvailable(): boolean {
 }
 
 /**
- * Runs a guest on QEMU as SPEC section 4 prescribes. QEMU's stdout begins with the firmware's
+ * Runs a guest on QEMU as SPEC section 4 prescribes, without a network card (ringside has none). QEMU's stdout begins with the firmware's
  * banners, which end with "Booting from ROM.."; what follows is the guest's serial output.
  */
 export function runOnQemu(name: string, extra: string[] = []): { output: string; exitCode: number } {
   const r = spawnSync(
     'qemu-system-i386',
-    ['-kernel', join(GUEST_DIR, `${name}.elf`), '-nographic', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', ...extra],
+    ['-kernel', join(GUEST_DIR, `${name}.elf`), '-nographic', '-no-reboot', '-nic', 'none', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', ...extra],
     { timeout: 120_000, maxBuffer: 64 * 1024 * 1024, input: '' },
   );
   const raw = r.stdout.toString('latin1');
