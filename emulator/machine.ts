@@ -4,12 +4,18 @@
  */
 import { Cpu } from './cpu/cpu';
 import { Executor } from './cpu/exec';
-import { IoBus } from './devices/bus';
+import { IoBus, MmioBus } from './devices/bus';
 import { Uart16550 } from './devices/uart16550';
 import { DebugExit } from './devices/debug-exit';
 import { FwCfg } from './devices/fw-cfg';
 import { LegacyPorts } from './devices/legacy-ports';
 import { LocalApic } from './devices/local-apic';
+import { Pic8259Pair } from './devices/pic8259';
+import { Pit8254, PIT_PORT } from './devices/pit8254';
+import { PcSpeaker, PORT_B } from './devices/pc-speaker';
+import { IoApic, IOAPIC_BASE, IOAPIC_SIZE } from './devices/ioapic';
+import { IsaIrqs } from './devices/isa-irq';
+import { DeviceTimers } from './devices/device-timers';
 import { loadImage } from './loader/load-image';
 import type { LoadedImage } from './loader/types';
 import { SymbolTable } from './loader/symbols';
@@ -59,8 +65,13 @@ export class ModeError extends Error {
 export class Machine {
   readonly cpu: Cpu; // the processor and its RAM
   readonly io = new IoBus(); // the port bus
+  readonly mmio = new MmioBus(); // memory-mapped devices above RAM (the I/O APIC)
   readonly apic: LocalApic; // local APIC (its timer counts retired instructions)
   readonly uart: Uart16550; // COM1
+  readonly pic: Pic8259Pair; // the two 8259A PICs and the ELCR
+  readonly ioapic: IoApic; // the I/O APIC at 0xFEC00000
+  readonly pit: Pit8254; // the 8254 PIT
+  readonly irqs: IsaIrqs; // ISA interrupt lines to the PICs and the I/O APIC
   readonly executor: Executor; // dispatch loop and decoded-code cache
   readonly image: LoadedImage; // what the loader did
   readonly symbols: SymbolTable; // symbols of the guest image
@@ -84,8 +95,21 @@ export class Machine {
     this.io.register(DebugExit.PORT, DebugExit.IOSIZE, new DebugExit((code) => this.requestExit(code)));
     this.io.register(0x510, 2, new FwCfg(ramSize));
     const legacy = new LegacyPorts();
-    for (const p of [0x20, 0x21, 0xa0, 0xa1]) this.io.register(p, 1, legacy);
-    this.io.register(0x8900, 1, legacy);
+    for (const [first, count] of LegacyPorts.RANGES) this.io.register(first, count, legacy);
+    // Interrupt controllers: the 8259s reach the CPU through LINT0, the I/O APIC by messages.
+    this.pic = new Pic8259Pair();
+    for (const [first, count] of Pic8259Pair.RANGES) this.io.register(first, count, this.pic);
+    this.ioapic = new IoApic(this.apic);
+    this.mmio.register(IOAPIC_BASE, IOAPIC_SIZE, this.ioapic);
+    this.cpu.mmio = this.mmio;
+    this.apic.extInt = this.pic;
+    this.apic.onLevelEoi = (vector) => this.ioapic.eoi(vector);
+    this.irqs = new IsaIrqs(this.pic, this.ioapic, this.apic);
+    const clock = () => this.cpu.icount;
+    this.pit = new Pit8254(clock, (high) => this.irqs.set(0, high), () => this.irqs.canInterrupt(0));
+    this.io.register(PIT_PORT, 4, this.pit);
+    this.io.register(PORT_B, 1, new PcSpeaker(this.pit));
+    this.cpu.timers = new DeviceTimers([this.apic, this.pit]);
     this.executor = new Executor(this.cpu);
     this.firmwareRanges = installFirmware(this.cpu.ram.subarray(0, ramSize), ramSize);
     this.image = loadImage(image, this.cpu.ram.subarray(0, ramSize), {

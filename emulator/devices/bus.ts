@@ -5,6 +5,7 @@
  * observer can sit between the CPU and a device without the device knowing.
  */
 import { sealState, openState, isStateful, SnapshotError, type StatefulDevice } from '../snapshot';
+import type { MmioSpace } from '../cpu/cpu';
 
 /** Access width in bytes of a port or MMIO access. */
 export type AccessSize = 1 | 2 | 4;
@@ -102,4 +103,73 @@ export interface MmioWindow {
   base: number;
   size: number;
   device: MmioDevice;
+}
+
+/**
+ * Memory-mapped devices above RAM (the local APIC has its own fast path in the CPU). Addresses
+ * no window claims read all ones and ignore writes.
+ */
+export class MmioBus implements MmioSpace {
+  private readonly windows: MmioWindow[] = [];
+
+  register(base: number, size: number, device: MmioDevice): void {
+    this.windows.push({ base: base >>> 0, size, device });
+  }
+
+  private find(phys: number): MmioWindow | undefined {
+    for (const w of this.windows) if (phys >= w.base && phys < w.base + w.size) return w;
+    return undefined;
+  }
+
+  claims(phys: number): boolean {
+    return this.find(phys >>> 0) !== undefined;
+  }
+
+  read(phys: number, size: AccessSize): number {
+    const w = this.find(phys >>> 0);
+    return w ? w.device.mmioRead((phys >>> 0) - w.base, size) : ALL_ONES[size];
+  }
+
+  /** Writes to the device at `phys`; returns whether one claimed the address. */
+  write(phys: number, value: number, size: AccessSize): boolean {
+    const w = this.find(phys >>> 0);
+    if (w === undefined) return false;
+    w.device.mmioWrite((phys >>> 0) - w.base, value, size);
+    return true;
+  }
+
+  /** The state of every stateful window's device, keyed by its base (as IoBus.saveState). */
+  saveState(): Uint8Array {
+    const list = this.windows.filter((w) => isStateful(w.device));
+    return sealState('MMIO', 1, (w) => {
+      w.u32(list.length);
+      for (const x of list) {
+        w.u32(x.base);
+        w.bytes((x.device as unknown as StatefulDevice).saveState());
+      }
+    });
+  }
+
+  loadState(bytes: Uint8Array): void {
+    const r = openState('MMIO', 1, bytes, 'MMIO bus state');
+    const list = this.windows.filter((w) => isStateful(w.device));
+    const n = r.u32();
+    if (n !== list.length) r.fail(`${n} devices saved, this bus has ${list.length}`);
+    const blobs: Uint8Array[] = [];
+    for (const x of list) {
+      const base = r.u32();
+      if (base !== x.base) r.fail(`device at 0x${base.toString(16)} saved, this bus has one at 0x${x.base.toString(16)}`);
+      blobs.push(r.bytes());
+    }
+    r.end();
+    const devices = list.map((x) => x.device as unknown as StatefulDevice);
+    const before = devices.map((d) => d.saveState());
+    let k = 0;
+    try {
+      for (; k < devices.length; k++) devices[k].loadState(blobs[k]);
+    } catch (e) {
+      for (let j = 0; j < k; j++) devices[j].loadState(before[j]);
+      throw e;
+    }
+  }
 }
