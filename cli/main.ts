@@ -27,6 +27,7 @@ program
   .option('--ram <size>', 'RAM size (default 128M)')
   .option('--input <file>', 'bytes fed to the UART receiver')
   .option('--module <file...>', 'Multiboot module (repeatable), like qemu -initrd')
+  .option('--screen', 'print the final 80x25 VGA text screen when the run ends')
   .action((image: string, opts) => {
     process.exitCode = runCommand(image, opts);
   });
@@ -65,6 +66,7 @@ program
   .argument('<file>', 'trace file')
   .option('--run <id>', 'run id (default: the last run in the file)')
   .option('--icount <n>', 'retired-instruction count')
+  .option('--screen', 'print the 80x25 VGA text screen instead of the processor state')
   .action((file: string, opts) => {
     process.exitCode = atCommand(file, opts);
   });

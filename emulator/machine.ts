@@ -16,6 +16,8 @@ import { PcSpeaker, PORT_B } from './devices/pc-speaker';
 import { IoApic, IOAPIC_BASE, IOAPIC_SIZE } from './devices/ioapic';
 import { IsaIrqs } from './devices/isa-irq';
 import { DeviceTimers } from './devices/device-timers';
+import { DebugCon, DEBUGCON_PORT } from './devices/debugcon';
+import { VgaText, CRTC_INDEX, INPUT_STATUS_1, type VgaScreen } from './devices/vga-text';
 import { loadImage } from './loader/load-image';
 import type { LoadedImage } from './loader/types';
 import { SymbolTable } from './loader/symbols';
@@ -53,6 +55,7 @@ export interface MachineOptions {
   modules?: { name: string; data: Uint8Array }[]; // Multiboot modules (like -initrd)
   flatAddress?: number; // load a flat binary at this address instead of a Multiboot kernel
   onUartByte?: (byte: number) => void; // receives every byte the guest transmits on COM1
+  onDebugconByte?: (byte: number) => void; // bytes written to port 0xE9 (default: onUartByte, one console stream)
   mode?: Mode; // the monitor the guest runs under (default native)
   shadow?: ShadowPolicy; // sw-033: split (default) or shared shadow page tables
 }
@@ -72,6 +75,7 @@ export class Machine {
   readonly ioapic: IoApic; // the I/O APIC at 0xFEC00000
   readonly pit: Pit8254; // the 8254 PIT
   readonly irqs: IsaIrqs; // ISA interrupt lines to the PICs and the I/O APIC
+  readonly vga: VgaText; // the VGA text screen's CRTC (its buffer is RAM at 0xB8000)
   readonly executor: Executor; // dispatch loop and decoded-code cache
   readonly image: LoadedImage; // what the loader did
   readonly symbols: SymbolTable; // symbols of the guest image
@@ -110,6 +114,10 @@ export class Machine {
     this.io.register(PIT_PORT, 4, this.pit);
     this.io.register(PORT_B, 1, new PcSpeaker(this.pit));
     this.cpu.timers = new DeviceTimers([this.apic, this.pit]);
+    this.io.register(DEBUGCON_PORT, 1, new DebugCon(opts.onDebugconByte ?? onByte));
+    this.vga = new VgaText();
+    this.io.register(CRTC_INDEX, 2, this.vga);
+    this.io.register(INPUT_STATUS_1, 1, this.vga);
     this.executor = new Executor(this.cpu);
     this.firmwareRanges = installFirmware(this.cpu.ram.subarray(0, ramSize), ramSize);
     this.image = loadImage(image, this.cpu.ram.subarray(0, ramSize), {
@@ -151,6 +159,11 @@ export class Machine {
     cpu.regs[EDI] = ENTRY_EDI;
     cpu.eip = this.image.entry >>> 0;
     for (const [offset, value] of APIC_VIRTUAL_WIRE) this.apic.mmioWrite(offset, value, 4);
+  }
+
+  /** The VGA text screen now (80x25 characters and the cursor). */
+  screen(): VgaScreen {
+    return this.vga.screen(this.cpu.ram);
   }
 
   private requestExit(code: number): void {

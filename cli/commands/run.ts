@@ -2,6 +2,7 @@
 import { Machine, DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile } from '../options';
 import { writeSync } from 'node:fs';
+import { formatScreen } from '../../emulator/devices/vga-text';
 import { basename } from 'node:path';
 
 export interface RunOptions {
@@ -13,6 +14,7 @@ export interface RunOptions {
   ram?: string;
   input?: string;
   module?: string[];
+  screen?: boolean;
 }
 
 /** Instructions per slice between flushes of the UART output. */
@@ -55,6 +57,7 @@ export function runCommand(imagePath: string, opts: RunOptions): number {
     if (progress) process.stderr.write(`\rringside: ${(machine.cpu.icount / 1e6).toFixed(0)} M instructions`);
   }
   if (progress) process.stderr.write('\r\x1b[K');
+  if (opts.screen === true) writeSync(1, formatScreen(machine.screen()));
   if (result.reason === 'shutdown') process.stderr.write(`ringside: triple fault at icount ${result.icount}: machine shut down\n`);
   if (result.reason === 'limit') process.stderr.write(`ringside: stopped after ${result.icount} instructions (--max-instructions)\n`);
   if (machine.monitor !== null && process.stderr.isTTY) {
