@@ -5,7 +5,7 @@
 import { openTrace, closeTrace, createRun, finishRun, EventWriter } from './store';
 import { Session, buildMachine, type Input, type RunOptions } from './session';
 import { takeSnapshot } from './snapshotter';
-import type { RunResult } from '../emulator/machine';
+import type { Machine, RunResult } from '../emulator/machine';
 import { RINGSIDE_VERSION } from './version';
 
 export interface RecordSpec {
@@ -23,6 +23,7 @@ export interface RecordResult {
   result: RunResult;
   events: number;
   snapshots: number;
+  machine: Machine; // the machine as the run left it (for end-of-run diagnostics)
 }
 
 /** Instructions per slice between progress reports. */
@@ -73,7 +74,7 @@ export function recordRun(spec: RecordSpec): RecordResult {
     session.end(result);
     writer.close();
     finishRun(db, runId, { endReason: result.reason, exitCode: result.exitCode, finalIcount: result.icount, eventCount: session.recorder.count });
-    return { runId, result, events: session.recorder.count, snapshots };
+    return { runId, result, events: session.recorder.count, snapshots, machine };
   } finally {
     closeTrace(db);
   }

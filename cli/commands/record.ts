@@ -1,4 +1,5 @@
 /** `ringside record IMAGE`: the same run as `ringside run`, recorded into a trace. */
+import { endNotes } from '../end-notes';
 import { basename, dirname, join } from 'node:path';
 import { mkdirSync, writeSync } from 'node:fs';
 import { recordRun } from '../../recorder/record';
@@ -84,5 +85,6 @@ export function recordCommand(imagePath: string, opts: RecordCliOptions): number
   process.stderr.write(
     `ringside: recorded run ${r.runId} into ${out}: ${r.result.icount} instructions, ${r.events} events, ${r.snapshots} snapshots, end ${r.result.reason}\n`,
   );
+  if (process.stderr.isTTY) for (const line of endNotes(r.machine, r.result)) process.stderr.write(line + '\n');
   return r.result.exitCode;
 }

@@ -3,6 +3,7 @@ import { Machine, DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile } from '../options';
 import { writeSync } from 'node:fs';
 import { formatScreen } from '../../emulator/devices/vga-text';
+import { endNotes } from '../end-notes';
 import { basename } from 'node:path';
 
 export interface RunOptions {
@@ -58,6 +59,7 @@ export function runCommand(imagePath: string, opts: RunOptions): number {
   }
   if (progress) process.stderr.write('\r\x1b[K');
   if (opts.screen === true) writeSync(1, formatScreen(machine.screen()));
+  if (process.stderr.isTTY) for (const line of endNotes(machine, result)) process.stderr.write(line + '\n');
   if (result.reason === 'shutdown') process.stderr.write(`ringside: triple fault at icount ${result.icount}: machine shut down\n`);
   if (result.reason === 'limit') process.stderr.write(`ringside: stopped after ${result.icount} instructions (--max-instructions)\n`);
   if (machine.monitor !== null && process.stderr.isTTY) {

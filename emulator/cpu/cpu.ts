@@ -531,7 +531,7 @@ export class Cpu {
       return r[phys] | (r[phys + 1] << 8) | (r[phys + 2] << 16) | (r[phys + 3] << 24);
     }
     if (this.isApic(phys)) return this.apic.mmioRead(phys & 0xfff, 4) | 0;
-    if (this.mmio.claims(phys)) return this.mmio.read(phys, 4) | 0;
+    if (phys >= this.physLimit) return this.mmio.read(phys, 4) | 0;
     return (this.physRead8(phys) | (this.physRead8(phys + 1) << 8) | (this.physRead8(phys + 2) << 16) | (this.physRead8(phys + 3) << 24));
   }
 
@@ -539,7 +539,7 @@ export class Cpu {
     phys >>>= 0;
     if (phys + 1 < this.physLimit) return this.ram[phys] | (this.ram[phys + 1] << 8);
     if (this.isApic(phys)) return this.apic.mmioRead(phys & 0xfff, 2) & 0xffff;
-    if (this.mmio.claims(phys)) return this.mmio.read(phys, 2);
+    if (phys >= this.physLimit) return this.mmio.read(phys, 2);
     return this.physRead8(phys) | (this.physRead8(phys + 1) << 8);
   }
 
@@ -561,8 +561,9 @@ export class Cpu {
       this.ram[phys] = v;
       this.ram[phys + 1] = v >> 8;
     } else if (this.isApic(phys)) this.apic.mmioWrite(phys & 0xfff, v & 0xffff, 2);
-    else if (this.mmio.write(phys, v & 0xffff, 2)) this.brk = true;
-    else {
+    else if (phys >= this.physLimit) {
+      if (this.mmio.write(phys, v & 0xffff, 2)) this.brk = true;
+    } else {
       this.physWrite8(phys, v);
       this.physWrite8(phys + 1, v >> 8);
     }
@@ -584,8 +585,9 @@ export class Cpu {
     } else if (this.isApic(phys)) {
       this.apic.mmioWrite(phys & 0xfff, v, 4);
       this.brk = true;
-    } else if (this.mmio.write(phys, v, 4)) this.brk = true;
-    else for (let k = 0; k < 4; k++) this.physWrite8(phys + k, v >> (8 * k));
+    } else if (phys >= this.physLimit) {
+      if (this.mmio.write(phys, v, 4)) this.brk = true;
+    } else for (let k = 0; k < 4; k++) this.physWrite8(phys + k, v >> (8 * k));
   }
 
   // =============================================================================================

@@ -26,10 +26,21 @@ const ALL_ONES = [0, 0xff, 0xffff, 0, 0xffffffff] as const;
 
 /**
  * The I/O port bus. Ports nobody claims read as all ones and ignore writes, as on a
- * PC (and as QEMU does).
+ * PC (and as QEMU does); the bus counts those accesses per port (`unclaimed()`, a diagnostic
+ * that is not part of the machine's state).
  */
 export class IoBus {
   private readonly devices: (PortDevice | undefined)[] = new Array(0x10000);
+  private readonly misses = new Map<number, number>(); // unclaimed port -> accesses
+
+  /** Ports no device claims that the guest accessed, with their access counts, by port. */
+  unclaimed(): { port: number; count: number }[] {
+    return [...this.misses.entries()].sort((a, b) => a[0] - b[0]).map(([port, count]) => ({ port, count }));
+  }
+
+  private miss(port: number): void {
+    this.misses.set(port, (this.misses.get(port) ?? 0) + 1);
+  }
 
   register(first: number, count: number, device: PortDevice): void {
     for (let p = first; p < first + count; p++) this.devices[p & 0xffff] = device;
@@ -37,12 +48,15 @@ export class IoBus {
 
   portIn(port: number, size: AccessSize): number {
     const d = this.devices[port & 0xffff];
-    return d ? d.portIn(port & 0xffff, size) : ALL_ONES[size];
+    if (d) return d.portIn(port & 0xffff, size);
+    this.miss(port & 0xffff);
+    return ALL_ONES[size];
   }
 
   portOut(port: number, value: number, size: AccessSize): void {
     const d = this.devices[port & 0xffff];
     if (d) d.portOut(port & 0xffff, value, size);
+    else this.miss(port & 0xffff);
   }
 
   /** Devices with saveState, each once, in the order of the first port they occupy. */
@@ -111,6 +125,17 @@ export interface MmioWindow {
  */
 export class MmioBus implements MmioSpace {
   private readonly windows: MmioWindow[] = [];
+  private readonly misses = new Map<number, number>(); // 4 KiB page of an unclaimed address -> accesses
+
+  /** Pages above RAM no device claims that the guest accessed, with their access counts. */
+  unclaimed(): { page: number; count: number }[] {
+    return [...this.misses.entries()].sort((a, b) => a[0] - b[0]).map(([page, count]) => ({ page, count }));
+  }
+
+  private miss(phys: number): void {
+    const page = (phys >>> 12) << 12 >>> 0;
+    this.misses.set(page, (this.misses.get(page) ?? 0) + 1);
+  }
 
   register(base: number, size: number, device: MmioDevice): void {
     this.windows.push({ base: base >>> 0, size, device });
@@ -127,13 +152,18 @@ export class MmioBus implements MmioSpace {
 
   read(phys: number, size: AccessSize): number {
     const w = this.find(phys >>> 0);
-    return w ? w.device.mmioRead((phys >>> 0) - w.base, size) : ALL_ONES[size];
+    if (w) return w.device.mmioRead((phys >>> 0) - w.base, size);
+    this.miss(phys);
+    return ALL_ONES[size];
   }
 
   /** Writes to the device at `phys`; returns whether one claimed the address. */
   write(phys: number, value: number, size: AccessSize): boolean {
     const w = this.find(phys >>> 0);
-    if (w === undefined) return false;
+    if (w === undefined) {
+      this.miss(phys);
+      return false;
+    }
     w.device.mmioWrite((phys >>> 0) - w.base, value, size);
     return true;
   }
