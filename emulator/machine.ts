@@ -17,6 +17,8 @@ import { IoApic, IOAPIC_BASE, IOAPIC_SIZE } from './devices/ioapic';
 import { IsaIrqs } from './devices/isa-irq';
 import { DeviceTimers } from './devices/device-timers';
 import { DebugCon, DEBUGCON_PORT } from './devices/debugcon';
+import { RtcCmos, RTC_INDEX } from './devices/rtc-cmos';
+import { lowRamTop } from './firmware/layout';
 import { VgaText, CRTC_INDEX, INPUT_STATUS_1, type VgaScreen } from './devices/vga-text';
 import { loadImage } from './loader/load-image';
 import type { LoadedImage } from './loader/types';
@@ -76,6 +78,7 @@ export class Machine {
   readonly pit: Pit8254; // the 8254 PIT
   readonly irqs: IsaIrqs; // ISA interrupt lines to the PICs and the I/O APIC
   readonly vga: VgaText; // the VGA text screen's CRTC (its buffer is RAM at 0xB8000)
+  readonly rtc: RtcCmos; // the CMOS real-time clock
   readonly executor: Executor; // dispatch loop and decoded-code cache
   readonly image: LoadedImage; // what the loader did
   readonly symbols: SymbolTable; // symbols of the guest image
@@ -113,7 +116,9 @@ export class Machine {
     this.pit = new Pit8254(clock, (high) => this.irqs.set(0, high), () => this.irqs.canInterrupt(0));
     this.io.register(PIT_PORT, 4, this.pit);
     this.io.register(PORT_B, 1, new PcSpeaker(this.pit));
-    this.cpu.timers = new DeviceTimers([this.apic, this.pit]);
+    this.rtc = new RtcCmos(clock, (high) => this.irqs.set(8, high), ramSize, lowRamTop(ramSize), () => this.irqs.canInterrupt(8));
+    this.io.register(RTC_INDEX, 2, this.rtc);
+    this.cpu.timers = new DeviceTimers([this.apic, this.pit, this.rtc]);
     this.io.register(DEBUGCON_PORT, 1, new DebugCon(opts.onDebugconByte ?? onByte));
     this.vga = new VgaText();
     this.io.register(CRTC_INDEX, 2, this.vga);

@@ -17,7 +17,7 @@ export class DebugCon implements PortDevice {
     return size === 1 ? READBACK : size === 2 ? 0xff00 | READBACK : (0xffffff00 | READBACK) >>> 0;
   }
 
-  portOut(_port: number, value: number): void {
+  portOut(_port: number, value: number, _size: AccessSize): void {
     this.onByte(value & 0xff);
   }
 }

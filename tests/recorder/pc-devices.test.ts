@@ -25,8 +25,23 @@ describe('PC devices in recordings', () => {
     });
   }
 
-  it('boot-state replays with every event identical', () => {
-    expectReplaysIdentically(dir, 'boot-state', { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 200_000 });
+  for (const name of ['boot-state', 'rtc', 'vga-debugcon']) {
+    it(`${name} replays with every event identical`, () => {
+      expectReplaysIdentically(dir, name, { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 200_000 });
+    });
+  }
+
+  it('seek(n) in rtc (periodic IRQ 8, halts across seconds) equals a plain machine that ran n instructions', () => {
+    const image = guestImage('rtc');
+    const { run } = recordInMemory(image, { snapshotInterval: 100_000_000 });
+    const tl = new Timeline(run);
+    for (const n of [run.finalIcount - 1, 600_000_000, 5_000, 1_000_000_123]) {
+      if (n > run.finalIcount) continue;
+      tl.seek(n);
+      const m = new Machine(image);
+      m.run(n);
+      expect(fingerprint(tl.machine)).toBe(fingerprint(m));
+    }
   });
 
   it('seek(n) in pit-pic equals a plain machine that ran n instructions, devices included', () => {
