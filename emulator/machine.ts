@@ -18,6 +18,7 @@ import { IsaIrqs } from './devices/isa-irq';
 import { DeviceTimers } from './devices/device-timers';
 import { DebugCon, DEBUGCON_PORT } from './devices/debugcon';
 import { RtcCmos, RTC_INDEX } from './devices/rtc-cmos';
+import { PciConfig, PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA } from './devices/pci-config';
 import { lowRamTop } from './firmware/layout';
 import { VgaText, CRTC_INDEX, INPUT_STATUS_1, type VgaScreen } from './devices/vga-text';
 import { loadImage } from './loader/load-image';
@@ -118,6 +119,9 @@ export class Machine {
     this.io.register(PORT_B, 1, new PcSpeaker(this.pit));
     this.rtc = new RtcCmos(clock, (high) => this.irqs.set(8, high), ramSize, lowRamTop(ramSize), () => this.irqs.canInterrupt(8));
     this.io.register(RTC_INDEX, 2, this.rtc);
+    const pci = new PciConfig();
+    this.io.register(PCI_CONFIG_ADDRESS, 1, pci);
+    this.io.register(PCI_CONFIG_DATA, 4, pci);
     this.cpu.timers = new DeviceTimers([this.apic, this.pit, this.rtc]);
     this.io.register(DEBUGCON_PORT, 1, new DebugCon(opts.onDebugconByte ?? onByte));
     this.vga = new VgaText();
