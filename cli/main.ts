@@ -26,6 +26,7 @@ program
   .option('--flat <address>', 'load IMAGE as a flat binary at this address and start there')
   .option('--ram <size>', 'RAM size (default 128M)')
   .option('--input <file>', 'bytes fed to the UART receiver')
+  .option('--keyboard <file>', 'text typed on the PS/2 keyboard (scancode set 1, US layout)')
   .option('--module <file...>', 'Multiboot module (repeatable), like qemu -initrd')
   .option('--screen', 'print the final 80x25 VGA text screen when the run ends')
   .action((image: string, opts) => {
@@ -40,6 +41,7 @@ program
   .option('--shadow <kind>', 'sw-033 shadow page tables: split | shared')
   .option('--out <file>', 'trace file (created if needed; several runs may share one)')
   .option('--input <file>', 'bytes fed to the UART receiver, stored in the trace')
+  .option('--keyboard <file>', 'text typed on the PS/2 keyboard, stored in the trace')
   .option('--jitter <seed>', 'raise extra timer interrupts at pseudo-random instruction counts (stored as inputs)')
   .option('--max-instructions <n>', 'stop after N retired instructions')
   .option('--snapshot-interval <n>', 'instructions between snapshots (default 2000000)')

@@ -1,4 +1,5 @@
 /** Parsing and validation of the options shared by several commands. */
+import { textToScancodes } from '../emulator/devices/keyboard-layout';
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from './errors';
 
@@ -64,4 +65,14 @@ export function parseRunId(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
   if (!/^\d+$/.test(s)) throw new UsageError(`--run must be a run id (a positive integer), not '${s}'`);
   return Number(s);
+}
+
+/** The scancodes that type the text file `path` on the keyboard (`--keyboard`). */
+export function readKeyboardFile(path: string): Uint8Array {
+  const text = Buffer.from(readInputFile(path, 'keyboard input')).toString('utf8');
+  try {
+    return textToScancodes(text);
+  } catch (e) {
+    throw new UsageError(`keyboard input '${path}': ${(e as Error).message}`);
+  }
 }

@@ -19,6 +19,7 @@ import { DeviceTimers } from './devices/device-timers';
 import { DebugCon, DEBUGCON_PORT } from './devices/debugcon';
 import { RtcCmos, RTC_INDEX } from './devices/rtc-cmos';
 import { PciConfig, PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA } from './devices/pci-config';
+import { I8042, KBD_DATA, KBD_STATUS } from './devices/i8042';
 import { lowRamTop } from './firmware/layout';
 import { VgaText, CRTC_INDEX, INPUT_STATUS_1, type VgaScreen } from './devices/vga-text';
 import { loadImage } from './loader/load-image';
@@ -36,7 +37,7 @@ import { MON_SIZE } from './monitors/sw/layout';
 export const DEFAULT_RAM_SIZE = 128 * 1024 * 1024;
 
 /** Why a run ended. */
-export type StopReason = 'exit' | 'halt' | 'shutdown' | 'limit';
+export type StopReason = 'exit' | 'halt' | 'shutdown' | 'reset' | 'limit';
 
 export interface RunResult {
   reason: StopReason;
@@ -48,6 +49,8 @@ export interface RunResult {
 
 /** Exit codes of `ringside run` that are not the guest's own (which are odd: (v << 1) | 1). */
 export const EXIT_HALT = 0;
+/** A reset request ends the run with 0, as QEMU with -no-reboot exits. */
+export const EXIT_RESET = 0;
 export const EXIT_ERROR = 2;
 export const EXIT_LIMIT = 124;
 export const EXIT_SHUTDOWN = 126;
@@ -80,6 +83,7 @@ export class Machine {
   readonly irqs: IsaIrqs; // ISA interrupt lines to the PICs and the I/O APIC
   readonly vga: VgaText; // the VGA text screen's CRTC (its buffer is RAM at 0xB8000)
   readonly rtc: RtcCmos; // the CMOS real-time clock
+  readonly kbd: I8042; // the 8042 keyboard controller and its keyboard
   readonly executor: Executor; // dispatch loop and decoded-code cache
   readonly image: LoadedImage; // what the loader did
   readonly symbols: SymbolTable; // symbols of the guest image
@@ -119,6 +123,9 @@ export class Machine {
     this.io.register(PORT_B, 1, new PcSpeaker(this.pit));
     this.rtc = new RtcCmos(clock, (high) => this.irqs.set(8, high), ramSize, lowRamTop(ramSize), () => this.irqs.canInterrupt(8));
     this.io.register(RTC_INDEX, 2, this.rtc);
+    this.kbd = new I8042((high) => this.irqs.set(1, high), () => this.requestReset());
+    this.io.register(KBD_DATA, 1, this.kbd);
+    this.io.register(KBD_STATUS, 1, this.kbd);
     const pci = new PciConfig();
     this.io.register(PCI_CONFIG_ADDRESS, 1, pci);
     this.io.register(PCI_CONFIG_DATA, 4, pci);
@@ -175,6 +182,11 @@ export class Machine {
     return this.vga.screen(this.cpu.ram);
   }
 
+  /** A reset request (keyboard controller): the run ends, as QEMU's with -no-reboot. */
+  private requestReset(): void {
+    this.cpu.stopReason = 'reset';
+  }
+
   private requestExit(code: number): void {
     this.cpu.stopReason = 'exit';
     this.cpu.exitCode = code;
@@ -194,6 +206,7 @@ function resultOf(cpu: Cpu, why: string): RunResult {
     case 'exit': return { reason: 'exit', exitCode: cpu.exitCode, icount: cpu.icount };
     case 'halt': return { reason: 'halt', exitCode: EXIT_HALT, icount: cpu.icount };
     case 'shutdown': return { reason: 'shutdown', exitCode: EXIT_SHUTDOWN, icount: cpu.icount };
+    case 'reset': return { reason: 'reset', exitCode: EXIT_RESET, icount: cpu.icount };
     default: return { reason: 'limit', exitCode: EXIT_LIMIT, icount: cpu.icount };
   }
 }

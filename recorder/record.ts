@@ -14,6 +14,7 @@ export interface RecordSpec {
   options: RunOptions; // machine set-up, limits, jitter seed, snapshot interval
   out: string; // trace file (created if needed; several runs may share one)
   uartInput?: Uint8Array; // bytes fed to the UART receiver at the start
+  keyboardInput?: Uint8Array; // scancodes typed on the keyboard at the start
   onUartByte?: (b: number) => void; // the guest's UART output
   onProgress?: (icount: number, events: number) => void; // called between slices
 }
@@ -41,7 +42,10 @@ export function recordRun(spec: RecordSpec): RecordResult {
       snapshotInterval: spec.options.snapshotInterval,
     });
     const writer = new EventWriter(db, runId);
-    const inputs: Input[] = Array.from(spec.uartInput ?? [], (value) => ({ icount: 0, channel: 'uart' as const, value }));
+    const inputs: Input[] = [
+      ...Array.from(spec.uartInput ?? [], (value) => ({ icount: 0, channel: 'uart' as const, value })),
+      ...Array.from(spec.keyboardInput ?? [], (value) => ({ icount: 0, channel: 'keyboard' as const, value })),
+    ];
     let inputCount = 0;
     let snapshots = 0;
     const machine = buildMachine(spec.image, spec.options, spec.onUartByte);

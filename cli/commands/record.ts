@@ -5,7 +5,7 @@ import { mkdirSync, writeSync } from 'node:fs';
 import { recordRun } from '../../recorder/record';
 import { DEFAULT_SNAPSHOT_INTERVAL, type RunOptions } from '../../recorder/session';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
-import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile } from '../options';
+import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile } from '../options';
 import { UsageError } from '../errors';
 
 export interface RecordCliOptions {
@@ -13,6 +13,7 @@ export interface RecordCliOptions {
   shadow?: string;
   out?: string;
   input?: string;
+  keyboard?: string;
   jitter?: string;
   maxInstructions?: string;
   cmdline?: string;
@@ -26,6 +27,7 @@ export function recordCommand(imagePath: string, opts: RecordCliOptions): number
   const mode = parseMode(opts.mode);
   const image = readInputFile(imagePath, 'image');
   const uartInput = opts.input !== undefined ? readInputFile(opts.input, 'input') : undefined;
+  const keyboardInput = opts.keyboard !== undefined ? readKeyboardFile(opts.keyboard) : undefined;
   let jitterSeed: number | undefined;
   if (opts.jitter !== undefined) {
     if (!/^\d+$/.test(opts.jitter)) throw new UsageError(`--jitter must be a non-negative integer seed, not '${opts.jitter}'`);
@@ -68,6 +70,7 @@ export function recordCommand(imagePath: string, opts: RecordCliOptions): number
     options,
     out,
     uartInput,
+    keyboardInput,
     onUartByte: (b) => {
       buf[n++] = b;
       if (n === buf.length) flush();

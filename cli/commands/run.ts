@@ -1,6 +1,6 @@
 /** `ringside run IMAGE`: runs a guest without recording; its UART goes to stdout. */
 import { Machine, DEFAULT_RAM_SIZE } from '../../emulator/machine';
-import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile } from '../options';
+import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile } from '../options';
 import { writeSync } from 'node:fs';
 import { formatScreen } from '../../emulator/devices/vga-text';
 import { endNotes } from '../end-notes';
@@ -14,6 +14,7 @@ export interface RunOptions {
   flat?: string;
   ram?: string;
   input?: string;
+  keyboard?: string;
   module?: string[];
   screen?: boolean;
 }
@@ -47,6 +48,7 @@ export function runCommand(imagePath: string, opts: RunOptions): number {
     },
   });
   if (opts.input !== undefined) machine.uart.feed(readInputFile(opts.input, 'input'));
+  if (opts.keyboard !== undefined) machine.kbd.feed(readKeyboardFile(opts.keyboard));
   // Progress goes to stderr only when it is a terminal and the guest's output is not.
   const progress = process.stderr.isTTY && !process.stdout.isTTY;
   let result;
@@ -60,6 +62,7 @@ export function runCommand(imagePath: string, opts: RunOptions): number {
   if (progress) process.stderr.write('\r\x1b[K');
   if (opts.screen === true) writeSync(1, formatScreen(machine.screen()));
   if (process.stderr.isTTY) for (const line of endNotes(machine, result)) process.stderr.write(line + '\n');
+  if (result.reason === 'reset') process.stderr.write(`ringside: the guest reset the machine at icount ${result.icount}: the run ends (as QEMU with -no-reboot)\n`);
   if (result.reason === 'shutdown') process.stderr.write(`ringside: triple fault at icount ${result.icount}: machine shut down\n`);
   if (result.reason === 'limit') process.stderr.write(`ringside: stopped after ${result.icount} instructions (--max-instructions)\n`);
   if (machine.monitor !== null && process.stderr.isTTY) {

@@ -10,6 +10,10 @@ import { guestImage } from '../helpers/guests';
 import { recordInMemory } from '../helpers/record-memory';
 import { expectReplaysIdentically } from '../helpers/record-verify';
 import { Prng } from '../helpers/prng';
+import { recordRun } from '../../recorder/record';
+import { replayRun } from '../../recorder/replay';
+import { openTraceReadOnly, closeTrace } from '../../recorder/store';
+import { textToScancodes } from '../../emulator/devices/keyboard-layout';
 
 /** CPU, RAM and every device (PIT, 8259s, I/O APIC, local APIC, ...). */
 function fingerprint(m: Machine): string {
@@ -56,6 +60,24 @@ describe('PC devices in recordings', () => {
       const m = new Machine(image);
       m.run(n);
       expect(fingerprint(tl.machine)).toBe(fingerprint(m));
+    }
+  });
+});
+
+describe('keyboard input in recordings', () => {
+  it('typed keys are inputs of the trace: the replay sees the same scancodes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringside-kbd-'));
+    const out = join(dir, 'kbd.sqlite');
+    const rec = recordRun({ image: guestImage('kbd'), imageName: 'kbd.elf', out, options: { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 200_000 }, keyboardInput: textToScancodes('Hi\n') });
+    expect(rec.result.reason).toBe('exit');
+    const db = openTraceReadOnly(out);
+    try {
+      const bytes: number[] = [];
+      const rep = replayRun(db, { verify: true, onUartByte: (b) => bytes.push(b) });
+      expect(rep.mismatch).toBeNull();
+      expect(Buffer.from(bytes).toString('latin1')).toContain('typed: 0x2a 0x23 0xa3 0xaa 0x17 0x97 0x1c 0x9c\n');
+    } finally {
+      closeTrace(db);
     }
   });
 });
