@@ -7,11 +7,11 @@ const flat = (bytes: number[]) => new Machine(Uint8Array.from(bytes), { flatAddr
 
 describe('end-of-run notes (stderr on a terminal)', () => {
   it('lists the ports and MMIO pages the guest touched that no device claims, with counts', () => {
-    // in al, 0x60; in al, 0x60; out 0x80, al; mov eax, [0xFED00000]; cli; hlt
-    const m = flat([0xe4, 0x60, 0xe4, 0x60, 0xe6, 0x80, 0xa1, 0x00, 0x00, 0xd0, 0xfe, 0xfa, 0xf4]);
+    // in al, 0xEC; in al, 0xEC; out 0x80, al; mov eax, [0xFED00000]; cli; hlt
+    const m = flat([0xe4, 0xec, 0xe4, 0xec, 0xe6, 0x80, 0xa1, 0x00, 0x00, 0xd0, 0xfe, 0xfa, 0xf4]);
     const r = m.run(1000);
     const notes = endNotes(m, r);
-    expect(notes[0]).toBe('ringside: the guest touched what ringside does not emulate (reads all ones, writes ignored): port 0x60 (2x), MMIO page 0xfed00000 (1x)');
+    expect(notes[0]).toBe('ringside: the guest touched what ringside does not emulate (reads all ones, writes ignored): port 0xec (2x), MMIO page 0xfed00000 (1x)');
   });
 
   it('says where a guest halted for good, with its symbol', () => {

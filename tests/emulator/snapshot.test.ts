@@ -653,16 +653,17 @@ describe('corrupt or mismatched state is rejected with a clear error and changes
   it('a failing device inside the bus state rolls back the ones already loaded', () => {
     const t = new Machine(guestImage('minikernel'));
     const io = m.io.saveState();
-    // Devices in port order: PICs (0x20), debug-exit (0xf4), UART (0x3f8), fw_cfg (0x510). Corrupt
-    // the last one's blob and re-seal the outer bus blob, so that only the inner check fails
-    // after the first three were loaded.
+    // Devices in port order: the 8259s (0x20), the PIT (0x40), the keyboard controller (0x60),
+    // port 0x61, the RTC (0x70), debug-exit (0xf4), VGA (0x3d4), UART (0x3f8), fw_cfg (0x510),
+    // PCI (0xcf8). Corrupt the last one's blob and re-seal the outer bus blob, so that only the
+    // inner check fails after all the others were loaded.
     const bad = reseal(io, (p) => {
       const q = p.slice();
       q[q.length - 1] ^= 0xff;
       return q;
     });
     const before = t.io.saveState();
-    expect(() => t.io.loadState(bad)).toThrow(/device at port 0x510: fw_cfg state: checksum/);
+    expect(() => t.io.loadState(bad)).toThrow(/device at port 0xcf8: PCI configuration state: checksum/);
     expect(t.io.saveState()).toEqual(before);
   });
 
