@@ -362,6 +362,7 @@ export class Pit8254 implements PortDevice {
         for (const b of [c.bcd, c.armed, c.nullCount, c.gate, c.writeLsbNext, c.readLsbNext, c.latched, c.latchLsbNext, c.statusLatched]) w.bool(b);
       }
       w.bool(this.line);
+      w.f64(this.deadlineTick); // may be due now and not yet delivered: kept, not recomputed
     });
   }
 
@@ -376,6 +377,8 @@ export class Pit8254 implements PortDevice {
       return { mode, access, count, start, frozen, pendingLsb, latchValue, statusValue, b };
     });
     const line = r.bool();
+    const deadlineTick = r.f64();
+    if (deadlineTick !== Infinity && !(Number.isInteger(deadlineTick) && deadlineTick >= 0)) r.fail(`bad deadline ${deadlineTick}`);
     r.end();
     saved.forEach((s, k) => {
       const c = this.ch[k];
@@ -384,6 +387,6 @@ export class Pit8254 implements PortDevice {
       [c.bcd, c.armed, c.nullCount, c.gate, c.writeLsbNext, c.readLsbNext, c.latched, c.latchLsbNext, c.statusLatched] = s.b;
     });
     this.line = line;
-    this.deadlineTick = this.ch[0].nextChange(pitTick(this.clock()));
+    this.deadlineTick = deadlineTick;
   }
 }

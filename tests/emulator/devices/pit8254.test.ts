@@ -132,3 +132,20 @@ describe('8254 PIT', () => {
     expect(rises(edges)).toEqual([65536 * T, 2 * 65536 * T]);
   });
 });
+
+describe('8254 PIT snapshots', () => {
+  it('a state saved exactly at a deadline, before the edge is delivered, delivers it after a restore', () => {
+    const a = setup();
+    program(a.pit, 0, 2, 10);
+    a.run(10 * T - 1);
+    a.clock.now = 10 * T; // the deadline has come, advance() not called yet
+    const b = setup();
+    b.clock.now = 10 * T;
+    b.pit.loadState(a.pit.saveState());
+    expect(b.pit.nextDeadline()).toBe(10 * T);
+    b.pit.advance(10 * T);
+    a.pit.advance(10 * T);
+    expect(b.edges).toEqual([[10 * T, true]]);
+    expect(b.pit.saveState()).toEqual(a.pit.saveState());
+  });
+});
