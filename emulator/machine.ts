@@ -27,7 +27,7 @@ import type { LoadedImage } from './loader/types';
 import { SymbolTable } from './loader/symbols';
 import { CS, DS, ES, FS, GS, SS, EAX, EBX, ECX, EDX, ESP, EBP, ESI, EDI, CR0_PE, CR0_ET } from './cpu/constants';
 import { installFirmware } from './firmware/install';
-import { APIC_VIRTUAL_WIRE, ENTRY_CS, ENTRY_CS_ATTR, ENTRY_DATA_ATTR, ENTRY_DS, ENTRY_EDI, ENTRY_EFLAGS, ENTRY_GDT, ENTRY_GDT_BYTES, entryEdx } from './firmware/entry-state';
+import { APIC_VIRTUAL_WIRE, ENTRY_CS, ENTRY_CS_ATTR, ENTRY_DATA_ATTR, ENTRY_DR6, ENTRY_DR7, ENTRY_DS, ENTRY_EDI, ENTRY_EFLAGS, ENTRY_GDT, ENTRY_GDT_BYTES, entryEdx } from './firmware/entry-state';
 import { ENTRY_ESP } from './firmware/layout';
 import { memUpperKiB } from './loader/multiboot';
 import { modeProblem, type Mode, type ShadowPolicy } from './monitors/modes';
@@ -173,6 +173,8 @@ export class Machine {
     cpu.regs[EBP] = 0;
     cpu.regs[ESI] = 0;
     cpu.regs[EDI] = ENTRY_EDI;
+    cpu.dr[6] = ENTRY_DR6;
+    cpu.dr[7] = ENTRY_DR7;
     cpu.eip = this.image.entry >>> 0;
     for (const [offset, value] of APIC_VIRTUAL_WIRE) this.apic.mmioWrite(offset, value, 4);
   }

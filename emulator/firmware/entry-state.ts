@@ -8,6 +8,7 @@
  *       high half of the KiB count it computed for mem_upper
  *   ESI 0  EDI 0x1000  EBP 0  ESP 0x6F08 (the option ROM's stack, left as it was)
  *   EFLAGS 0x00000006 (PF set)  CR0 0x11 (PE, ET)  CR2 = CR3 = CR4 = 0
+ *   DR0-DR3 0, DR6 0xFFFF0FF0, DR7 0x400 (their reset values)
  *   GDTR 0xCA2B8 limit 0x27: null, 0x08 code32, 0x10 data32, 0x18 code16, 0x20 data16, all base
  *        0; the ROM is read-only, so CS's cached access byte stays 0x9A (not accessed)
  *   CS 0x08; DS ES FS GS SS 0x10, flat 4 GiB; IDTR 0 limit 0x3FF; LDTR and TR 0
@@ -33,6 +34,8 @@ export const ENTRY_CS_ATTR = 0x00cf9a00;
 export const ENTRY_DATA_ATTR = 0x00cf9300;
 export const ENTRY_EFLAGS = 0x00000006;
 export const ENTRY_EDI = 0x1000;
+export const ENTRY_DR6 = 0xffff0ff0;
+export const ENTRY_DR7 = 0x400;
 
 /** EDX at entry for a given mem_upper (KiB). */
 export function entryEdx(memUpperKiB: number): number {

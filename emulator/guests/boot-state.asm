@@ -37,6 +37,10 @@
     mov [entry_regs + 40], eax
     mov eax, cr4
     mov [entry_regs + 44], eax
+    mov eax, dr6
+    mov [entry_regs + 48], eax
+    mov eax, dr7
+    mov [entry_regs + 52], eax
     mov [entry_sel + 0], cs
     mov [entry_sel + 2], ds
     mov [entry_sel + 4], es
@@ -53,7 +57,7 @@
 %include "lib/kernel.inc"
 
 section .data
-entry_regs: times 12 dd 0           ; eax ebx ecx edx esi edi ebp esp eflags cr0 cr3 cr4
+entry_regs: times 14 dd 0           ; eax ebx ecx edx esi edi ebp esp eflags cr0 cr3 cr4 dr6 dr7
 entry_sel:  times 8 dw 0            ; cs ds es fs gs ss ldtr tr
 entry_gdtr: dw 0
             dd 0
@@ -62,7 +66,7 @@ entry_idtr: dw 0
 buffer:     times 256 db 0          ; copy of a table, for masking before the dump
 
 section .rodata
-reg_names:  db "eax ebx ecx edx esi edi ebp esp efl cr0 cr3 cr4 "
+reg_names:  db "eax ebx ecx edx esi edi ebp esp efl cr0 cr3 cr4 dr6 dr7 "
 sel_names:  db "cs  ds  es  fs  gs  ss  ldtrtr  "
 
 section .text
@@ -220,6 +224,10 @@ show_registers:
     call newline
 .no_break2:
     cmp ebx, 12
+    jne .no_break3
+    call newline
+.no_break3:
+    cmp ebx, 14
     jne .reg
     call newline
     xor ebx, ebx
