@@ -20,6 +20,7 @@ import { DebugCon, DEBUGCON_PORT } from './devices/debugcon';
 import { RtcCmos, RTC_INDEX } from './devices/rtc-cmos';
 import { PciConfig, PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA } from './devices/pci-config';
 import { I8042, KBD_DATA, KBD_STATUS } from './devices/i8042';
+import { Port92, PORT_A } from './devices/port92';
 import { lowRamTop } from './firmware/layout';
 import { VgaText, CRTC_INDEX, INPUT_STATUS_1, type VgaScreen } from './devices/vga-text';
 import { loadImage } from './loader/load-image';
@@ -126,6 +127,7 @@ export class Machine {
     this.kbd = new I8042((high) => this.irqs.set(1, high), () => this.requestReset());
     this.io.register(KBD_DATA, 1, this.kbd);
     this.io.register(KBD_STATUS, 1, this.kbd);
+    this.io.register(PORT_A, 1, new Port92(() => this.requestReset()));
     const pci = new PciConfig();
     this.io.register(PCI_CONFIG_ADDRESS, 1, pci);
     this.io.register(PCI_CONFIG_DATA, 4, pci);

@@ -7,7 +7,8 @@
 ;  1. the keyboard is disabled (0xAD) and anything already in the output buffer
 ;     is kept as typed; status, command byte, self-test 0xAA, port test 0xAB,
 ;     output port (0xD0) and a write of it (0xD1; A20 stays on: with A20 off
-;     a kernel at 1 MiB would run into its alias below 1 MiB on QEMU);
+;     a kernel at 1 MiB would run into its alias below 1 MiB on QEMU); port
+;     0x92 (fast A20);
 ;  2. keyboard commands: echo, identify, reset, LEDs, scancode set query;
 ;  3. IRQ 1: a byte put in the output buffer with 0xD2 reaches the handler;
 ;  4. the keyboard enabled again: what arrives within a fixed time is printed.
@@ -116,6 +117,14 @@ main:
     mov al, 0xD0
     call ctl
     call reply
+    print `port 0x92 `
+    in al, 0x92
+    call put_hex8
+    mov al, 0x02                    ; fast A20 on, no reset
+    out 0x92, al
+    print ` after writing 0x02 `
+    in al, 0x92
+    call put_hex8
     call newline
 
     print `echo: `

@@ -60,6 +60,14 @@ describe('8042 keyboard controller', () => {
     expect(r).toEqual({ reason: 'reset', exitCode: 0, icount: 2 });
   });
 
+  it('port 0x92: reads 0x02 after the firmware; bit 0 requests a reset', () => {
+    // in al, 0x92; mov bl, al; mov al, 3; out 0x92, al; jmp $
+    const m = new Machine(Uint8Array.from([0xe4, 0x92, 0x88, 0xc3, 0xb0, 0x03, 0xe6, 0x92, 0xeb, 0xfe]), { flatAddress: 0x100000 });
+    const r = m.run(1000);
+    expect(r.reason).toBe('reset');
+    expect(m.cpu.regs[3] & 0xff).toBe(0x02);
+  });
+
   it('types text in scancode set 1 with Shift for capitals and symbols', () => {
     expect([...textToScancodes('Hi!\n')]).toEqual([0x2a, 0x23, 0xa3, 0xaa, 0x17, 0x97, 0x2a, 0x02, 0x82, 0xaa, 0x1c, 0x9c]);
     expect(() => textToScancodes('€')).toThrow(/cannot type/);
