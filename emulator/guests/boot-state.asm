@@ -1,8 +1,8 @@
 ; boot-state - the machine as a Multiboot kernel finds it at its first instruction.
 ;
 ; Expected on QEMU: exit code 1 (EXIT_SUCCESS); serial output in
-; expected/boot-state.txt. QEMU options: -nic none (the reference machine has no
-; network card, like ringside).
+; expected/boot-state.txt. (QEMU runs without a network card, -nic none, like
+; every guest: ringside has none.)
 ;
 ; The ENTRY_HOOK below runs before anything else in _start and saves every
 ; register the option ROM left, the flags, CR0, the selectors and the
