@@ -1,4 +1,5 @@
 /** Parsing and validation of the options shared by several commands. */
+import { textToScancodes } from '../emulator/devices/keyboard-layout';
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from './errors';
 
@@ -75,4 +76,14 @@ export function parseGdbAddress(s: string): { host: string; port: number } {
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   if (host === '') host = '127.0.0.1';
   return { host, port };
+}
+
+/** The scancodes that type the text file `path` on the keyboard (`--keyboard`). */
+export function readKeyboardFile(path: string): Uint8Array {
+  const text = Buffer.from(readInputFile(path, 'keyboard input')).toString('utf8');
+  try {
+    return textToScancodes(text);
+  } catch (e) {
+    throw new UsageError(`keyboard input '${path}': ${(e as Error).message}`);
+  }
 }

@@ -21,7 +21,7 @@ export function pickRun(db: TraceDb, id?: number): Run {
 export function runInputs(db: TraceDb, run: number): Input[] {
   return readInputs(db, run).map((i) => ({
     icount: i.icount,
-    channel: i.channel === 'irq' ? 'irq' : 'uart',
+    channel: i.channel === 'irq' ? 'irq' : i.channel === 'keyboard' ? 'keyboard' : 'uart',
     value: typeof i.value === 'number' ? i.value : i.value[0],
   }));
 }

@@ -17,6 +17,7 @@ export interface RecordSpec {
   options: RunOptions; // machine set-up, limits, jitter seed, snapshot interval
   out: string; // trace file (created if needed; several runs may share one)
   uartInput?: Uint8Array; // bytes fed to the UART receiver at the start
+  keyboardInput?: Uint8Array; // scancodes typed on the keyboard at the start
   onUartByte?: (b: number) => void; // the guest's UART output
   onProgress?: (icount: number, events: number) => void; // called between slices
   onEvent?: (e: TraceEvent) => void; // every event, as it is recorded
@@ -29,6 +30,7 @@ export interface RecordResult {
   snapshots: number;
   /** For a run that ended in a shutdown: where and why (describeShutdown), else ''. */
   shutdown: string;
+  machine: Machine; // the machine as the run left it (for end-of-run diagnostics)
 }
 
 /** Instructions per slice between progress reports. */
@@ -56,7 +58,10 @@ export class Recording {
         snapshotInterval: spec.options.snapshotInterval,
       });
       const writer = (this.writer = new EventWriter(this.db, this.runId));
-      const inputs: Input[] = Array.from(spec.uartInput ?? [], (value) => ({ icount: 0, channel: 'uart' as const, value }));
+      const inputs: Input[] = [
+        ...Array.from(spec.uartInput ?? [], (value) => ({ icount: 0, channel: 'uart' as const, value })),
+        ...Array.from(spec.keyboardInput ?? [], (value) => ({ icount: 0, channel: 'keyboard' as const, value })),
+      ];
       let inputCount = 0;
       this.machine = buildMachine(spec.image, spec.options, spec.onUartByte);
       const onEvent = spec.onEvent;
@@ -111,7 +116,7 @@ export class Recording {
       this.writer.close();
       finishRun(this.db, this.runId, { endReason: result.reason, exitCode: result.exitCode, finalIcount: result.icount, eventCount: this.session.recorder.count });
       const shutdown = result.reason === 'shutdown' ? describeShutdown(this.machine) : '';
-      return { runId: this.runId, result, events: this.session.recorder.count, snapshots: this.snapshots, shutdown };
+      return { runId: this.runId, result, events: this.session.recorder.count, snapshots: this.snapshots, shutdown, machine: this.machine };
     } finally {
       closeTrace(this.db);
     }

@@ -8,7 +8,7 @@
  */
 import type { Machine } from '../emulator/machine';
 import { restoreMachineState, PAGE_SIZE } from '../emulator/snapshot';
-import { buildMachine, type Input, type RunOptions } from './session';
+import { applyInput, buildMachine, type Input, type RunOptions } from './session';
 import { guestLinearIp } from '../emulator/guest-view';
 import { MemoryWatch, type WatchRange, type WatchKind } from '../emulator/memory-watch';
 
@@ -141,8 +141,7 @@ export class Timeline {
       while (cpu.icount < target) {
         while (this.inputAt < inputs.length && inputs[this.inputAt].icount <= cpu.icount) {
           const inp = inputs[this.inputAt++];
-          if (inp.channel === 'uart') m.uart.feed(Uint8Array.of(inp.value));
-          else m.apic.raise(inp.value);
+          applyInput(m, inp);
         }
         const next = this.inputAt < inputs.length ? Math.min(target, inputs[this.inputAt].icount) : target;
         const why = m.executor.run(next);

@@ -5,6 +5,7 @@ import { Timeline } from '../../recorder/timeline';
 import { eventsAround } from '../../recorder/events-around';
 import { formatEvent } from '../../recorder/events';
 import { describeState, describeMemory, describeStack } from '../../emulator/describe-state';
+import { formatScreen } from '../../emulator/devices/vga-text';
 import type { Machine } from '../../emulator/machine';
 import { parseRunId, parseCount, parseAddress } from '../options';
 import { UsageError } from '../errors';
@@ -15,6 +16,7 @@ export interface AtOptions {
   memory?: string;
   stack?: string | boolean;
   events?: string;
+  screen?: boolean;
 }
 
 /** The most bytes --memory dumps. */
@@ -46,7 +48,12 @@ export function atCommand(file: string, opts: AtOptions): number {
     if (n > tl.end) throw new UsageError(`run ${run.id} ends at icount ${tl.end}; --icount ${n} is beyond it`);
     const memory = opts.memory !== undefined ? parseMemory(opts.memory, tl.machine) : undefined;
     tl.seek(n);
-    const out = [`run ${run.id} (${run.imageName}, ${run.mode}) at icount ${tl.icount} of ${tl.end}`, ...describeState(tl.machine)];
+    const head = `run ${run.id} (${run.imageName}, ${run.mode}) at icount ${tl.icount} of ${tl.end}`;
+    if (opts.screen === true) {
+      process.stdout.write(head + '\n' + formatScreen(tl.machine.screen()));
+      return 0;
+    }
+    const out = [head, ...describeState(tl.machine)];
     if (memory !== undefined) {
       out.push(`memory at ${(memory.address >>> 0).toString(16).padStart(8, '0')}, ${memory.length} bytes (through the guest's page tables; ?? not mapped):`);
       out.push(...describeMemory(tl.machine, memory.address, memory.length));

@@ -11,7 +11,9 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { recordRun } from '../../recorder/record';
 import { DEFAULT_SNAPSHOT_INTERVAL } from '../../recorder/session';
-import { openTraceReadOnly, closeTrace, listRuns, type RunInfo } from '../../recorder/store';
+import { openTraceReadOnly, closeTrace, listRuns, readRun, type RunInfo } from '../../recorder/store';
+import { loadRecordedRun } from '../../recorder/load-run';
+import { Timeline } from '../../recorder/timeline';
 import { RINGSIDE_VERSION } from '../../recorder/version';
 import { challengePoint, type ChallengePoint } from '../../recorder/view/challenge-points';
 import { SCENARIOS, COLUMNS, scenarioImage, type Column } from '../../emulator/monitors/scenarios';
@@ -54,6 +56,8 @@ function reusable(file: string, runs: Planned[]): boolean {
     try {
       const have = listRuns(db);
       if (have.length !== runs.length) return false;
+      // Snapshots this build cannot restore (an older state format) mean recording again.
+      new Timeline(loadRecordedRun(db, readRun(db, have[0].id)));
       return runs.every((p, k) => {
         const r = have[k];
         return r.complete && (r.options as { maxInstructions?: number })?.maxInstructions === DEMO_MAX_INSTRUCTIONS && r.ringsideVersion === RINGSIDE_VERSION && r.imageName === p.guest && columnOf(r) === p.column.label && r.imageSha256 === createHash('sha256').update(p.image).digest('hex');

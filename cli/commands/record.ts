@@ -1,4 +1,5 @@
 /** `ringside record IMAGE`: the same run as `ringside run`, recorded into a trace. */
+import { endNotes } from '../end-notes';
 import { basename, dirname, join } from 'node:path';
 import { mkdirSync, writeSync } from 'node:fs';
 import { recordRun, Recording, type RecordSpec, type RecordResult } from '../../recorder/record';
@@ -6,7 +7,7 @@ import { LiveTarget } from '../../debugger/gdbstub/live-target';
 import { serveForGdb } from '../gdb-session';
 import { DEFAULT_SNAPSHOT_INTERVAL, type RunOptions } from '../../recorder/session';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
-import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile, parseGdbAddress } from '../options';
+import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress } from '../options';
 import { UsageError } from '../errors';
 
 export interface RecordCliOptions {
@@ -14,6 +15,7 @@ export interface RecordCliOptions {
   shadow?: string;
   out?: string;
   input?: string;
+  keyboard?: string;
   jitter?: string;
   maxInstructions?: string;
   cmdline?: string;
@@ -29,6 +31,7 @@ export function recordCommand(imagePath: string, opts: RecordCliOptions): number
   const mode = parseMode(opts.mode);
   const image = readInputFile(imagePath, 'image');
   const uartInput = opts.input !== undefined ? readInputFile(opts.input, 'input') : undefined;
+  const keyboardInput = opts.keyboard !== undefined ? readKeyboardFile(opts.keyboard) : undefined;
   let jitterSeed: number | undefined;
   if (opts.jitter !== undefined) {
     if (!/^\d+$/.test(opts.jitter)) throw new UsageError(`--jitter must be a non-negative integer seed, not '${opts.jitter}'`);
@@ -71,6 +74,7 @@ export function recordCommand(imagePath: string, opts: RecordCliOptions): number
     options,
     out,
     uartInput,
+    keyboardInput,
     onUartByte: (b) => {
       buf[n++] = b;
       if (n === buf.length) flush();
@@ -90,6 +94,7 @@ export function recordCommand(imagePath: string, opts: RecordCliOptions): number
     process.stderr.write(
       `ringside: recorded run ${r.runId} into ${out}: ${r.result.icount} instructions, ${r.events} events, ${r.snapshots} snapshots, end ${r.result.reason}\n`,
     );
+    if (process.stderr.isTTY) for (const line of endNotes(r.machine, r.result)) process.stderr.write(line + '\n');
     return r.result.exitCode;
   };
   if (gdb !== undefined) return recordUnderGdb(spec, gdb, imagePath, flush).then(done);

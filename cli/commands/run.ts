@@ -1,8 +1,10 @@
 /** `ringside run IMAGE`: runs a guest without recording; its UART goes to stdout. */
 import { Machine, DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import { describeShutdown } from '../../emulator/describe-state';
-import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile, parseGdbAddress } from '../options';
+import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress } from '../options';
 import { writeSync } from 'node:fs';
+import { formatScreen } from '../../emulator/devices/vga-text';
+import { endNotes } from '../end-notes';
 import { basename } from 'node:path';
 import { LiveTarget } from '../../debugger/gdbstub/live-target';
 import { EventRecorder } from '../../recorder/recorder';
@@ -16,8 +18,10 @@ export interface RunOptions {
   flat?: string;
   ram?: string;
   input?: string;
+  keyboard?: string;
   module?: string[];
   gdb?: string;
+  screen?: boolean;
 }
 
 /** Instructions per slice between flushes of the UART output. */
@@ -50,8 +54,9 @@ export function runCommand(imagePath: string, opts: RunOptions): number | Promis
     },
   });
   if (opts.input !== undefined) machine.uart.feed(readInputFile(opts.input, 'input'));
-  if (gdb !== undefined) return runUnderGdb(machine, max, gdb, imagePath, flush, () => finishRun(machine, mode, max, flush));
-  return finishRun(machine, mode, max, flush);
+  if (opts.keyboard !== undefined) machine.kbd.feed(readKeyboardFile(opts.keyboard));
+  if (gdb !== undefined) return runUnderGdb(machine, max, gdb, imagePath, flush, () => finishRun(machine, mode, max, flush, opts.screen === true));
+  return finishRun(machine, mode, max, flush, opts.screen === true);
 }
 
 /** `run --gdb`: stopped before the first instruction until gdb says otherwise; then runs on to the end. */
@@ -76,7 +81,7 @@ async function runUnderGdb(machine: Machine, max: number, address: { host: strin
 }
 
 /** Runs the machine to its end (or the limit), reports how it ended, and returns the exit code. */
-function finishRun(machine: Machine, mode: string, max: number, flush: () => void): number {
+function finishRun(machine: Machine, mode: string, max: number, flush: () => void, screen: boolean): number {
   // Progress goes to stderr only when it is a terminal and the guest's output is not.
   const progress = process.stderr.isTTY && !process.stdout.isTTY;
   let result;
@@ -88,6 +93,9 @@ function finishRun(machine: Machine, mode: string, max: number, flush: () => voi
     if (progress) process.stderr.write(`\rringside: ${(machine.cpu.icount / 1e6).toFixed(0)} M instructions`);
   }
   if (progress) process.stderr.write('\r\x1b[K');
+  if (screen) writeSync(1, formatScreen(machine.screen()));
+  if (process.stderr.isTTY) for (const line of endNotes(machine, result)) process.stderr.write(line + '\n');
+  if (result.reason === 'reset') process.stderr.write(`ringside: the guest reset the machine at icount ${result.icount}: the run ends (as QEMU with -no-reboot)\n`);
   if (result.reason === 'shutdown') process.stderr.write(`ringside: ${describeShutdown(machine)}\n`);
   if (result.reason === 'limit') process.stderr.write(`ringside: stopped after ${result.icount} instructions (--max-instructions)\n`);
   if (machine.monitor !== null && process.stderr.isTTY) {
