@@ -27,8 +27,8 @@ program
   .option('--ram <size>', 'RAM size (default 128M)')
   .option('--input <file>', 'bytes fed to the UART receiver')
   .option('--module <file...>', 'Multiboot module (repeatable), like qemu -initrd')
-  .action((image: string, opts) => {
-    process.exitCode = runCommand(image, opts);
+  .action(async (image: string, opts) => {
+    process.exitCode = await runCommand(image, opts);
   });
 
 program
@@ -45,8 +45,8 @@ program
   .option('--cmdline <string>', 'Multiboot command line')
   .option('--flat <address>', 'load IMAGE as a flat binary at this address')
   .option('--ram <size>', 'RAM size (default 128M)')
-  .action((image: string, opts) => {
-    process.exitCode = recordCommand(image, opts);
+  .action(async (image: string, opts) => {
+    process.exitCode = await recordCommand(image, opts);
   });
 
 program
@@ -81,14 +81,22 @@ program
 
 program
   .command('matrix')
-  .description('every scenario guest natively and in every software mode; prints the table of SPEC section 4 as measured; exits 1 on a mismatch')
+  .description('every scenario guest natively and in every software mode; prints the measured matrix next to the expected one; exits 1 on a mismatch')
   .option('--json', 'print one JSON document instead of the table')
   .action((opts) => {
     process.exitCode = matrixCommand(opts);
   });
 
+// Output that goes away (`| head`) is not an error: writes to a closed stdout or stderr end
+// quietly (cli/stdout.ts sees EPIPE first for everything the commands print).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 try {
-  program.parse();
+  await program.parseAsync();
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;

@@ -12,6 +12,9 @@ import { readEventRows, readEventBlocks, readStrings, EventDigest, type EventRow
 import { Session, buildMachine, type RunOptions } from './session';
 import { formatEvent, type TraceEvent } from './events';
 import { pickRun, runInputs } from './load-run';
+import { checkRun } from './validate-run';
+import { storedEventsDamage } from './check-events';
+import { replayedEnd, type RunEndResult } from './end-reasons';
 import type { RunResult } from '../emulator/machine';
 
 export interface Mismatch {
@@ -22,10 +25,11 @@ export interface Mismatch {
 
 export interface ReplayResult {
   runId: number;
-  result: RunResult;
-  events: number; // events regenerated
+  result: RunEndResult;
+  events: number; // events regenerated (verifying an incomplete run: those the recording holds)
   complete: boolean; // the recorded run had finished
   mismatch: Mismatch | null;
+  damage: string | null; // verifying: what is wrong with the stored events (nothing was replayed)
 }
 
 /** A stored row as an event (for reports). */
@@ -46,7 +50,12 @@ export function replayRun(
   opts: { runId?: number; verify: boolean; onUartByte?: (b: number) => void; onProgress?: (icount: number, of: number) => void },
 ): ReplayResult {
   const run = pickRun(db, opts.runId);
-  const options = run.options as RunOptions;
+  const options: RunOptions = checkRun(db, run);
+  if (opts.verify) {
+    // A damaged trace is reported as such, before (and instead of) any divergence.
+    const damage = storedEventsDamage(db, run);
+    if (damage !== null) return { runId: run.id, result: { reason: 'limit', exitCode: 0, icount: 0 }, events: 0, complete: run.complete, mismatch: null, damage };
+  }
   const machine = buildMachine(run.image, options, opts.onUartByte);
   const texts = readStrings(db);
   const textIds = new Map([...texts].map(([id, t]) => [t, id]));
@@ -70,14 +79,15 @@ export function replayRun(
   };
 
   const sink = (e: TraceEvent) => {
+    if (blocks !== null && mismatch === null && block >= blocks.firstSeq.length && !run.complete) {
+      machine.cpu.stopReason = 'end of recording'; // a killed recording ends mid-stream: this event was never stored
+      return;
+    }
     count++;
     if (blocks === null || mismatch !== null) return;
     if (block >= blocks.firstSeq.length) {
-      if (!run.complete) machine.cpu.stopReason = 'end of recording'; // a killed recording ends mid-stream
-      else {
-        mismatch = { seq: e.seq, recorded: '(none)', replayed: formatEvent(e) };
-        machine.cpu.stopReason = 'mismatch';
-      }
+      mismatch = { seq: e.seq, recorded: '(none)', replayed: formatEvent(e) };
+      machine.cpu.stopReason = 'mismatch';
       return;
     }
     if (e.seq === blocks.firstSeq[block]) {
@@ -98,17 +108,18 @@ export function replayRun(
   const session = new Session(machine, { ...options, snapshotInterval: 0 }, sink, runInputs(db, run.id));
   // An incomplete run replays as far as its committed events go.
   const stopAt = run.finalIcount ?? (run.lastIcount !== null ? run.lastIcount + 1 : options.maxInstructions ?? Infinity);
-  let result: RunResult;
+  let ran: RunResult;
   for (;;) {
-    result = session.run(Math.min(stopAt, machine.cpu.icount + SLICE));
-    if (result.reason !== 'limit' || machine.cpu.icount >= stopAt || machine.cpu.stopReason !== '') break;
+    ran = session.run(Math.min(stopAt, machine.cpu.icount + SLICE));
+    if (ran.reason !== 'limit' || machine.cpu.icount >= stopAt || machine.cpu.stopReason !== '') break;
     opts.onProgress?.(machine.cpu.icount, stopAt);
   }
+  const result = replayedEnd(ran, run);
   if (mismatch === null && run.complete) session.end(result);
   if (blocks !== null && mismatch === null && block < blocks.firstSeq.length && (run.complete || held.length > 0)) {
     // The replay ended inside or before a recorded block: the recording has more events.
     const m = locate(block, held);
     if (run.complete || m.replayed !== '(none)') mismatch = m;
   }
-  return { runId: run.id, result, events: count, complete: run.complete, mismatch };
+  return { runId: run.id, result, events: count, complete: run.complete, mismatch, damage: null };
 }

@@ -108,7 +108,7 @@ export class Session {
   }
 
   /** Emits the run_end event. */
-  end(result: RunResult): void {
+  end(result: { reason: string; exitCode: number }): void {
     this.recorder.emit(EventKind.run_end, result.exitCode, 0, 0, 0, result.reason);
   }
 }

@@ -8,7 +8,7 @@
 import { openTraceReadOnly } from '../../recorder/store/open-trace';
 import { iterateQuery } from '../../recorder/store/run-query';
 import { QueryError } from '../../recorder/store/errors';
-import { writeSync } from 'node:fs';
+import { writeStdout } from '../stdout';
 import { UsageError } from '../errors';
 
 export const QUERY_FORMATS = ['table', 'json', 'csv'] as const;
@@ -22,27 +22,11 @@ const CHUNK = 1 << 16;
 /** Where the result goes, a chunk at a time; returns false when the reader has gone (stop writing). */
 export type Sink = (chunk: string) => boolean;
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
 /**
  * Writes to stdout synchronously, like `ringside run`: a closed pipe (`| head`) is seen at
  * once (EPIPE) and ends the query quietly, instead of being reported later as an event.
  */
-export const stdoutSink: Sink = (chunk) => {
-  const buf = Buffer.from(chunk, 'utf8');
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(1, buf, off);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 2); // a non-blocking stdout that is full: wait for the reader
-      else if (code === 'EPIPE') return false;
-      else throw new UsageError(`cannot write the result: ${(err as Error).message}`);
-    }
-  }
-  return true;
-};
+export const stdoutSink: Sink = (chunk) => writeStdout(chunk);
 
 /** Gathers output and hands it to the sink in chunks of about CHUNK characters. */
 class Output {

@@ -1,11 +1,13 @@
 /** `ringside record IMAGE`: the same run as `ringside run`, recorded into a trace. */
 import { basename, dirname, join } from 'node:path';
-import { mkdirSync, writeSync } from 'node:fs';
-import { recordRun } from '../../recorder/record';
+import { mkdirSync } from 'node:fs';
+import { Recording, type RecordResult } from '../../recorder/record';
 import { DEFAULT_SNAPSHOT_INTERVAL, type RunOptions } from '../../recorder/session';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
-import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile } from '../options';
+import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile, checkTraceOutPath, parseSeed } from '../options';
 import { UsageError } from '../errors';
+import { GuestOutput } from '../stdout';
+import { InterruptWatch, nextTurn } from '../interrupt';
 
 export interface RecordCliOptions {
   mode?: string;
@@ -21,15 +23,14 @@ export interface RecordCliOptions {
   quiet?: boolean;
 }
 
-export function recordCommand(imagePath: string, opts: RecordCliOptions): number {
+/** Instructions per slice: Ctrl-C is seen between two slices. */
+const SLICE = 2_000_000;
+
+export async function recordCommand(imagePath: string, opts: RecordCliOptions): Promise<number> {
   const mode = parseMode(opts.mode);
   const image = readInputFile(imagePath, 'image');
   const uartInput = opts.input !== undefined ? readInputFile(opts.input, 'input') : undefined;
-  let jitterSeed: number | undefined;
-  if (opts.jitter !== undefined) {
-    if (!/^\d+$/.test(opts.jitter)) throw new UsageError(`--jitter must be a non-negative integer seed, not '${opts.jitter}'`);
-    jitterSeed = Number(opts.jitter) >>> 0;
-  }
+  const jitterSeed = opts.jitter !== undefined ? parseSeed(opts.jitter, '--jitter') : undefined;
   const max = parseCount(opts.maxInstructions, '--max-instructions');
   const interval = opts.snapshotInterval !== undefined ? parseCount(opts.snapshotInterval, '--snapshot-interval') : DEFAULT_SNAPSHOT_INTERVAL;
   if (interval < 1000) throw new UsageError('--snapshot-interval must be at least 1000 instructions');
@@ -45,44 +46,57 @@ export function recordCommand(imagePath: string, opts: RecordCliOptions): number
   };
   const stem = basename(imagePath).replace(/\.[^.]*$/, '');
   const out = opts.out ?? join('traces', `${stem}-${mode}.sqlite`);
-  mkdirSync(dirname(out) || '.', { recursive: true });
-  const buf = new Uint8Array(1 << 16);
-  let n = 0;
+  checkTraceOutPath(out);
+  try {
+    mkdirSync(dirname(out) || '.', { recursive: true });
+  } catch (err) {
+    throw new UsageError(`cannot create the folder of '${out}': ${(err as Error).message}`);
+  }
   const progress = process.stderr.isTTY === true && !opts.quiet;
   let progressShown = false; // a progress line is on the terminal: clear it before guest output
   const clearProgress = () => {
     if (progressShown) process.stderr.write('\r\x1b[K');
     progressShown = false;
   };
-  const flush = () => {
-    if (n > 0) {
+  const guest = new GuestOutput({
+    before: clearProgress,
+    onGone: () => {
       clearProgress();
-      writeSync(1, buf, 0, n);
-    }
-    n = 0;
-  };
-  const r = recordRun({
+      process.stderr.write("ringside: stdout was closed: the guest's output is dropped from here on; the recording goes on to the end of the run\n");
+    },
+  });
+  const rec = new Recording({
     image,
     imageName: basename(imagePath),
     options,
     out,
     uartInput,
-    onUartByte: (b) => {
-      buf[n++] = b;
-      if (n === buf.length) flush();
-    },
+    onUartByte: guest.byte,
     onProgress: (icount, events) => {
-      flush();
+      guest.flush();
       if (progress) {
         process.stderr.write(`\rrecording: ${(icount / 1e6).toFixed(0)} M instructions, ${events} events`);
         progressShown = true;
       }
     },
   });
-  flush();
+  const ctrlC = new InterruptWatch();
+  let r: RecordResult;
+  try {
+    while (!rec.step(SLICE)) {
+      await nextTurn();
+      if (ctrlC.requested) break;
+    }
+    r = rec.finish();
+  } catch (err) {
+    rec.abandon();
+    throw err;
+  } finally {
+    ctrlC.dispose();
+  }
+  guest.flush();
   clearProgress();
-  process.stderr.write(
-    `ringside: recorded run ${r.runId} into ${out}: ${r.result.icount} instructions, ${r.events} events, ${r.snapshots} snapshots, end ${r.result.reason}\n`,
-  );
+  const end = r.result.reason === 'interrupted' ? `interrupted (Ctrl-C) at icount ${r.result.icount}` : `end ${r.result.reason}`;
+  process.stderr.write(`ringside: recorded run ${r.runId} into ${out}: ${r.result.icount} instructions, ${r.events} events, ${r.snapshots} snapshots, ${end}\n`);
   return r.result.exitCode;
 }

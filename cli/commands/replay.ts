@@ -1,38 +1,53 @@
 /** `ringside replay FILE [--run ID] [--verify]`: re-executes a recorded run from the trace alone. */
-import { writeSync } from 'node:fs';
 import { openTraceReadOnly, closeTrace } from '../../recorder/store';
 import { replayRun } from '../../recorder/replay';
 import { parseRunId } from '../options';
+import { GuestOutput } from '../stdout';
 
 export function replayCommand(file: string, opts: { run?: string; verify?: boolean }): number {
+  const runId = parseRunId(opts.run);
   const db = openTraceReadOnly(file);
   let progressShown = false; // a progress line is on the terminal: clear it before guest output
   const clearProgress = () => {
     if (progressShown) process.stderr.write('\r\x1b[K');
     progressShown = false;
   };
+  const guest = new GuestOutput({
+    before: clearProgress,
+    onGone: () => {
+      clearProgress();
+      process.stderr.write("ringside: stdout was closed: the guest's output is dropped from here on; the replay goes on\n");
+    },
+  });
   try {
     const r = replayRun(db, {
-      runId: parseRunId(opts.run),
+      runId,
       verify: opts.verify === true,
       onUartByte: (b) => {
-        clearProgress();
-        writeSync(1, Uint8Array.of(b));
+        guest.byte(b);
+        if (b === 0x0a) guest.flush(); // a line at a time, as the guest prints it
       },
       onProgress: (icount, of) => {
+        guest.flush();
         if (!process.stderr.isTTY) return;
         process.stderr.write(`\rreplaying: ${(icount / 1e6).toFixed(0)} of ${(of / 1e6).toFixed(0)} M instructions`);
         progressShown = true;
       },
     });
+    guest.flush();
     clearProgress();
+    if (r.damage !== null) {
+      process.stderr.write(`ringside: the trace is damaged: ${r.damage}\n`);
+      return 1;
+    }
     if (r.mismatch !== null) {
       process.stderr.write(`ringside: replay of run ${r.runId} diverged at event #${r.mismatch.seq}\n  recorded: ${r.mismatch.recorded}\n  replayed: ${r.mismatch.replayed}\n`);
       return 1;
     }
     const what = opts.verify ? `verified: ${r.events} events identical` : `${r.events} events`;
     const partial = r.complete ? '' : ' (the recording is incomplete: replayed as far as it goes)';
-    process.stderr.write(`ringside: replayed run ${r.runId} to icount ${r.result.icount}, ${what}${partial}\n`);
+    const end = r.result.reason === 'interrupted' ? ', where the recording was interrupted' : '';
+    process.stderr.write(`ringside: replayed run ${r.runId} to icount ${r.result.icount}${end}, ${what}${partial}\n`);
     return 0;
   } finally {
     closeTrace(db);

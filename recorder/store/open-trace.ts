@@ -8,7 +8,7 @@
 import Database from 'better-sqlite3';
 import { inspectFile } from './inspect-file';
 import { migrate } from './migrate';
-import { APPLICATION_ID, REQUIRED_TABLES, SCHEMA_VERSION } from './schema';
+import { APPLICATION_ID, MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION } from './schema';
 import { TraceError } from './errors';
 import type { TraceDb } from './types';
 
@@ -29,6 +29,10 @@ function validate(db: TraceDb, path: string, readOnly: boolean): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new TraceError(`${path}: trace written by a newer ringside (schema version ${version}; this build reads up to ${SCHEMA_VERSION})`);
+  }
+  if (version < MIGRATIONS[0].version) {
+    // The schema is created with its version in one transaction: a trace without one is damaged.
+    throw new TraceError(`${path}: damaged trace (schema version ${version}, which no ringside writes)`);
   }
   if (readOnly && version < SCHEMA_VERSION) {
     throw new TraceError(`${path}: trace schema version ${version} is older than this build's ${SCHEMA_VERSION} (it is upgraded when opened for recording)`);
@@ -87,10 +91,10 @@ export function openTrace(path: string, opts: { create: boolean }): TraceDb {
   try {
     // A new schema is written in rollback-journal mode, straight into the file, so that the
     // application id is in the main file's header from the start (inspectFile relies on it).
-    if (facts.state !== 'trace') migrate(db, path);
+    // An upgrade, too, happens before the switch to WAL: a file it refuses is left as it was.
+    if (facts.state !== 'trace' || (db.pragma('user_version', { simple: true }) as number) < SCHEMA_VERSION) migrate(db, path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    if (facts.state === 'trace' && (db.pragma('user_version', { simple: true }) as number) < SCHEMA_VERSION) migrate(db, path);
     return db;
   } catch (err) {
     db.close();

@@ -1,0 +1,49 @@
+/**
+ * Is the stored event stream of a run whole? Replay verification compares the regenerated
+ * events with the blocks' digests; this compares the stored rows with the same blocks, so that
+ * an edited, deleted or added row, or an emptied events table, is reported as a damaged trace
+ * rather than passing as "identical" (or being blamed on the replay). One pass over the rows.
+ */
+import { readEventBlocks, readEventRows, EventDigest, type Run, type TraceDb } from './store';
+
+const isCount = (v: number): boolean => Number.isSafeInteger(v) && v >= 0;
+
+/** What is wrong with the run's stored events (one line), or null when rows and blocks agree. */
+export function storedEventsDamage(db: TraceDb, run: Run): string | null {
+  const b = readEventBlocks(db, run.id);
+  const n = b.firstSeq.length;
+  // The blocks: consecutive, from seq 0, each counting its own span, icounts in order.
+  for (let k = 0; k < n; k++) {
+    const first = b.firstSeq[k], last = b.lastSeq[k];
+    const where = `event block #${k} (events #${first}..#${last})`;
+    if (!isCount(first) || !isCount(last) || last < first) return `${where}: bad bounds`;
+    if (first !== (k === 0 ? 0 : b.lastSeq[k - 1] + 1)) return `${where} does not follow the previous block (events missing between them)`;
+    if (b.events[k] !== last - first + 1) return `${where} counts ${b.events[k]} events`;
+    if (!isCount(b.firstIcount[k]) || !(b.lastIcount[k] >= b.firstIcount[k]) || (k > 0 && b.firstIcount[k] < b.lastIcount[k - 1])) return `${where}: icounts out of order`;
+    if (!Number.isSafeInteger(b.digest[k])) return `${where}: no digest`;
+  }
+  const total = n === 0 ? 0 : b.lastSeq[n - 1] + 1;
+  if (run.complete && run.eventCount !== total) return `run ${run.id} recorded ${run.eventCount} events, its blocks hold ${total}`;
+
+  // The rows: exactly the blocks' events, each block matching its digest.
+  const digest = new EventDigest();
+  let k = 0; // block of the next row
+  let seq = 0; // seq the next row must have
+  let icount = 0; // icount of the previous row
+  for (const r of readEventRows(db, run.id)) {
+    for (let i = 0; i < r.length; i++) if (typeof r[i] !== 'number' || !Number.isInteger(r[i])) return `event #${r[0]}: a value that is not an integer`;
+    if (r[0] !== seq) return r[0] > seq ? `event #${seq} is missing from the events table` : `event #${r[0]} is stored twice`;
+    if (k >= n) return `event #${seq} lies beyond the last event block (${total} events)`;
+    if (r[1] < icount) return `event #${seq}: icount ${r[1]} goes back (the previous event is at ${icount})`;
+    if (seq === b.firstSeq[k]) digest.reset();
+    digest.add(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10]);
+    if (seq === b.lastSeq[k]) {
+      if (digest.value() !== b.digest[k]) return `events #${b.firstSeq[k]}..#${b.lastSeq[k]} differ from their block's digest (an event was changed)`;
+      k++;
+    }
+    icount = r[1];
+    seq++;
+  }
+  if (seq < total) return seq === 0 ? `the events table holds none of run ${run.id}'s ${total} events` : `events #${seq}..#${total - 1} are missing from the events table`;
+  return null;
+}
