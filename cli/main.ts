@@ -75,6 +75,7 @@ program
   .argument('<file>', 'trace file')
   .argument('<sql>', 'one SQL statement')
   .option('--format <format>', 'table | json | csv', 'table')
+  .option('--blobs <how>', 'BLOBs as summary (size and SHA-256) | hex (every byte)', 'summary')
   .action((file: string, sql: string, opts) => {
     process.exitCode = queryCommand(file, sql, opts);
   });

@@ -2,6 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './errors';
+import { ramSizeProblem } from '../recorder/validate-run';
 
 import { modeProblem, type Mode, type ShadowPolicy } from '../emulator/monitors/modes';
 
@@ -52,7 +53,8 @@ export function parseRamSize(s: string | undefined): number | undefined {
   if (!m) throw new UsageError(`--ram must be a size such as 128M, not '${s}'`);
   const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
   const n = Number(m[1]) * mult;
-  if (n % 4096 !== 0 || n < 2 * 1024 ** 2 || n > 2 * 1024 ** 3) throw new UsageError('--ram must be a multiple of 4 KiB between 2M and 2G');
+  const problem = ramSizeProblem(n);
+  if (problem !== null) throw new UsageError(`--ram ${problem}`);
   return n;
 }
 

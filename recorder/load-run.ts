@@ -37,6 +37,8 @@ export function loadRecordedRun(db: TraceDb, run: Run): RecordedRun {
     });
     return { icount: s.icount, cpu: s.cpu, devices: s.devices, pages: s.pages };
   });
+  // The image is loaded into RAM before the first snapshot: it always holds pages.
+  if (snapshots[0].pages.length === 0) throw damaged(db, `run ${run.id}: the first snapshot holds no pages`);
   return {
     image: run.image,
     options,

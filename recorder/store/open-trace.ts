@@ -6,11 +6,16 @@
  * file, the rest with a read-only connection, and only then is a writable connection made.
  */
 import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { inspectFile } from './inspect-file';
 import { migrate } from './migrate';
+import { closeTrace } from './close-trace';
 import { APPLICATION_ID, MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION } from './schema';
 import { TraceError } from './errors';
 import type { TraceDb } from './types';
+
+/** Side files a read-only connection made beside its trace (closeTrace removes them). */
+export const sidesCreatedBy = new WeakMap<TraceDb, string[]>();
 
 /** Turns SQLite's failures on a damaged file into one TraceError line. */
 function asTraceError(path: string, err: unknown): unknown {
@@ -59,13 +64,18 @@ function connect(path: string, readonly: boolean): TraceDb {
  */
 export function openTraceReadOnly(path: string): TraceDb {
   inspectFile(path, { missingOk: false, emptyOk: false });
+  // A trace left in WAL mode without its -wal file (copied alone, say) makes SQLite create
+  // -wal and -shm even for reading: closeTrace removes them again if they are still empty.
+  const sides = [`${path}-wal`, `${path}-shm`];
+  const created = sides.every((f) => !existsSync(f));
   const db = connect(path, true);
+  if (created) sidesCreatedBy.set(db, sides);
   try {
     db.pragma('query_only = 1');
     validate(db, path, true);
     return db;
   } catch (err) {
-    db.close();
+    closeTrace(db);
     throw asTraceError(path, err);
   }
 }

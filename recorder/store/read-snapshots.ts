@@ -25,8 +25,13 @@ export function toSnapshot(db: TraceDb, r: SnapshotRow): StoredSnapshot {
 }
 
 export function readSnapshots(db: TraceDb, run: number, range: { fromIcount?: number; toIcount?: number } = {}): StoredSnapshot[] {
-  const rows = db
-    .prepare(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE run = ? AND icount BETWEEN ? AND ? ORDER BY icount`)
-    .all(run, range.fromIcount ?? -Number.MAX_SAFE_INTEGER, range.toIcount ?? Number.MAX_SAFE_INTEGER) as SnapshotRow[];
+  // Without a range, every row of the run (a damaged icount must not hide a snapshot from the checks).
+  const rows = (
+    range.fromIcount === undefined && range.toIcount === undefined
+      ? db.prepare(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE run = ? ORDER BY icount`).all(run)
+      : db
+          .prepare(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE run = ? AND icount BETWEEN ? AND ? ORDER BY icount`)
+          .all(run, range.fromIcount ?? -Number.MAX_SAFE_INTEGER, range.toIcount ?? Number.MAX_SAFE_INTEGER)
+  ) as SnapshotRow[];
   return rows.map((r) => toSnapshot(db, r));
 }
