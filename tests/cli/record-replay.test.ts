@@ -101,7 +101,7 @@ describe('ringside record / replay / at', () => {
     expect(readFileSync(junk, 'utf8')).toMatch(/^this is not a database/);
   });
 
-  it('a recording killed with SIGKILL keeps its committed events, reads as incomplete and replays as far as it goes', async () => {
+  it('a recording killed with SIGKILL keeps its committed events, reads as incomplete and verifies exactly its stored events', async () => {
     const f = join(tmp, 'killed.sqlite');
     const child = spawn(process.execPath, [join(ROOT, 'bin/ringside.mjs'), 'record', 'emulator/guests/bench-syscall.elf', '--out', f, '--snapshot-interval', '1000000'], { cwd: ROOT, stdio: 'ignore' });
     // wait until some batches are committed
@@ -124,8 +124,11 @@ describe('ringside record / replay / at', () => {
     await new Promise((r) => child.on('exit', r));
     const q = ringside(['query', f, 'select end_reason is null as incomplete from runs', '--format', 'csv']);
     expect(q.stdout.trim().split(/\r?\n/)).toEqual(['incomplete', '1']);
+    const stored = ringside(['query', f, 'select count(*) from events', '--format', 'csv']).stdout.trim().split(/\r?\n/)[1];
     const rep = ringside(['replay', f, '--verify']);
     expect(rep.code).toBe(0);
     expect(rep.stderr).toMatch(/incomplete/);
+    // what was verified is exactly what the recording holds, no event more
+    expect(rep.stderr).toMatch(new RegExp(`verified: ${stored} events identical`));
   });
 });
