@@ -40,7 +40,7 @@ export const RUNS_TABLE = `CREATE TABLE runs (
   start_state BLOB,                -- opaque machine state at the start, in the recorder's format; NULL: none
   snapshot_interval INTEGER NOT NULL, -- retired instructions between snapshots; 0: no snapshots
   created_at TEXT NOT NULL,        -- ISO-8601 UTC time the recording began (informative only, never replayed)
-  end_reason TEXT,                 -- exit, halt, shutdown or limit; NULL: incomplete, the recording did not finish
+  end_reason TEXT,                 -- how it ended (recorder/end-reasons.ts: exit, halt, shutdown, limit, interrupted); NULL: incomplete, the recording did not finish
   exit_code INTEGER,               -- exit code of the run (as ringside run returns it); NULL while incomplete
   final_icount INTEGER,            -- retired instructions at the end; NULL while incomplete
   event_count INTEGER              -- events recorded; NULL while incomplete (event_blocks counts what was committed)
