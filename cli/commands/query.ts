@@ -65,11 +65,11 @@ function hex(v: Uint8Array): string {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
 }
 
-/** A BLOB as printed: `<N bytes, sha256 H>` (H shortened to 12 digits in a table), or its hex with --blobs hex. */
+/** A BLOB as printed: `<N bytes sha256:H>` (H shortened to 12 digits in a table), or its hex with --blobs hex. */
 function blobText(v: Uint8Array, short: boolean): string {
   if (blobsInHex) return hex(v);
   const sha = createHash('sha256').update(v).digest('hex');
-  return `<${v.length} bytes, sha256 ${short ? sha.slice(0, 12) : sha}>`;
+  return `<${v.length} bytes sha256:${short ? sha.slice(0, 12) : sha}>`;
 }
 
 /** One cell of the table format. */
