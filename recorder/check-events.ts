@@ -4,7 +4,8 @@
  * an edited, deleted or added row, or an emptied events table, is reported as a damaged trace
  * rather than passing as "identical" (or being blamed on the replay). One pass over the rows.
  */
-import { readEventBlocks, readEventRows, EventDigest, type Run, type TraceDb } from './store';
+import { readEventBlocks, readEventRows, readStrings, EventDigest, type Run, type TraceDb } from './store';
+import { KIND_NAMES } from './events';
 
 const isCount = (v: number): boolean => Number.isSafeInteger(v) && v >= 0;
 
@@ -26,6 +27,7 @@ export function storedEventsDamage(db: TraceDb, run: Run): string | null {
   if (run.complete && run.eventCount !== total) return `run ${run.id} recorded ${run.eventCount} events, its blocks hold ${total}`;
 
   // The rows: exactly the blocks' events, each block matching its digest.
+  const texts = readStrings(db);
   const digest = new EventDigest();
   let k = 0; // block of the next row
   let seq = 0; // seq the next row must have
@@ -34,6 +36,9 @@ export function storedEventsDamage(db: TraceDb, run: Run): string | null {
     for (let i = 0; i < r.length; i++) if (typeof r[i] !== 'number' || !Number.isInteger(r[i])) return `event #${r[0]}: a value that is not an integer`;
     if (r[0] !== seq) return r[0] > seq ? `event #${seq} is missing from the events table` : `event #${r[0]} is stored twice`;
     if (k >= n) return `event #${seq} lies beyond the last event block (${total} events)`;
+    if (!KIND_NAMES[r[2]]) return `event #${seq}: kind ${r[2]} is not an event kind`;
+    if (r[3] < 0 || r[3] > 3) return `event #${seq}: CPL ${r[3]}`;
+    if (!texts.has(r[10])) return `event #${seq}: text ${r[10]} is not in the strings table`;
     if (r[1] < icount) return `event #${seq}: icount ${r[1]} goes back (the previous event is at ${icount})`;
     if (seq === b.firstSeq[k]) digest.reset();
     digest.add(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10]);

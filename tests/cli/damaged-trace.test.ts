@@ -84,6 +84,9 @@ describe('replay --verify on a damaged event stream', () => {
       [['UPDATE event_blocks SET events = 3 WHERE first_seq = 0'], /event block #0 \(events #0\.\.#255\) counts 3 events/],
       [['UPDATE runs SET event_count = event_count + 1'], /run 1 recorded \d+ events, its blocks hold \d+/],
       [["UPDATE events SET text_id = 'x' WHERE seq = 7"], /event #7: a value that is not an integer/],
+      [['UPDATE events SET kind = 29 WHERE seq = 9'], /event #9: kind 29 is not an event kind/],
+      [['UPDATE events SET cpl = 7 WHERE seq = 9'], /event #9: CPL 7/],
+      [['UPDATE events SET text_id = 999 WHERE seq = 9'], /event #9: text 999 is not in the strings table/],
     ];
     for (const [sql, pattern] of cases) {
       const r = attempt(crafted(...sql), 'verify');
