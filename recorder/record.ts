@@ -49,6 +49,8 @@ export class Recording {
   constructor(spec: RecordSpec) {
     this.spec = spec;
     this.max = spec.options.maxInstructions ?? Infinity;
+    // The machine first: an image it refuses leaves no trace file and no empty run behind.
+    this.machine = buildMachine(spec.image, spec.options, spec.onUartByte);
     this.db = openTrace(spec.out, { create: true });
     try {
       this.runId = createRun(this.db, {
@@ -63,7 +65,6 @@ export class Recording {
       this.writer = writer;
       const inputs: Input[] = Array.from(spec.uartInput ?? [], (value) => ({ icount: 0, channel: 'uart' as const, value }));
       let inputCount = 0;
-      this.machine = buildMachine(spec.image, spec.options, spec.onUartByte);
       const session: Session = new Session(
         this.machine,
         spec.options,

@@ -51,6 +51,16 @@ describe('record --out', () => {
   });
 });
 
+describe('record of an image the machine refuses', () => {
+  it('leaves no trace file and no empty run behind', () => {
+    const junk = join(tmp, 'junk.bin');
+    writeFileSync(junk, Buffer.alloc(64, 0x90));
+    const out = join(tmp, 'junk.sqlite');
+    expectOneLine(ringside(['record', junk, '--out', out]), /not a Multiboot kernel/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('trace paths of replay, at and query', () => {
   it('refuses a FIFO or a device at once instead of blocking', () => {
     const f = fifo('trace.fifo');
