@@ -47,12 +47,13 @@ const SLICE = 10_000_000;
 
 export function replayRun(
   db: TraceDb,
-  opts: { runId?: number; verify: boolean; onUartByte?: (b: number) => void; onProgress?: (icount: number, of: number) => void },
+  opts: { runId?: number; verify: boolean; onUartByte?: (b: number) => void; onProgress?: (icount: number, of: number) => void; onChecking?: () => void },
 ): ReplayResult {
   const run = pickRun(db, opts.runId);
   const options: RunOptions = checkRun(db, run);
   if (opts.verify) {
     // A damaged trace is reported as such, before (and instead of) any divergence.
+    opts.onChecking?.();
     const damage = storedEventsDamage(db, run);
     if (damage !== null) return { runId: run.id, result: { reason: 'limit', exitCode: 0, icount: 0 }, events: 0, complete: run.complete, mismatch: null, damage };
   }

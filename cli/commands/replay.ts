@@ -27,10 +27,15 @@ export function replayCommand(file: string, opts: { run?: string; verify?: boole
         guest.byte(b);
         if (b === 0x0a) guest.flush(); // a line at a time, as the guest prints it
       },
+      onChecking: () => {
+        if (!process.stderr.isTTY) return;
+        process.stderr.write('\rchecking the stored events against their blocks');
+        progressShown = true;
+      },
       onProgress: (icount, of) => {
         guest.flush();
         if (!process.stderr.isTTY) return;
-        process.stderr.write(`\rreplaying: ${(icount / 1e6).toFixed(0)} of ${(of / 1e6).toFixed(0)} M instructions`);
+        process.stderr.write(`\r\x1b[Kreplaying: ${(icount / 1e6).toFixed(0)} of ${(of / 1e6).toFixed(0)} M instructions`);
         progressShown = true;
       },
     });
