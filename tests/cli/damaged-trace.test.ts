@@ -133,6 +133,7 @@ describe('stored values of a crafted trace', () => {
       [run("image = 'text'"), /the image is not a non-empty BLOB/],
       [run('image = substr(image, 1, 100)'), /the image does not match its SHA-256/],
       [run("mode = 'sw-013'"), /mode 'sw-013' differs from options\.mode 'native'/],
+      [run("image_name = x'00'"), /image_name is not text/],
       [run('snapshot_interval = 5'), /snapshot_interval 5 differs from options\.snapshotInterval 200000/],
       [run('schema_version = 99'), /schema_version 99 is not one this build reads/],
       [run('schema_version = 0'), /schema_version 0 is not one this build reads/],
