@@ -1,15 +1,12 @@
 /**
  * Ctrl-C during `run` and `record`. The run goes a slice at a time and hands control to the
- * event loop between slices (nextTurn), where a SIGINT handler can run: the first Ctrl-C asks
- * the run to stop at the end of the slice, an instruction boundary; a second one ends the
- * process at once (exit 130; a recording then keeps its committed batches, as after a kill).
+ * event loop between slices (nextTurn), where a SIGINT handler can run: Ctrl-C asks the run to
+ * stop at the end of the slice, an instruction boundary. Signals wait for that turn, so pressing
+ * Ctrl-C again changes nothing: the run still ends cleanly (SIGKILL is the way to stop at once).
  */
-import { EXIT_INTERRUPTED } from '../recorder/end-reasons';
-
 export class InterruptWatch {
-  private asked = false; // Ctrl-C was pressed once
+  private asked = false; // Ctrl-C was pressed
   private readonly onSignal = (): void => {
-    if (this.asked) process.exit(EXIT_INTERRUPTED);
     this.asked = true;
   };
 
