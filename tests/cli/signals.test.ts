@@ -33,6 +33,7 @@ function start(args: string[], opts: { closeStdoutAfter?: number; interruptWhen?
       if (!sent) {
         sent = true;
         child.kill('SIGINT');
+        child.kill('SIGINT'); // an impatient double press: the run still ends cleanly
       }
     };
     const timer = setTimeout(() => {
