@@ -30,8 +30,8 @@ export function writeStdout(data: string | Uint8Array, start = 0, end = data.len
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 2); // a non-blocking stdout that is full: wait for the reader
-      else if (code === 'EPIPE') {
-        gone = true;
+      else if (code === 'EPIPE' || code === 'EBADF') {
+        gone = true; // the reader has gone, or stdout was closed before we started
         return false;
       } else throw new UsageError(`cannot write to stdout: ${(err as Error).message}`);
     }
@@ -40,17 +40,19 @@ export function writeStdout(data: string | Uint8Array, start = 0, end = data.len
 }
 
 /**
- * The guest's UART output on stdout, gathered in a buffer. When stdout's reader goes away, the
- * output is dropped and `onGone` is told once (the run itself goes on: a recording stays whole).
+ * The guest's UART output on stdout, gathered in a buffer. When stdout's reader goes away (or
+ * stdout cannot be written at all: a full disk, /dev/full), the output is dropped and `onGone`
+ * is told once, with the reason (the run itself goes on: a recording stays whole).
  */
 export class GuestOutput {
   private readonly buf = new Uint8Array(1 << 16); // bytes not yet written
   private n = 0; // bytes in buf
   private told = false; // onGone was called
   private readonly before: () => void; // called before bytes reach the terminal (clears a progress line)
-  private readonly onGone: () => void; // called once when stdout's reader has gone
+  private readonly onGone: (why: string) => void; // called once when stdout's output is dropped
+  private failed = ''; // why stdout cannot be written (other than its reader having gone)
 
-  constructor(opts: { before?: () => void; onGone: () => void }) {
+  constructor(opts: { before?: () => void; onGone: (why: string) => void }) {
     this.before = opts.before ?? (() => {});
     this.onGone = opts.onGone;
   }
@@ -65,14 +67,19 @@ export class GuestOutput {
     if (this.n === 0) return;
     const n = this.n;
     this.n = 0;
-    if (stdoutGone()) return this.tell();
+    if (stdoutGone() || this.failed !== '') return this.tell();
     this.before();
-    if (!writeStdout(this.buf, 0, n)) this.tell();
+    try {
+      if (!writeStdout(this.buf, 0, n)) this.tell();
+    } catch (err) {
+      this.failed = (err as Error).message;
+      this.tell();
+    }
   }
 
   private tell(): void {
     if (this.told) return;
     this.told = true;
-    this.onGone();
+    this.onGone(this.failed !== '' ? this.failed.replace(/^cannot write to stdout: /, 'stdout cannot be written: ') : 'stdout was closed');
   }
 }

@@ -60,9 +60,9 @@ export async function recordCommand(imagePath: string, opts: RecordCliOptions): 
   };
   const guest = new GuestOutput({
     before: clearProgress,
-    onGone: () => {
+    onGone: (why) => {
       clearProgress();
-      process.stderr.write("ringside: stdout was closed: the guest's output is dropped from here on; the recording goes on to the end of the run\n");
+      process.stderr.write(`ringside: ${why}: the guest's output is dropped from here on; the recording goes on to the end of the run\n`);
     },
   });
   const rec = new Recording({

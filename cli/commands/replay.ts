@@ -14,9 +14,9 @@ export function replayCommand(file: string, opts: { run?: string; verify?: boole
   };
   const guest = new GuestOutput({
     before: clearProgress,
-    onGone: () => {
+    onGone: (why) => {
       clearProgress();
-      process.stderr.write("ringside: stdout was closed: the guest's output is dropped from here on; the replay goes on\n");
+      process.stderr.write(`ringside: ${why}: the guest's output is dropped from here on; the replay goes on\n`);
     },
   });
   try {

@@ -26,7 +26,7 @@ export async function runCommand(imagePath: string, opts: RunOptions): Promise<n
   const max = parseCount(opts.maxInstructions, '--max-instructions');
   const image = readInputFile(imagePath, 'image');
   const guest = new GuestOutput({
-    onGone: () => process.stderr.write("ringside: stdout was closed: the guest's output is dropped from here on; the run goes on to its end\n"),
+    onGone: (why) => process.stderr.write(`ringside: ${why}: the guest's output is dropped from here on; the run goes on to its end\n`),
   });
   const machine = new Machine(image, {
     mode,

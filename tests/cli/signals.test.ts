@@ -3,8 +3,8 @@
  * real processes, real pipes and signals, each bounded by a timeout.
  */
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ringside, ROOT } from '../helpers/cli';
@@ -97,6 +97,21 @@ describe('output that goes away', () => {
     const query = await start(['query', trace, 'SELECT * FROM ev_all'], { closeStdoutAfter: 0 });
     expect(query.stderr).toBe('');
     expect(query.code).toBe(0);
+  });
+});
+
+describe('output that cannot be written', () => {
+  it('record > /dev/full drops the guest output with one line and records the whole run', () => {
+    const out = join(tmp, 'full.sqlite');
+    const fd = openSync('/dev/full', 'w');
+    const r = spawnSync(process.execPath, [BIN, 'record', 'emulator/guests/minikernel.elf', '--out', out], { cwd: ROOT, stdio: ['ignore', fd, 'pipe'], timeout: 60_000 });
+    closeSync(fd);
+    expect(r.status).toBe(1); // the guest's own exit code
+    expect(r.stderr.toString().trimEnd().split('\n')).toEqual([
+      "ringside: stdout cannot be written: ENOSPC: no space left on device, write: the guest's output is dropped from here on; the recording goes on to the end of the run",
+      expect.stringMatching(/^ringside: recorded run 1 into .*full\.sqlite: \d+ instructions, \d+ events, \d+ snapshots, end exit$/),
+    ]);
+    expect(ringside(['replay', out, '--verify']).code).toBe(0);
   });
 });
 
