@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Builds the ringside guest kernels: every emulator/guests/<name>.asm becomes
-// the Multiboot ELF32 image emulator/guests/<name>.elf.
+// the Multiboot ELF32 image emulator/guests/<name>.elf, and so does every
+// small test guest emulator/guests/tests/<name>.asm (guests that pin one
+// behaviour in the tests: crash endings, event stamps, the monitors' seal).
 //
 //   node bin/build-guests.mjs            build (rewrites the committed images)
 //   node bin/build-guests.mjs --check    build into a temporary directory and
@@ -47,19 +49,21 @@ for (const [tool, args] of [['nasm', ['-v']], ['ld', ['-V']]]) {
 
 const sha = (buf) => createHash('sha256').update(buf).digest('hex').slice(0, 16);
 
-const names = readdirSync(join(root, guestDir))
-  .filter((f) => f.endsWith('.asm'))
-  .map((f) => f.slice(0, -4))
-  .sort();
+const testGuestDir = `${guestDir}/tests`;        // small guests the tests use
+const dirs = [guestDir, testGuestDir].filter((d) => existsSync(join(root, d)));
+const asmIn = (dir) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.asm')).map((f) => f.slice(0, -4)).sort();
+// Each guest as its folder and name.
+const guests = dirs.flatMap((dir) => asmIn(dir).map((name) => ({ dir, name })));
 
 const work = mkdtempSync(join(tmpdir(), 'ringside-guests-'));
 let problems = 0;
 try {
-  for (const name of names) {
-    const src = `${guestDir}/${name}.asm`;
-    const image = `${guestDir}/${name}.elf`;
-    const obj = join(work, `${name}.o`);
-    const out = join(work, `${name}.elf`);
+  for (const { dir, name } of guests) {
+    const src = `${dir}/${name}.asm`;
+    const image = `${dir}/${name}.elf`;
+    const tag = dir === guestDir ? name : `tests-${name}`;
+    const obj = join(work, `${tag}.o`);
+    const out = join(work, `${tag}.elf`);
 
     const asm = run('nasm', ['-f', 'elf32', '-I', `${guestDir}/`, '-o', obj, src]);
     if (!asm.ok) {
@@ -95,10 +99,13 @@ try {
     }
   }
   if (check) {
-    for (const f of readdirSync(join(root, guestDir)).filter((x) => x.endsWith('.elf')).sort()) {
-      if (!names.includes(f.slice(0, -4))) {
-        console.log(`ORPHAN ${guestDir}/${f} has no ${f.slice(0, -4)}.asm`);
-        problems++;
+    for (const dir of dirs) {
+      const names = asmIn(dir);
+      for (const f of readdirSync(join(root, dir)).filter((x) => x.endsWith('.elf')).sort()) {
+        if (!names.includes(f.slice(0, -4))) {
+          console.log(`ORPHAN ${dir}/${f} has no ${f.slice(0, -4)}.asm`);
+          problems++;
+        }
       }
     }
   }

@@ -57,3 +57,13 @@ export function describeState(m: Machine, disasmCount = 6): string[] {
   }
   return lines;
 }
+
+/**
+ * Why and where the machine shut down, as `run`, `record` and `replay` print it:
+ * "shutdown at 0008:0010002a (main+0x1a), icount 3571: triple fault: #UD -> ... -> shutdown".
+ */
+export function describeShutdown(m: Machine): string {
+  const cpu = m.cpu;
+  const where = `${hex(cpu.shutdownCs, 4)}:${hex(cpu.shutdownEip)} (${m.symbols.format(cpu.shutdownLinear)})`;
+  return `shutdown at ${where}, icount ${cpu.icount}: ${cpu.shutdownReason}`;
+}

@@ -2,8 +2,10 @@
  * The event model: the closed set of state transitions a run emits, in order.
  *
  * Every event carries its sequence number (its position in the run), the retired-instruction
- * count when it happened, the CPL, and CS:EIP of the instruction that caused it (for an event
- * raised between instructions — an interrupt delivery, an input — the next instruction's).
+ * count when it happened, and the CS:EIP and CPL of the instruction at which it happened: the
+ * faulting instruction; for an interrupt (or an input), the instruction it interrupted; for
+ * IRET, SYSEXIT or a far transfer, that instruction itself. An event that transfers control
+ * carries its destination (CS:EIP and the new CPL) as fields (privilege, interrupt, fast_syscall).
  * Kind-specific fields go in four integer slots (a, b, c, d) and one text slot; KIND_FIELDS
  * names them, and the store exposes one SQL view per kind with those names as columns.
  *
@@ -12,9 +14,9 @@
  */
 
 export const EventKind = {
-  privilege: 1, // CPL changed: a: from, b: to, text: cause (interrupt, int, exception, iret, far-call, far-ret, sysenter, sysexit, monitor)
+  privilege: 1, // CPL changed: a: from, b: to, c: destination CS, d: destination EIP, text: cause (interrupt, int, exception, iret, far-call, far-ret, sysenter, sysexit, monitor)
   exception: 2, // the CPU raised an exception: a: vector, b: error code (-1 none), c: CR2 (for #PF)
-  interrupt: 3, // an interrupt or exception entered its handler: a: vector, text: source (apic, nmi, software, exception, injected, reflected)
+  interrupt: 3, // an interrupt or exception entered its handler: a: vector, b: handler CS, c: handler EIP, d: new CPL, text: source (apic, nmi, software, exception, injected, reflected)
   iflag: 4, // EFLAGS.IF changed or a change was refused: a: real IF after, b: virtual IF (-1 when no monitor), c: changed (0/1), text: by (cli, sti, popf, iret, interrupt-gate, sysenter)
   segment_load: 5, // a segment register and its hidden cache were loaded: a: register (0 ES..5 GS), b: selector, c: base, d: limit, text: rights as hex
   stale_descriptor: 6, // a guest write changed a descriptor cached by a loaded segment register: a: register, b: selector
@@ -23,14 +25,15 @@ export const EventKind = {
   msr: 9, // RDMSR/WRMSR: a: write (0/1), b: index, c: low dword, d: high dword
   tpr: 10, // local APIC TPR write: a: old, b: new
   io: 11, // port I/O: a: write (0/1), b: port, c: size, d: value
-  fast_syscall: 12, // SYSENTER or SYSEXIT: text: op
+  fast_syscall: 12, // SYSENTER or SYSEXIT: a: destination CS, b: destination EIP, c: new CPL, text: op
   monitor_exit: 13, // a monitor took control: text: reason, a: exit reason number, b: qualification
   monitor_entry: 14, // the monitor resumed the guest: text: how
   monitor_emulation: 15, // what the monitor emulated: text: description, a: value
   input: 16, // an input reached the machine: text: uart or irq, a: byte or vector
   halt: 17, // HLT executed
-  shutdown: 18, // triple fault: the processor shut down: text: reason
-  run_end: 19, // the run ended: text: reason (exit, halt, shutdown, limit), a: exit code
+  shutdown: 18, // the processor shut down: text: reason (a triple fault names its exception chain)
+  run_end: 19, // the run ended: text: reason (see end-reasons.ts), a: exit code
+  io_string: 20, // one execution of REP INS/OUTS: text: op (insb insw insd outsb outsw outsd), a: port, b: elements, c: FNV-1a digest of the values, d: last value
 } as const;
 export type EventKindName = keyof typeof EventKind;
 export const KIND_NAMES: EventKindName[] = [];
@@ -38,9 +41,9 @@ for (const [name, id] of Object.entries(EventKind)) KIND_NAMES[id] = name as Eve
 
 /** The named columns of each kind, mapped onto the slots a, b, c, d, text. */
 export const KIND_FIELDS: Record<EventKindName, { a?: string; b?: string; c?: string; d?: string; text?: string }> = {
-  privilege: { a: 'from_cpl', b: 'to_cpl', text: 'cause' },
+  privilege: { a: 'from_cpl', b: 'to_cpl', c: 'to_cs', d: 'to_eip', text: 'cause' },
   exception: { a: 'vector', b: 'error_code', c: 'cr2' },
-  interrupt: { a: 'vector', text: 'source' },
+  interrupt: { a: 'vector', b: 'to_cs', c: 'to_eip', d: 'to_cpl', text: 'source' },
   iflag: { a: 'real_if', b: 'virtual_if', c: 'changed', text: 'by_instruction' },
   segment_load: { a: 'reg', b: 'selector', c: 'base', d: 'seg_limit', text: 'rights' },
   stale_descriptor: { a: 'reg', b: 'selector' },
@@ -49,7 +52,7 @@ export const KIND_FIELDS: Record<EventKindName, { a?: string; b?: string; c?: st
   msr: { a: 'is_write', b: 'msr_index', c: 'value_lo', d: 'value_hi' },
   tpr: { a: 'old_tpr', b: 'new_tpr' },
   io: { a: 'is_write', b: 'port', c: 'size', d: 'value' },
-  fast_syscall: { text: 'op' },
+  fast_syscall: { a: 'to_cs', b: 'to_eip', c: 'to_cpl', text: 'op' },
   monitor_exit: { a: 'exit_reason', b: 'qualification', text: 'reason' },
   monitor_entry: { text: 'how' },
   monitor_emulation: { a: 'value', text: 'what' },
@@ -57,6 +60,7 @@ export const KIND_FIELDS: Record<EventKindName, { a?: string; b?: string; c?: st
   halt: {},
   shutdown: { text: 'reason' },
   run_end: { a: 'exit_code', text: 'reason' },
+  io_string: { a: 'port', b: 'elements', c: 'digest', d: 'last_value', text: 'op' },
 };
 
 /** One event as the recorder and replay handle it (a, b, c, d are uint32 or small ints). */

@@ -1,10 +1,10 @@
 /** Reads what replay and time travel need about a run from an open trace, every value checked. */
-import { readRun, readInputs, readSnapshots, TraceError, type TraceDb, type Run } from './store';
+import { readRun, readInputs, readSnapshots, TraceError, REPLAYABLE_SCHEMA_VERSION, type TraceDb, type Run } from './store';
 import type { Input } from './session';
 import { Timeline, type RecordedRun } from './timeline';
 import { checkRun, checkInputs, damaged } from './validate-run';
 
-/** The run to use: the one named, or the file's last run; its stored values checked. */
+/** The run to use: the one named, or the file's last run; its stored values checked; refused if this build cannot regenerate its events. */
 export function pickRun(db: TraceDb, id?: number): Run {
   if (id === undefined) {
     const last = db.prepare('SELECT max(id) FROM runs').pluck().safeIntegers(true).get() as bigint | null;
@@ -16,6 +16,9 @@ export function pickRun(db: TraceDb, id?: number): Run {
   }
   const run = readRun(db, id);
   checkRun(db, run);
+  if (run.schemaVersion < REPLAYABLE_SCHEMA_VERSION) {
+    throw new TraceError(`run ${run.id} was recorded with trace schema version ${run.schemaVersion}, whose events this build stamps differently: record it again`);
+  }
   return run;
 }
 

@@ -13,6 +13,7 @@ import { saveMachineState } from '../emulator/snapshot';
 import type { Machine } from '../emulator/machine';
 import { RINGSIDE_VERSION } from './version';
 import { interruptedAt, type RunEndResult } from './end-reasons';
+import { describeShutdown } from '../emulator/describe-state';
 
 export interface RecordSpec {
   image: Uint8Array; // the guest image
@@ -29,6 +30,8 @@ export interface RecordResult {
   result: RunEndResult;
   events: number;
   snapshots: number;
+  /** For a run that ended in a shutdown: where and why (describeShutdown), else ''. */
+  shutdown: string;
 }
 
 /** Instructions per slice between progress reports. */
@@ -119,7 +122,7 @@ export class Recording {
       this.writer.close();
       const events = this.session.recorder.count;
       finishRun(this.db, this.runId, { endReason: result.reason, exitCode: result.exitCode, finalIcount: result.icount, eventCount: events });
-      return { runId: this.runId, result, events, snapshots: this.snapshots };
+      return { runId: this.runId, result, events, snapshots: this.snapshots, shutdown: result.reason === 'shutdown' ? describeShutdown(this.machine) : '' };
     } finally {
       closeTrace(this.db);
     }

@@ -13,6 +13,9 @@ import { EventKind, type TraceEvent } from './events';
 
 export type EventSink = (e: TraceEvent) => void;
 
+/** io_string's op by direction and element size (index: write * 3 + size / 2). */
+const IO_STRING_OPS = ['insb', 'insw', 'insd', 'outsb', 'outsw', 'outsd'];
+
 export class EventRecorder implements CpuObserver {
   private seq = 0; // next sequence number
   private readonly descPhys = new Float64Array(6).fill(-1); // physical address of each segment's descriptor, -1 none
@@ -41,15 +44,17 @@ export class EventRecorder implements CpuObserver {
     return this.seq;
   }
 
+  /** Emits an event stamped where it happened (the pinned origin of a transfer in progress). */
   emit(kind: number, a: number, b: number, c: number, d: number, text: string): void {
     const cpu = this.machine.cpu;
+    const pinned = cpu.atPinned;
     this.sink({
       seq: this.seq++,
       icount: cpu.icount,
       kind,
-      cpl: cpu.cpl,
-      cs: cpu.segSel[CS],
-      eip: cpu.eip >>> 0,
+      cpl: pinned ? cpu.atCpl : cpu.cpl,
+      cs: pinned ? cpu.atCs : cpu.segSel[CS],
+      eip: (pinned ? cpu.atEip : cpu.eip) >>> 0,
       a: a | 0,
       b: b | 0,
       c: c | 0,
@@ -61,11 +66,11 @@ export class EventRecorder implements CpuObserver {
   exception(vector: number, errorCode: number, cr2: number): void {
     this.emit(EventKind.exception, vector, errorCode, cr2, 0, '');
   }
-  interruptDelivered(vector: number, source: InterruptSource): void {
-    this.emit(EventKind.interrupt, vector, 0, 0, 0, source);
+  interruptDelivered(vector: number, source: InterruptSource, toCs: number, toEip: number, toCpl: number): void {
+    this.emit(EventKind.interrupt, vector, toCs, toEip, toCpl, source);
   }
-  privilegeChange(from: number, to: number, cause: PrivilegeCause): void {
-    this.emit(EventKind.privilege, from, to, 0, 0, cause);
+  privilegeChange(from: number, to: number, cause: PrivilegeCause, toCs: number, toEip: number): void {
+    this.emit(EventKind.privilege, from, to, toCs, toEip, cause);
   }
   segmentLoad(seg: number, selector: number, base: number, limit: number, rights: number): void {
     this.emit(EventKind.segment_load, seg, selector, base, limit, (rights >>> 0).toString(16).padStart(8, '0'));
@@ -90,8 +95,11 @@ export class EventRecorder implements CpuObserver {
   staleDescriptor(seg: number, selector: number): void {
     this.emit(EventKind.stale_descriptor, seg, selector, 0, 0, '');
   }
-  fastSyscall(op: 'sysenter' | 'sysexit'): void {
-    this.emit(EventKind.fast_syscall, 0, 0, 0, 0, op);
+  fastSyscall(op: 'sysenter' | 'sysexit', toCs: number, toEip: number): void {
+    this.emit(EventKind.fast_syscall, toCs, toEip, op === 'sysenter' ? 0 : 3, 0, op);
+  }
+  ioString(write: boolean, port: number, size: number, count: number, digest: number, last: number): void {
+    this.emit(EventKind.io_string, port, count, digest, last, IO_STRING_OPS[(write ? 3 : 0) + (size >> 1)]);
   }
   halt(): void {
     this.emit(EventKind.halt, 0, 0, 0, 0, '');

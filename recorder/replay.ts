@@ -14,8 +14,9 @@ import { formatEvent, type TraceEvent } from './events';
 import { pickRun, runInputs } from './load-run';
 import { checkRun } from './validate-run';
 import { storedEventsDamage } from './check-events';
-import { replayedEnd, type RunEndResult } from './end-reasons';
+import { replayedEnd, replayBound, type RunEndResult } from './end-reasons';
 import type { RunResult } from '../emulator/machine';
+import { describeShutdown } from '../emulator/describe-state';
 
 export interface Mismatch {
   seq: number; // sequence number of the first differing event
@@ -30,6 +31,10 @@ export interface ReplayResult {
   complete: boolean; // the recorded run had finished
   mismatch: Mismatch | null;
   damage: string | null; // verifying: what is wrong with the stored events (nothing was replayed)
+  /** For a run that ended in a shutdown: where and why (describeShutdown), else ''. */
+  shutdown: string;
+  /** The recorded end (reason, exit code, final count), null for an incomplete run. */
+  recordedEnd: { reason: string; exitCode: number; icount: number } | null;
 }
 
 /** A stored row as an event (for reports). */
@@ -55,7 +60,9 @@ export function replayRun(
     // A damaged trace is reported as such, before (and instead of) any divergence.
     opts.onChecking?.();
     const damage = storedEventsDamage(db, run);
-    if (damage !== null) return { runId: run.id, result: { reason: 'limit', exitCode: 0, icount: 0 }, events: 0, complete: run.complete, mismatch: null, damage };
+    if (damage !== null) {
+      return { runId: run.id, result: { reason: 'limit', exitCode: 0, icount: 0 }, events: 0, complete: run.complete, mismatch: null, damage, shutdown: '', recordedEnd: null };
+    }
   }
   const machine = buildMachine(run.image, options, opts.onUartByte);
   const texts = readStrings(db);
@@ -108,7 +115,10 @@ export function replayRun(
   };
   const session = new Session(machine, { ...options, snapshotInterval: 0 }, sink, runInputs(db, run.id));
   // An incomplete run replays as far as its committed events go.
-  const stopAt = run.finalIcount ?? (run.lastIcount !== null ? run.lastIcount + 1 : options.maxInstructions ?? Infinity);
+  // A complete run replays to its end: see end-reasons.ts for why some ends need room past the final count.
+  const stopAt = run.complete && run.endReason !== null && run.finalIcount !== null
+    ? replayBound(run.endReason, run.finalIcount)
+    : run.lastIcount !== null ? run.lastIcount + 1 : options.maxInstructions ?? Infinity;
   let ran: RunResult;
   for (;;) {
     ran = session.run(Math.min(stopAt, machine.cpu.icount + SLICE));
@@ -122,5 +132,14 @@ export function replayRun(
     const m = locate(block, held);
     if (run.complete || m.replayed !== '(none)') mismatch = m;
   }
-  return { runId: run.id, result, events: count, complete: run.complete, mismatch, damage: null };
+  const recordedEnd = run.complete ? { reason: run.endReason ?? '', exitCode: run.exitCode ?? 0, icount: run.finalIcount ?? 0 } : null;
+  if (mismatch === null && recordedEnd !== null && (recordedEnd.reason !== result.reason || recordedEnd.exitCode !== result.exitCode || recordedEnd.icount !== result.icount)) {
+    // Without --verify the events are not compared, but the end must still be the recorded one.
+    mismatch = {
+      seq: count,
+      recorded: `run end ${recordedEnd.reason} (exit code ${recordedEnd.exitCode}) at icount ${recordedEnd.icount}`,
+      replayed: `run end ${result.reason} (exit code ${result.exitCode}) at icount ${result.icount}`,
+    };
+  }
+  return { runId: run.id, result, events: count, complete: run.complete, mismatch, damage: null, shutdown: result.reason === 'shutdown' ? describeShutdown(machine) : '', recordedEnd };
 }

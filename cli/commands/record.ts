@@ -96,6 +96,7 @@ export async function recordCommand(imagePath: string, opts: RecordCliOptions): 
   }
   guest.flush();
   clearProgress();
+  if (r.shutdown !== '') process.stderr.write(`ringside: ${r.shutdown}\n`);
   const end = r.result.reason === 'interrupted' ? `interrupted (Ctrl-C) at icount ${r.result.icount}` : `end ${r.result.reason}`;
   process.stderr.write(`ringside: recorded run ${r.runId} into ${out}: ${r.result.icount} instructions, ${r.events} events, ${r.snapshots} snapshots, ${end}\n`);
   return r.result.exitCode;

@@ -49,10 +49,10 @@ export function replayCommand(file: string, opts: { run?: string; verify?: boole
       process.stderr.write(`ringside: replay of run ${r.runId} diverged at event #${r.mismatch.seq}\n  recorded: ${r.mismatch.recorded}\n  replayed: ${r.mismatch.replayed}\n`);
       return 1;
     }
+    if (r.shutdown !== '') process.stderr.write(`ringside: ${r.shutdown}\n`);
     const what = opts.verify ? `verified: ${r.events} events identical` : `${r.events} events`;
-    const partial = r.complete ? '' : ' (the recording is incomplete: replayed as far as it goes)';
-    const end = r.result.reason === 'interrupted' ? ', where the recording was interrupted' : '';
-    process.stderr.write(`ringside: replayed run ${r.runId} to icount ${r.result.icount}${end}, ${what}${partial}\n`);
+    const end = r.complete ? `, end ${r.result.reason} (exit code ${r.result.exitCode})` : ' (the recording is incomplete: replayed as far as it goes)';
+    process.stderr.write(`ringside: replayed run ${r.runId} to icount ${r.result.icount}, ${what}${end}\n`);
     return 0;
   } finally {
     closeTrace(db);

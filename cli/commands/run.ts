@@ -1,5 +1,6 @@
 /** `ringside run IMAGE`: runs a guest without recording; its UART goes to stdout. */
 import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../../emulator/machine';
+import { describeShutdown } from '../../emulator/describe-state';
 import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile } from '../options';
 import { basename } from 'node:path';
 import { GuestOutput } from '../stdout';
@@ -59,7 +60,7 @@ export async function runCommand(imagePath: string, opts: RunOptions): Promise<n
     ctrlC.dispose();
   }
   if (progress) process.stderr.write('\r\x1b[K');
-  if (result.reason === 'shutdown') process.stderr.write(`ringside: triple fault at icount ${result.icount}: machine shut down\n`);
+  if (result.reason === 'shutdown') process.stderr.write(`ringside: ${describeShutdown(machine)}\n`);
   if (result.reason === 'limit') process.stderr.write(`ringside: stopped after ${result.icount} instructions (--max-instructions)\n`);
   if (result.reason === 'interrupted') process.stderr.write(`ringside: interrupted (Ctrl-C) at icount ${result.icount}\n`);
   if (machine.monitor !== null && process.stderr.isTTY) {

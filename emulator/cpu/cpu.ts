@@ -142,8 +142,22 @@ export class Cpu {
   halted = false; // HLT executed, waiting for an interrupt
   stopReason = ''; // non-empty: the run loop must return (exit, shutdown...)
   exitCode = 0; // with stopReason 'exit': the isa-debug-exit code
+  shutdownReason = ''; // with stopReason 'shutdown': why (for a triple fault, the exception chain)
+  shutdownCs = 0; // with stopReason 'shutdown': CS:EIP of the instruction at which it happened
+  shutdownEip = 0;
+  shutdownLinear = 0; // its linear address (for symbols)
   irqShadow = -1; // icount until which maskable interrupts are inhibited (STI, MOV SS, POP SS)
   nmiBlocked = false; // an NMI handler is running (until IRET)
+  busAccesses = 0; // accesses that reached MMIO or unbacked memory (bounds the host time of REP string instructions)
+
+  // --- Where the current event happened ------------------------------------------------------------
+  // A control transfer (an interrupt or exception delivery, IRET, far JMP/CALL/RET, SYSENTER,
+  // SYSEXIT) changes CS, EIP and CPL part-way; while it runs, its origin is pinned here so that
+  // every event it causes is stamped with the instruction at which it happened (see observer.ts).
+  atPinned = false; // a transfer is in progress: observers stamp events with atCs:atEip, atCpl
+  atCs = 0; // CS of the instruction the transfer started from
+  atEip = 0; // its EIP
+  atCpl = 0; // the CPL it ran at
 
   // --- Pending exception ---------------------------------------------------------------------------
   excVector = 0; // vector raised by the failing instruction
@@ -187,6 +201,30 @@ export class Cpu {
 
   gp(code: number): never {
     return this.raise(GP_VECTOR, code);
+  }
+
+  /**
+   * Pins the current CS:EIP and CPL as the origin of the events a control transfer is about to
+   * cause. Returns false when a transfer already pinned its own (the caller then must not unpin).
+   */
+  pinOrigin(): boolean {
+    if (this.atPinned) return false;
+    this.atCs = this.segSel[CS];
+    this.atEip = this.eip;
+    this.atCpl = this.cpl;
+    this.atPinned = true;
+    return true;
+  }
+
+  /** Enters the shutdown state (a triple fault, or a state a monitor cannot handle). */
+  shutdown(reason: string): void {
+    this.stopReason = 'shutdown';
+    this.shutdownReason = reason;
+    this.shutdownCs = this.atPinned ? this.atCs : this.segSel[CS];
+    this.shutdownEip = (this.atPinned ? this.atEip : this.eip) >>> 0;
+    this.shutdownLinear = (this.segBase[CS] + this.shutdownEip) >>> 0;
+    this.halted = true;
+    if (this.observer !== null) this.observer.shutdown(reason);
   }
 
   // =============================================================================================
@@ -489,6 +527,7 @@ export class Cpu {
   physRead8(phys: number): number {
     phys >>>= 0;
     if (phys < this.physLimit) return this.ram[phys];
+    this.busAccesses++;
     if (this.isApic(phys)) return this.apic.mmioRead(phys & 0xfff, 1) & 0xff;
     return 0xff;
   }
@@ -500,6 +539,7 @@ export class Cpu {
       const r = this.ram;
       return r[phys] | (r[phys + 1] << 8) | (r[phys + 2] << 16) | (r[phys + 3] << 24);
     }
+    this.busAccesses++;
     if (this.isApic(phys)) return this.apic.mmioRead(phys & 0xfff, 4) | 0;
     return (this.physRead8(phys) | (this.physRead8(phys + 1) << 8) | (this.physRead8(phys + 2) << 16) | (this.physRead8(phys + 3) << 24));
   }
@@ -507,6 +547,7 @@ export class Cpu {
   physRead16(phys: number): number {
     phys >>>= 0;
     if (phys + 1 < this.physLimit) return this.ram[phys] | (this.ram[phys + 1] << 8);
+    this.busAccesses++;
     if (this.isApic(phys)) return this.apic.mmioRead(phys & 0xfff, 2) & 0xffff;
     return this.physRead8(phys) | (this.physRead8(phys + 1) << 8);
   }
@@ -517,7 +558,10 @@ export class Cpu {
       this.pageWritten[phys >>> 12] = 1;
       if (this.codePage[phys >>> 12] !== 0 || this.watchPage[phys >>> 12] !== 0) this.codeWrite(phys, 1);
       this.ram[phys] = v;
-    } else if (this.isApic(phys)) this.apic.mmioWrite(phys & 0xfff, v & 0xff, 1);
+    } else {
+      this.busAccesses++;
+      if (this.isApic(phys)) this.apic.mmioWrite(phys & 0xfff, v & 0xff, 1);
+    }
   }
 
   physWrite16(phys: number, v: number): void {
@@ -527,8 +571,10 @@ export class Cpu {
       if (this.codePage[phys >>> 12] !== 0 || this.codePage[(phys + 1) >>> 12] !== 0 || this.watchPage[phys >>> 12] !== 0) this.codeWrite(phys, 2);
       this.ram[phys] = v;
       this.ram[phys + 1] = v >> 8;
-    } else if (this.isApic(phys)) this.apic.mmioWrite(phys & 0xfff, v & 0xffff, 2);
-    else {
+    } else if (this.isApic(phys)) {
+      this.busAccesses++;
+      this.apic.mmioWrite(phys & 0xfff, v & 0xffff, 2);
+    } else {
       this.physWrite8(phys, v);
       this.physWrite8(phys + 1, v >> 8);
     }
@@ -548,6 +594,7 @@ export class Cpu {
         r[phys + 3] = v >> 24;
       }
     } else if (this.isApic(phys)) {
+      this.busAccesses++;
       this.apic.mmioWrite(phys & 0xfff, v, 4);
       this.brk = true;
     }

@@ -150,7 +150,7 @@ export class Executor {
         apic.nmiPending = false;
         cpu.nmiBlocked = true;
         cpu.halted = false;
-        deliverEvent(cpu, NMI_VECTOR, -1, EVENT_EXTERNAL, cpu.eip);
+        deliverEvent(cpu, NMI_VECTOR, -1, EVENT_EXTERNAL, cpu.eip, 'nmi');
         continue;
       }
       let limit = stopAt < deadline ? stopAt : deadline;

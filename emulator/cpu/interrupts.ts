@@ -8,7 +8,7 @@ import type { Cpu } from './cpu';
 import { FAULT, hasErrorCode, isContributory } from './fault';
 import {
   CS, SS, ESP, GP_VECTOR, NP_VECTOR, SS_VECTOR, TS_VECTOR, DF_VECTOR, PF_VECTOR, AR_P,
-  IF, TF, NT, RF, VM,
+  IF, TF, NT, RF, VM, EXCEPTION_NAMES,
 } from './constants';
 import {
   desc, fetchDescriptor, descDpl, isCodeSeg, isConforming, isWritableData, descLimit,
@@ -140,7 +140,7 @@ function deliverOnce(cpu: Cpu, vector: number, code: number, kind: number, retEi
   cpu.halted = false;
   cpu.brk = true;
   if (cpu.observer !== null) {
-    if (oldCpl !== cpu.cpl) cpu.observer.privilegeChange(oldCpl, cpu.cpl, kind === EVENT_EXTERNAL ? 'interrupt' : kind === EVENT_SOFTWARE ? 'int' : 'exception');
+    if (oldCpl !== cpu.cpl) cpu.observer.privilegeChange(oldCpl, cpu.cpl, kind === EVENT_EXTERNAL ? 'interrupt' : kind === EVENT_SOFTWARE ? 'int' : 'exception', sel, cpu.eip);
     if ((oldFlags & IF) !== 0 && (type & 1) === 0) cpu.observer.interruptFlag(false, 'interrupt-gate', true);
   }
 }
@@ -148,16 +148,49 @@ function deliverOnce(cpu: Cpu, vector: number, code: number, kind: number, retEi
 const SOURCES: InterruptSource[] = ['exception', 'software', 'apic'];
 
 /**
+ * The events one delivery went through, in order (the first event, then each fault raised
+ * while delivering the previous one): what a triple fault reports as its cause.
+ */
+const chain = { n: 0, vector: new Int32Array(8), code: new Int32Array(8), kind: new Int32Array(8) };
+function chainAdd(vector: number, code: number, kind: number): void {
+  const k = chain.n < chain.vector.length ? chain.n++ : chain.vector.length - 1;
+  chain.vector[k] = vector;
+  chain.code[k] = code;
+  chain.kind[k] = kind;
+}
+
+/** One event as a triple-fault report names it: `#GP(0x6b)`, `#DF`, `interrupt 0x20`. */
+export function describeVector(vector: number, code: number, kind: number): string {
+  const hex = (n: number) => (n >= 0 && n < 10 ? String(n) : '0x' + (n >>> 0).toString(16));
+  if (kind === EVENT_EXTERNAL) return vector === 2 ? 'NMI' : `interrupt ${hex(vector)}`;
+  if (kind === EVENT_SOFTWARE) return `INT ${hex(vector)}`;
+  const name = vector < EXCEPTION_NAMES.length ? EXCEPTION_NAMES[vector] : `vector ${vector}`;
+  return code < 0 || vector === DF_VECTOR ? name : `${name}(${hex(code)})`;
+}
+
+/**
  * Delivers an event with the SDM's rules for faults during delivery: benign and contributory
- * classes, #DF, and the triple fault that shuts the machine down.
+ * classes, #DF, and the triple fault that shuts the machine down. The events it causes are
+ * stamped with the instruction at which it happened (the faulting or interrupted one).
  */
 export function deliverEvent(cpu: Cpu, vector: number, code: number, kind: number, retEip: number, source?: InterruptSource): void {
+  const pinned = cpu.pinOrigin();
+  try {
+    deliverWithRules(cpu, vector, code, kind, retEip, source);
+  } finally {
+    if (pinned) cpu.atPinned = false;
+  }
+}
+
+function deliverWithRules(cpu: Cpu, vector: number, code: number, kind: number, retEip: number, source?: InterruptSource): void {
+  chain.n = 0;
   for (;;) {
+    chainAdd(vector, code, kind);
     if (vector === PF_VECTOR && kind === EVENT_EXCEPTION) cpu.cr2 = cpu.excAddr;
     if (cpu.observer !== null && kind === EVENT_EXCEPTION) cpu.observer.exception(vector, code, vector === PF_VECTOR ? cpu.cr2 : 0);
     try {
       deliverOnce(cpu, vector, code, kind, retEip);
-      if (cpu.observer !== null) cpu.observer.interruptDelivered(vector, source ?? SOURCES[kind]);
+      if (cpu.observer !== null) cpu.observer.interruptDelivered(vector, source ?? SOURCES[kind], cpu.segSel[CS], cpu.eip, cpu.cpl);
       return;
     } catch (e) {
       if (e !== FAULT) throw e;
@@ -166,7 +199,8 @@ export function deliverEvent(cpu: Cpu, vector: number, code: number, kind: numbe
       const second = cpu.excVector;
       const secondCode = hasErrorCode(second) ? cpu.excCode : -1;
       if (vector === DF_VECTOR) {
-        shutdown(cpu, 'triple fault');
+        chainAdd(second, secondCode, EVENT_EXCEPTION);
+        cpu.shutdown(tripleFaultReason());
         return;
       }
       // Only an exception can be the first of a double fault; INT n and external interrupts are benign.
@@ -177,6 +211,8 @@ export function deliverEvent(cpu: Cpu, vector: number, code: number, kind: numbe
       kind = EVENT_EXCEPTION;
       retEip = cpu.eip;
       if (df) {
+        // The second exception is not delivered: it is named in the chain all the same.
+        chainAdd(second, secondCode, EVENT_EXCEPTION);
         vector = DF_VECTOR;
         code = 0;
       } else {
@@ -187,11 +223,12 @@ export function deliverEvent(cpu: Cpu, vector: number, code: number, kind: numbe
   }
 }
 
-/** Ends the run: the processor entered the shutdown state. */
-export function shutdown(cpu: Cpu, reason: string): void {
-  cpu.stopReason = 'shutdown';
-  cpu.halted = true;
-  if (cpu.observer !== null) cpu.observer.shutdown(reason);
+/** "triple fault: #UD -> #GP(0x33) -> #GP(0x6b) -> #DF -> #GP(0x43) -> shutdown". */
+function tripleFaultReason(): string {
+  const parts: string[] = [];
+  for (let k = 0; k < chain.n; k++) parts.push(describeVector(chain.vector[k], chain.code[k], chain.kind[k]));
+  parts.push('shutdown');
+  return `triple fault: ${parts.join(' -> ')}`;
 }
 
 /** Delivers the exception that the last FAULT carried (a fault: EIP points at the instruction). */

@@ -2,6 +2,13 @@
  * What the CPU tells an observer (the recorder, the debugger) as state transitions happen.
  * Every call site is guarded by one `if (cpu.observer !== null)` branch, so a run nobody
  * watches pays one predictable branch per site and nothing else.
+ *
+ * Where a transition happened: the CS:EIP and CPL of the instruction at which it happened (the
+ * faulting instruction; for an interrupt, the instruction it interrupted; for IRET, SYSEXIT or a
+ * far transfer, that instruction itself). During a control transfer the CPU pins them
+ * (Cpu.atPinned, atCs, atEip, atCpl), since CS, EIP and CPL change part-way; otherwise they are
+ * the live segSel[CS], eip and cpl. A transition that transfers control also names where
+ * control went (toCs, toEip, and the new CPL).
  */
 export type PrivilegeCause = 'interrupt' | 'int' | 'exception' | 'iret' | 'far-call' | 'far-jmp' | 'far-ret' | 'sysenter' | 'sysexit' | 'monitor';
 export type InterruptSource = 'apic' | 'nmi' | 'software' | 'exception' | 'injected' | 'reflected';
@@ -10,8 +17,8 @@ export interface CpuObserver {
   /** An exception is about to be delivered (before the IDT lookup). */
   exception(vector: number, errorCode: number, cr2: number): void;
   /** An interrupt or exception entered its handler through the IDT. */
-  interruptDelivered(vector: number, source: InterruptSource): void;
-  privilegeChange(from: number, to: number, cause: PrivilegeCause): void;
+  interruptDelivered(vector: number, source: InterruptSource, toCs: number, toEip: number, toCpl: number): void;
+  privilegeChange(from: number, to: number, cause: PrivilegeCause, toCs: number, toEip: number): void;
   /** A segment register and its hidden descriptor cache were loaded. */
   segmentLoad(seg: number, selector: number, base: number, limit: number, rights: number): void;
   /** EFLAGS.IF changed (or an attempt left it unchanged: `changed` false). */
@@ -21,9 +28,14 @@ export interface CpuObserver {
   controlRegister(write: boolean, reg: number, value: number): void;
   msr(write: boolean, index: number, value: bigint): void;
   io(write: boolean, port: number, size: number, value: number): void;
+  /**
+   * One execution of a REP INS or OUTS: `count` elements of `size` bytes moved through `port`,
+   * `digest` the FNV-1a hash of their values (ioDigest), `last` the last value.
+   */
+  ioString(write: boolean, port: number, size: number, count: number, digest: number, last: number): void;
   /** A guest write changed a descriptor that a segment register has cached. */
   staleDescriptor(seg: number, selector: number): void;
-  fastSyscall(op: 'sysenter' | 'sysexit'): void;
+  fastSyscall(op: 'sysenter' | 'sysexit', toCs: number, toEip: number): void;
   halt(): void;
   /** A monitor took control: why (text and number) and a qualification (error code, address). */
   monitorExit(reason: string, number: number, qualification: number): void;
@@ -31,5 +43,14 @@ export interface CpuObserver {
   monitorEmulation(what: string, value: number): void;
   /** The monitor resumed the guest. */
   monitorEntry(how: string): void;
+  /** The processor shut down: `reason` names why (for a triple fault, the exception chain). */
   shutdown(reason: string): void;
+}
+
+/** FNV-1a offset basis: the digest of no element. */
+export const IO_DIGEST_START = 0x811c9dc5 | 0;
+/** Folds one element of a string I/O transfer (its 1, 2 or 4 bytes, low first) into a digest. */
+export function ioDigest(h: number, value: number, size: number): number {
+  for (let k = 0; k < size; k++) h = Math.imul(h ^ ((value >>> (8 * k)) & 0xff), 0x01000193);
+  return h;
 }

@@ -27,5 +27,21 @@ export function loadImage(image: Uint8Array, ram: Uint8Array, opts: LoadImageOpt
     }
     return loadFlat(image, ram, opts.flatAddress);
   }
-  throw new ImageError('not a Multiboot kernel: no Multiboot header in the first 8192 bytes');
+  const hint = hasMultiboot2Header(image) ? ' (it has a Multiboot 2 header: only Multiboot 1 is supported)' : '';
+  throw new ImageError(`not a Multiboot kernel: no Multiboot header in the first 8192 bytes${hint}`);
+}
+
+/** Multiboot 2 (spec section 3.1.1): magic, architecture, header length and checksum summing to 0, 8-byte aligned in the first 32 KiB. */
+const MULTIBOOT2_MAGIC = 0xe85250d6;
+const MULTIBOOT2_SEARCH = 32768;
+
+function hasMultiboot2Header(image: Uint8Array): boolean {
+  const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  const end = Math.min(image.length, MULTIBOOT2_SEARCH) - 16;
+  for (let off = 0; off <= end; off += 8) {
+    if (view.getUint32(off, true) !== MULTIBOOT2_MAGIC) continue;
+    const sum = (MULTIBOOT2_MAGIC + view.getUint32(off + 4, true) + view.getUint32(off + 8, true) + view.getUint32(off + 12, true)) >>> 0;
+    if (sum === 0) return true;
+  }
+  return false;
 }

@@ -211,6 +211,16 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 2,
+    description:
+      'events stamped with the instruction at which they happened; privilege, interrupt and fast_syscall carry their destination; io_string kind',
+    statements: () => [
+      `INSERT OR IGNORE INTO kinds (id, name) VALUES ${KIND_NAMES.map((name, id) => (name ? `(${id}, '${name}')` : '')).filter(Boolean).join(', ')}`,
+      ...viewNames().map((v) => `DROP VIEW IF EXISTS ${v}`),
+      ...viewStatements(),
+    ],
+  },
+  {
+    version: 3,
     description: 'snapshot pages move to snapshot_pages, in chunks',
     statements: () => [
       SNAPSHOT_PAGES_TABLE,
@@ -220,6 +230,12 @@ export const MIGRATIONS: Migration[] = [
   },
 ];
 
+/**
+ * The oldest per-run schema version whose events this build regenerates identically: a run
+ * recorded before it (its events are stamped differently) is refused by replay and seek.
+ */
+export const REPLAYABLE_SCHEMA_VERSION = 2;
+
 /** The schema version this build writes, and the newest it can read. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
@@ -228,12 +244,13 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
  * recorder/events.ts, so that changing the model without a migration fails loudly.
  */
 export const EVENT_MODEL =
-  'privilege:a=from_cpl,b=to_cpl,text=cause;exception:a=vector,b=error_code,c=cr2;interrupt:a=vector,text=source;' +
+  'privilege:a=from_cpl,b=to_cpl,c=to_cs,d=to_eip,text=cause;exception:a=vector,b=error_code,c=cr2;interrupt:a=vector,b=to_cs,c=to_eip,d=to_cpl,text=source;' +
   'iflag:a=real_if,b=virtual_if,c=changed,text=by_instruction;segment_load:a=reg,b=selector,c=base,d=seg_limit,text=rights;' +
   'stale_descriptor:a=reg,b=selector;dtr:a=base,b=dt_limit,c=selector,text=op;cr:a=is_write,b=reg,c=value;' +
   'msr:a=is_write,b=msr_index,c=value_lo,d=value_hi;tpr:a=old_tpr,b=new_tpr;io:a=is_write,b=port,c=size,d=value;' +
-  'fast_syscall:text=op;monitor_exit:a=exit_reason,b=qualification,text=reason;monitor_entry:text=how;' +
-  'monitor_emulation:a=value,text=what;input:a=value,text=channel;halt:;shutdown:text=reason;run_end:a=exit_code,text=reason';
+  'fast_syscall:a=to_cs,b=to_eip,c=to_cpl,text=op;monitor_exit:a=exit_reason,b=qualification,text=reason;monitor_entry:text=how;' +
+  'monitor_emulation:a=value,text=what;input:a=value,text=channel;halt:;shutdown:text=reason;run_end:a=exit_code,text=reason;' +
+  'io_string:a=port,b=elements,c=digest,d=last_value,text=op';
 
 /** The current event model in EVENT_MODEL's notation. */
 export function describeEventModel(): string {

@@ -78,7 +78,7 @@ describe('output that goes away', () => {
       expect.stringMatching(/^ringside: recorded run 1 into .*epipe\.sqlite: 3000000 instructions, \d+ events, 2 snapshots, end limit$/),
     ]);
     const v = ringside(['replay', out, '--verify']);
-    expect(v.stderr).toMatch(/replayed run 1 to icount 3000000, verified: \d+ events identical\n$/);
+    expect(v.stderr).toMatch(/replayed run 1 to icount 3000000, verified: \d+ events identical, end limit \(exit code 124\)\n$/);
     expect(v.code).toBe(0);
   });
 
@@ -133,7 +133,7 @@ describe('Ctrl-C', () => {
     const end = ringside(['query', out, 'SELECT reason, exit_code, icount FROM ev_run_end', '--format', 'json']);
     expect(JSON.parse(end.stdout)).toEqual([{ reason: 'interrupted', exit_code: 130, icount: row.final_icount }]);
     const v = ringside(['replay', out, '--verify']);
-    expect(v.stderr).toBe(`ringside: replayed run 1 to icount ${row.final_icount}, where the recording was interrupted, verified: ${row.event_count} events identical\n`);
+    expect(v.stderr).toBe(`ringside: replayed run 1 to icount ${row.final_icount}, verified: ${row.event_count} events identical, end interrupted (exit code 130)\n`);
     expect(v.code).toBe(0);
   });
 

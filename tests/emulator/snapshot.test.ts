@@ -306,6 +306,9 @@ const CPU_NOT_STATE = [
   'codePage', 'codeLine', 'pageWritten', 'watchPage', // executor / recorder bookkeeping
   'brk', 'epoch', 'implicitDescriptorWrite', 'watchHit', // transient: within an instruction, a block or a run() call
   'observer', 'io', 'apic', 'onCodeWrite', 'onWatchedWrite', // attachments
+  'atPinned', 'atCs', 'atEip', 'atCpl', // transient: the origin of a control transfer in progress
+  'busAccesses', // only differences within one REP execution matter
+  'shutdownReason', 'shutdownCs', 'shutdownEip', 'shutdownLinear', // set when the run ends in a shutdown
 ];
 
 describe('CPU state', () => {

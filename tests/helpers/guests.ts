@@ -29,11 +29,11 @@ export function qemuAvailable(): boolean {
  * Runs a guest on QEMU as SPEC section 4 prescribes. QEMU's stdout begins with the firmware's
  * banners, which end with "Booting from ROM.."; what follows is the guest's serial output.
  */
-export function runOnQemu(name: string, extra: string[] = []): { output: string; exitCode: number } {
+export function runOnQemu(name: string, extra: string[] = [], timeoutMs = 120_000): { output: string; exitCode: number } {
   const r = spawnSync(
     'qemu-system-i386',
     ['-kernel', join(GUEST_DIR, `${name}.elf`), '-nographic', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', ...extra],
-    { timeout: 120_000, maxBuffer: 64 * 1024 * 1024, input: '' },
+    { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, input: '' },
   );
   const raw = r.stdout.toString('latin1');
   const marker = 'Booting from ROM..';
@@ -54,4 +54,13 @@ export function expectedExitCode(name: string): number {
 export function expectedOutput(name: string): string | undefined {
   const p = join(GUEST_DIR, 'expected', `${name}.txt`);
   return existsSync(p) ? readFileSync(p, 'latin1') : undefined;
+}
+
+/** The small test guests in emulator/guests/tests (crash endings, event stamps, REP bounds, the monitors' seal). */
+export const TEST_GUEST_DIR = join(GUEST_DIR, 'tests');
+export function testGuestPath(name: string): string {
+  return join(TEST_GUEST_DIR, `${name}.elf`);
+}
+export function testGuestImage(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(testGuestPath(name)));
 }

@@ -22,8 +22,9 @@ import type { PrivilegeCause } from '../observer';
 const saved = new StackState();
 const params = new Int32Array(32); // call-gate parameters
 
+/** Reports a privilege change with its destination (the new CS, and cpu.next). */
 function notifyPrivilege(cpu: Cpu, from: number, cause: PrivilegeCause): void {
-  if (cpu.observer !== null && from !== cpu.cpl) cpu.observer.privilegeChange(from, cpu.cpl, cause);
+  if (cpu.observer !== null && from !== cpu.cpl) cpu.observer.privilegeChange(from, cpu.cpl, cause, cpu.segSel[CS], cpu.next);
 }
 
 /** Checks a direct code-segment target of JMP/CALL far (desc holds its descriptor). */
@@ -60,7 +61,17 @@ function isCallGate(hi: number): boolean {
   return type === 0x04 || type === 0x0c;
 }
 
+/** farJump with its events stamped at the instruction itself (see observer.ts). */
 function farJump(cpu: Cpu, sel: number, offset: number): void {
+  const pinned = cpu.pinOrigin();
+  try {
+    farJumpBody(cpu, sel, offset);
+  } finally {
+    if (pinned) cpu.atPinned = false;
+  }
+}
+
+function farJumpBody(cpu: Cpu, sel: number, offset: number): void {
   sel &= 0xffff;
   if ((sel & 0xfffc) === 0) cpu.gp(0);
   fetchDescriptor(cpu, sel, GP_VECTOR, 0);
@@ -79,7 +90,17 @@ function farJump(cpu: Cpu, sel: number, offset: number): void {
   cpu.next = gate.offset;
 }
 
+/** farCall with its events stamped at the instruction itself (see observer.ts). */
 function farCall(cpu: Cpu, sel: number, offset: number, os32: boolean): void {
+  const pinned = cpu.pinOrigin();
+  try {
+    farCallBody(cpu, sel, offset, os32);
+  } finally {
+    if (pinned) cpu.atPinned = false;
+  }
+}
+
+function farCallBody(cpu: Cpu, sel: number, offset: number, os32: boolean): void {
   sel &= 0xffff;
   if ((sel & 0xfffc) === 0) cpu.gp(0);
   fetchDescriptor(cpu, sel, GP_VECTOR, 0);
@@ -209,6 +230,15 @@ function returnToOuterLevel(cpu: Cpu, sel: number, rpl: number, stackAt: number,
 
 // CB, CA iw: RET far / RET far imm16
 export function retfIw(cpu: Cpu, i: Insn): void {
+  const pinned = cpu.pinOrigin();
+  try {
+    retfBody(cpu, i);
+  } finally {
+    if (pinned) cpu.atPinned = false;
+  }
+}
+
+function retfBody(cpu: Cpu, i: Insn): void {
   const size = i.os32 ? 4 : 2;
   const offset = i.os32 ? cpu.peek(0, true) >>> 0 : cpu.peek(0, false);
   const sel = cpu.peek(size, i.os32) & 0xffff;
@@ -232,6 +262,15 @@ export function retfIw(cpu: Cpu, i: Insn): void {
  * judged at the CPL before the return: IOPL only at CPL 0, IF only when CPL <= IOPL.
  */
 export function iret(cpu: Cpu, i: Insn): void {
+  const pinned = cpu.pinOrigin();
+  try {
+    iretBody(cpu, i);
+  } finally {
+    if (pinned) cpu.atPinned = false;
+  }
+}
+
+function iretBody(cpu: Cpu, i: Insn): void {
   if ((cpu.flagsReg & NT) !== 0) cpu.gp(0); // nested task return: task switching is out of scope
   const size = i.os32 ? 4 : 2;
   const offset = i.os32 ? cpu.peek(0, true) >>> 0 : cpu.peek(0, false);
@@ -282,6 +321,7 @@ export function sysenter(cpu: Cpu): void {
   const cs = cpu.sysenterCs & 0xfffc;
   if (cs === 0) cpu.gp(0);
   const from = cpu.cpl;
+  const pinned = cpu.pinOrigin();
   const oldIf = (cpu.flagsReg & IF) !== 0;
   cpu.setFlags(cpu.getFlags() & ~(VM | IF | RF));
   cpu.setSegCache(CS, cs, 0, 0xffffffff, 0x00cf9b00); // 32-bit, 4 GiB, execute/read, accessed, DPL 0
@@ -291,16 +331,18 @@ export function sysenter(cpu: Cpu): void {
   cpu.next = cpu.sysenterEip >>> 0;
   cpu.brk = true;
   if (cpu.observer !== null) {
-    cpu.observer.fastSyscall('sysenter');
-    if (from !== 0) cpu.observer.privilegeChange(from, 0, 'sysenter');
+    cpu.observer.fastSyscall('sysenter', cs, cpu.next);
+    if (from !== 0) cpu.observer.privilegeChange(from, 0, 'sysenter', cs, cpu.next);
     if (oldIf) cpu.observer.interruptFlag(false, 'sysenter', true);
   }
+  if (pinned) cpu.atPinned = false;
 }
 
 /** 0F 35: SYSEXIT. #GP(0) at CPL > 0 or with a null IA32_SYSENTER_CS. Returns to flat ring 3. */
 export function sysexit(cpu: Cpu): void {
   const cs = cpu.sysenterCs & 0xfffc;
   if (cs === 0 || cpu.cpl !== 0) cpu.gp(0);
+  const pinned = cpu.pinOrigin();
   cpu.setSegCache(CS, ((cs + 16) & 0xfffc) | 3, 0, 0xffffffff, 0x00cffb00);
   cpu.setSegCache(SS, ((cs + 24) & 0xfffc) | 3, 0, 0xffffffff, 0x00cff300);
   cpu.setCpl(3);
@@ -308,8 +350,9 @@ export function sysexit(cpu: Cpu): void {
   cpu.next = cpu.regs[EDX] >>> 0;
   cpu.brk = true;
   if (cpu.observer !== null) {
-    cpu.observer.fastSyscall('sysexit');
-    cpu.observer.privilegeChange(0, 3, 'sysexit');
+    cpu.observer.fastSyscall('sysexit', cpu.segSel[CS], cpu.next);
+    cpu.observer.privilegeChange(0, 3, 'sysexit', cpu.segSel[CS], cpu.next);
   }
+  if (pinned) cpu.atPinned = false;
 }
 

@@ -10,11 +10,18 @@
  * Every element commits (registers advance) before the next one, so a fault in the middle
  * leaves (E)SI/(E)DI/(E)CX at the faulting element and EIP at the instruction, which restarts.
  *
- * Bounded host time: one execution runs at most REP_CHUNK elements (one element when EFLAGS.TF
- * is set, so single-step traps after each iteration as on hardware). If work remains, the
- * instruction ends with EIP still at itself (cpu.next = cpu.eip, and the decoded block is left
- * with cpu.brk): the dispatch loop may take interrupts and then executes it again. Each such
+ * Bounded host time: one execution has a budget of REP_CHUNK (65,536) elements (one element
+ * when EFLAGS.TF is set, so single-step traps after each iteration as on hardware); an element
+ * that reaches a port, MMIO or unbacked memory costs BUS_ELEMENT (256) of it, so one execution
+ * moves at most 256 such elements. If work remains, the instruction ends with EIP still at
+ * itself (cpu.next = cpu.eip, and the decoded block is left with cpu.brk): the dispatch loop
+ * may take interrupts, or stop at --max-instructions, and then executes it again. Each such
  * partial execution counts as one retired instruction in cpu.icount.
+ *
+ * Recording: INS and OUTS without REP report each transfer (`io`); one execution of REP INS or
+ * REP OUTS reports one `ioString` with the number of elements moved, a digest of their values
+ * and the last value (also when a fault ends it part-way), so a trace grows with the retired
+ * instructions, not with the elements.
  *
  * Fast paths: REP MOVS and REP STOS with a 32-bit address size and DF = 0 move whole runs of
  * elements that lie within one source page and one destination page with typed-array
@@ -34,9 +41,12 @@ import { ALU_CMP } from '../opcodes';
 import { aluFlags } from './alu';
 import { readLin, writeLin, getReg, setReg } from './operands';
 import { checkIoPermission } from './io';
+import { IO_DIGEST_START, ioDigest } from '../observer';
 
-/** Most elements one execution of a REP string instruction processes. */
+/** The budget of one execution of a REP string instruction, in elements. */
 export const REP_CHUNK = 65536;
+/** What an element that reaches a port, MMIO or unbacked memory costs of that budget. */
+export const BUS_ELEMENT = 256;
 
 // --- Shared helpers ----------------------------------------------------------------------------
 
@@ -70,6 +80,10 @@ function repBudget(cpu: Cpu): number {
 function again(cpu: Cpu): void {
   cpu.next = cpu.eip;
   cpu.brk = true;
+}
+/** The budget an element took: 1, or BUS_ELEMENT when it reached MMIO or unbacked memory. */
+function cost(cpu: Cpu, busBefore: number): number {
+  return cpu.busAccesses === busBefore ? 1 : BUS_ELEMENT;
 }
 function direction(cpu: Cpu, size: number): number {
   return (cpu.flagsReg & DF) !== 0 ? -size : size;
@@ -141,14 +155,17 @@ export function movs(cpu: Cpu, i: Insn): void {
   let count = getCount(cpu, as32);
   let budget = repBudget(cpu);
   const fast = as32 && delta > 0;
-  while (count !== 0 && budget !== 0) {
+  while (count !== 0 && budget > 0) {
     let n = fast ? movsRun(cpu, seg, size, count < budget ? count : budget) : 0;
+    let spent = n;
     if (n === 0) {
+      const bus = cpu.busAccesses;
       movsOne(cpu, seg, size, as32, delta);
       n = 1;
+      spent = cost(cpu, bus);
     }
     count -= n;
-    budget -= n;
+    budget -= spent;
     setCount(cpu, as32, count);
   }
   if (count !== 0) again(cpu);
@@ -204,14 +221,17 @@ export function stos(cpu: Cpu, i: Insn): void {
   let budget = repBudget(cpu);
   const fast = as32 && delta > 0;
   const v = getReg(cpu, 0, size);
-  while (count !== 0 && budget !== 0) {
+  while (count !== 0 && budget > 0) {
     let n = fast ? stosRun(cpu, size, count < budget ? count : budget, v) : 0;
+    let spent = n;
     if (n === 0) {
+      const bus = cpu.busAccesses;
       stosOne(cpu, size, as32, delta);
       n = 1;
+      spent = cost(cpu, bus);
     }
     count -= n;
-    budget -= n;
+    budget -= spent;
     setCount(cpu, as32, count);
   }
   if (count !== 0) again(cpu);
@@ -235,10 +255,11 @@ export function lods(cpu: Cpu, i: Insn): void {
   }
   let count = getCount(cpu, as32);
   let budget = repBudget(cpu);
-  while (count !== 0 && budget !== 0) {
+  while (count !== 0 && budget > 0) {
+    const bus = cpu.busAccesses;
     lodsOne(cpu, seg, size, as32, delta);
     count--;
-    budget--;
+    budget -= cost(cpu, bus);
     setCount(cpu, as32, count);
   }
   if (count !== 0) again(cpu);
@@ -269,10 +290,11 @@ export function cmps(cpu: Cpu, i: Insn): void {
   const repe = i.rep === 1;
   let count = getCount(cpu, as32);
   let budget = repBudget(cpu);
-  while (count !== 0 && budget !== 0) {
+  while (count !== 0 && budget > 0) {
+    const bus = cpu.busAccesses;
     const r = cmpsOne(cpu, seg, size, as32, delta);
     count--;
-    budget--;
+    budget -= cost(cpu, bus);
     setCount(cpu, as32, count);
     if ((r === 0) !== repe) return; // REPE: stop on ZF = 0; REPNE: stop on ZF = 1
   }
@@ -299,10 +321,11 @@ export function scas(cpu: Cpu, i: Insn): void {
   const repe = i.rep === 1;
   let count = getCount(cpu, as32);
   let budget = repBudget(cpu);
-  while (count !== 0 && budget !== 0) {
+  while (count !== 0 && budget > 0) {
+    const bus = cpu.busAccesses;
     const r = scasOne(cpu, size, as32, delta, a);
     count--;
-    budget--;
+    budget -= cost(cpu, bus);
     setCount(cpu, as32, count);
     if ((r === 0) !== repe) return;
   }
@@ -314,13 +337,14 @@ export function scas(cpu: Cpu, i: Insn): void {
 // first element, and not at all when a REP count is 0. INS checks that the destination can be
 // written (segment and page) before reading the port, so a faulting INS does not consume input.
 
-function insOne(cpu: Cpu, port: number, size: number, as32: boolean, delta: number): void {
+function insOne(cpu: Cpu, port: number, size: number, as32: boolean, delta: number, report: boolean): number {
   const lin = cpu.linW(ES, index(cpu, EDI, as32), size);
   cpu.probeWrite(lin, size);
   const v = cpu.io.portIn(port, size as AccessSize);
-  if (cpu.observer !== null) cpu.observer.io(false, port, size, v);
+  if (report && cpu.observer !== null) cpu.observer.io(false, port, size, v);
   writeLin(cpu, lin, size, v);
   advance(cpu, EDI, as32, delta);
+  return v;
 }
 
 // 6C INSB, 6D INSW/INSD: ES:(E)DI <- port DX
@@ -330,29 +354,37 @@ export function ins(cpu: Cpu, i: Insn): void {
   const port = cpu.regs16[EDX << 1];
   if (i.rep === 0) {
     checkIoPermission(cpu, port, size);
-    insOne(cpu, port, size, as32, delta);
+    insOne(cpu, port, size, as32, delta, true);
     return;
   }
   let count = getCount(cpu, as32);
   if (count === 0) return;
   checkIoPermission(cpu, port, size);
   let budget = repBudget(cpu);
-  while (count !== 0 && budget !== 0) {
-    insOne(cpu, port, size, as32, delta);
-    count--;
-    budget--;
-    setCount(cpu, as32, count);
+  let done = 0, digest = IO_DIGEST_START, last = 0;
+  try {
+    while (count !== 0 && budget > 0) {
+      last = insOne(cpu, port, size, as32, delta, false);
+      digest = ioDigest(digest, last, size);
+      done++;
+      count--;
+      budget -= BUS_ELEMENT;
+      setCount(cpu, as32, count);
+    }
+  } finally {
+    if (done > 0 && cpu.observer !== null) cpu.observer.ioString(false, port, size, done, digest, last);
   }
   if (count !== 0) again(cpu);
 }
 
-function outsOne(cpu: Cpu, seg: number, port: number, size: number, as32: boolean, delta: number): void {
+function outsOne(cpu: Cpu, seg: number, port: number, size: number, as32: boolean, delta: number, report: boolean): number {
   let v = readLin(cpu, cpu.linR(seg, index(cpu, ESI, as32), size), size);
   if (size === 4) v >>>= 0;
-  if (cpu.observer !== null) cpu.observer.io(true, port, size, v);
+  if (report && cpu.observer !== null) cpu.observer.io(true, port, size, v);
   cpu.io.portOut(port, v, size as AccessSize);
   advance(cpu, ESI, as32, delta);
   cpu.brk = true; // a device may have stopped the machine
+  return v;
 }
 
 // 6E OUTSB, 6F OUTSW/OUTSD: port DX <- DS:(E)SI
@@ -362,19 +394,26 @@ export function outs(cpu: Cpu, i: Insn): void {
   const port = cpu.regs16[EDX << 1];
   if (i.rep === 0) {
     checkIoPermission(cpu, port, size);
-    outsOne(cpu, seg, port, size, as32, delta);
+    outsOne(cpu, seg, port, size, as32, delta, true);
     return;
   }
   let count = getCount(cpu, as32);
   if (count === 0) return;
   checkIoPermission(cpu, port, size);
   let budget = repBudget(cpu);
-  while (count !== 0 && budget !== 0) {
-    outsOne(cpu, seg, port, size, as32, delta);
-    count--;
-    budget--;
-    setCount(cpu, as32, count);
-    if (cpu.stopReason !== '') break; // the device stopped the machine: resume here later
+  let done = 0, digest = IO_DIGEST_START, last = 0;
+  try {
+    while (count !== 0 && budget > 0) {
+      last = outsOne(cpu, seg, port, size, as32, delta, false);
+      digest = ioDigest(digest, last, size);
+      done++;
+      count--;
+      budget -= BUS_ELEMENT;
+      setCount(cpu, as32, count);
+      if (cpu.stopReason !== '') break; // the device stopped the machine: resume here later
+    }
+  } finally {
+    if (done > 0 && cpu.observer !== null) cpu.observer.ioString(true, port, size, done, digest, last);
   }
   if (count !== 0) again(cpu);
 }

@@ -498,6 +498,12 @@ export class SoftwareMonitor implements MonitorEntry {
     const inLdt = (sel & 4) !== 0;
     const table = inLdt ? this.ldtCopy : this.gdtCopy;
     const entries = inLdt ? this.ldtEntries : this.gdtEntries;
+    if (!inLdt && index >= GUEST_GDT_ENTRIES && (seg === CS || seg === SS)) {
+      // A selector of the monitor's slots in CS or SS: only SYSENTER or SYSEXIT on the virtual
+      // CPU loads one (they do not read the GDT), and the cache they gave stays what it is.
+      f.segSel[seg] = sel;
+      return;
+    }
     if ((sel & 0xfffc) === 0 || index >= entries) {
       f.segBase[seg] = 0;
       f.segLimit[seg] = 0;
@@ -565,11 +571,14 @@ export class SoftwareMonitor implements MonitorEntry {
     const cpu = this.cpu;
     const f = this.v;
     const ring = this.ring(f.cpl);
-    if (!this.compressAll && (f.segBase[CS] + f.eip) >>> 0 >= MON_LINEAR) {
+    if ((!this.compressAll && (f.segBase[CS] + f.eip) >>> 0 >= MON_LINEAR) || isMonitorSlot(f.segSel[CS]) || isMonitorSlot(f.segSel[SS])) {
       // sw-013: the guest's code continues inside the monitor region, beyond its cut CS limit,
-      // where the IRET cannot go. The monitor stays in control and handles that instruction as
-      // the #GP its fetch would raise (interpreted on the virtual CPU, one per dispatch, so the
-      // instruction count still bounds the run).
+      // where the IRET cannot go; or (both modes) the guest's CS or SS is a selector of the
+      // monitor's own GDT slots (a SYSENTER through an IA32_SYSENTER_CS that names them loads
+      // them without reading any table), which the IRET would load as the monitor's. The monitor
+      // stays in control and handles that instruction as the #GP its fetch would raise
+      // (interpreted on the virtual CPU, one per dispatch, so the instruction count still bounds
+      // the run), until the guest's CS and SS are its own again.
       const sp = this.writeFrame(ring) - 4;
       this.monW32(sp, 0); // the error code of the #GP
       cpu.regs[ESP] = this.lin(sp);
@@ -617,9 +626,7 @@ export class SoftwareMonitor implements MonitorEntry {
   /** A state the monitor cannot handle: the machine stops with a shutdown naming it. */
   private fail(why: string): void {
     const cpu = this.cpu;
-    cpu.stopReason = 'shutdown';
-    cpu.halted = true;
-    if (cpu.observer !== null) cpu.observer.shutdown(`monitor: ${why}`);
+    cpu.shutdown(`monitor: ${why}`);
   }
 
   // ===========================================================================================
@@ -720,6 +727,11 @@ export class SoftwareMonitor implements MonitorEntry {
     this.counts.set(counts);
     this.inView = false;
   }
+}
+
+/** Whether `sel` names one of the monitor's own GDT slots (MON_CS and above). */
+function isMonitorSlot(sel: number): boolean {
+  return (sel & 4) === 0 && sel >>> 3 >= GUEST_GDT_ENTRIES;
 }
 
 /** Whether a write of up to 16 bytes at `lin` overlaps the table [base, base + limit]. */

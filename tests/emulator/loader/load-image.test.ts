@@ -60,6 +60,25 @@ describe('loadImage', () => {
     expect((err as ImageError).message).toBe('not a Multiboot kernel: no Multiboot header in the first 8192 bytes');
   });
 
+  it('names a Multiboot 2 kernel: only Multiboot 1 is supported', () => {
+    const ram = new Uint8Array(4 * MIB);
+    const image = new Uint8Array(4096);
+    const v = new DataView(image.buffer);
+    // A Multiboot 2 header at offset 64: magic, architecture 0 (i386), length 24, checksum, end tag.
+    v.setUint32(64, 0xe85250d6, true);
+    v.setUint32(68, 0, true);
+    v.setUint32(72, 24, true);
+    v.setUint32(76, (-(0xe85250d6 + 0 + 24)) >>> 0, true);
+    v.setUint32(80, 0, true);
+    v.setUint32(84, 8, true);
+    expect(() => loadImage(image, ram)).toThrow(
+      'not a Multiboot kernel: no Multiboot header in the first 8192 bytes (it has a Multiboot 2 header: only Multiboot 1 is supported)',
+    );
+    // The magic alone, with a wrong checksum, is not a header: no hint.
+    v.setUint32(76, 0, true);
+    expect(() => loadImage(image, ram)).toThrow(/first 8192 bytes$/);
+  });
+
   it('passes the command line and modules to the Multiboot loader', () => {
     const ram = new Uint8Array(4 * MIB);
     const img = loadImage(elf, ram, { cmdline: 'a b', modules: [{ name: 'mod', data: pattern(5) }] });

@@ -21,9 +21,9 @@ export function siblings(path: string): string[] {
 
 /** Values of the slots of one event of each kind, chosen to be told apart (some uint32, some negative). */
 const SLOT_VALUES: Record<EventKindName, Partial<Pick<TraceEvent, 'a' | 'b' | 'c' | 'd' | 'text'>>> = {
-  privilege: { a: 3, b: 0, text: 'interrupt' },
+  privilege: { a: 3, b: 0, c: 0x08, d: 0x00100040, text: 'interrupt' },
   exception: { a: 14, b: 6, c: 0xc0001234 },
-  interrupt: { a: 32, text: 'apic' },
+  interrupt: { a: 32, b: 0x08, c: 0x00100080, d: 0, text: 'apic' },
   iflag: { a: 0, b: -1, c: 1, text: 'cli' },
   segment_load: { a: 3, b: 0x10, c: 0, d: -1, text: '00c09300' },
   stale_descriptor: { a: 3, b: 0x23 },
@@ -32,7 +32,7 @@ const SLOT_VALUES: Record<EventKindName, Partial<Pick<TraceEvent, 'a' | 'b' | 'c
   msr: { a: 1, b: 0x174, c: 0x08, d: 0 },
   tpr: { a: 0, b: 0x20 },
   io: { a: 1, b: 0x3f8, c: 1, d: 0x41 },
-  fast_syscall: { text: 'sysenter' },
+  fast_syscall: { a: 0x08, b: 0x00100200, c: 0, text: 'sysenter' },
   monitor_exit: { a: 48, b: 0x1c3, text: 'ept-violation' },
   monitor_entry: { text: 'vmresume' },
   monitor_emulation: { a: 0x7f, text: 'cli' },
@@ -40,6 +40,7 @@ const SLOT_VALUES: Record<EventKindName, Partial<Pick<TraceEvent, 'a' | 'b' | 'c
   halt: {},
   shutdown: { text: 'triple fault' },
   run_end: { a: 3, text: 'exit' },
+  io_string: { a: 0x80, b: 1024, c: -0x7ee3623b, d: 0xff, text: 'outsb' },
 };
 
 /** One event of every kind, in kind order, with seq from `firstSeq` and increasing icounts. */

@@ -43,7 +43,7 @@ describe('trace store', () => {
     const run = createRun(db, SAMPLE_RUN);
     expect(run).toBe(1);
     // One event of each kind, then a recording-like stream after them.
-    const events = [...eventsOfEveryKind(0, 100), ...[...syntheticEvents(3000, 19)].map((e) => ({ ...e, icount: e.icount + 1000 }))];
+    const events = [...eventsOfEveryKind(0, 100), ...[...syntheticEvents(3000, KIND_NAMES.filter(Boolean).length)].map((e) => ({ ...e, icount: e.icount + 1000 }))];
     const last = events[events.length - 1].icount;
     const w = new EventWriter(db, run, { batchEvents: 700 });
     const inputs = [

@@ -68,9 +68,17 @@ describe('shadow descriptors', () => {
     expect(shadow([0, 0], 1, false, true, false)).toEqual([0, 0]);
   });
 
-  it('expand-down data segments keep their limit', () => {
-    const d: [number, number] = [0x00000fff, 0x00c09600]; // expand-down, writable
-    const [lo, hi] = shadow(d, 1, false, true, false);
-    expect(descLimit(lo, hi)).toBe(descLimit(d[0], d[1]));
+  it('sw-013 raises the limit of an expand-down segment that reaches the monitor region; sw-033 keeps it', () => {
+    const d: [number, number] = [0x00000fff, 0x00c09600]; // expand-down, writable, 32-bit, base 0, G=1: limit 0xFFFFFF
+    const small: [number, number] = [0x00000fff, 0x00409600]; // G=0: limit 0xFFF, offsets 0x1000-0xFFFFFFFF
+    const [lo, hi] = shadow(small, 1, false, true, false);
+    expect(descLimit(lo, hi)).toBe(0xffffffff); // no valid offset left: every access traps
+    expect(hi & AR_P).toBe(AR_P); // it still loads
+    expect(descLimit(...shadow(d, 1, false, true, false))).toBe(0xffffffff);
+    const [lo3, hi3] = shadow(small, 3, true, false, false);
+    expect(descLimit(lo3, hi3)).toBe(0xfff);
+    // A 16-bit expand-down segment far below the region is left alone.
+    const low16: [number, number] = [0x00000fff, 0x00009610]; // base 0x100000, offsets 0x1000-0xFFFF
+    expect(descLimit(...shadow(low16, 1, false, true, false))).toBe(0xfff);
   });
 });
