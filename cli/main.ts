@@ -27,6 +27,7 @@ program
   .option('--ram <size>', 'RAM size (default 128M)')
   .option('--input <file>', 'bytes fed to the UART receiver')
   .option('--module <file...>', 'Multiboot module (repeatable), like qemu -initrd')
+  .option('--gdb <[host:]port>', 'stop before the first instruction and wait for gdb on this port (host default 127.0.0.1)')
   .action(async (image: string, opts) => {
     process.exitCode = await runCommand(image, opts);
   });
@@ -45,6 +46,7 @@ program
   .option('--cmdline <string>', 'Multiboot command line')
   .option('--flat <address>', 'load IMAGE as a flat binary at this address')
   .option('--ram <size>', 'RAM size (default 128M)')
+  .option('--gdb <[host:]port>', 'record while gdb debugs the run: stop before the first instruction and wait for gdb')
   .action(async (image: string, opts) => {
     process.exitCode = await recordCommand(image, opts);
   });
@@ -55,8 +57,9 @@ program
   .argument('<file>', 'trace file')
   .option('--run <id>', 'run id (default: the last run in the file)')
   .option('--verify', 'compare every regenerated event with the recorded one')
-  .action((file: string, opts) => {
-    process.exitCode = replayCommand(file, opts);
+  .option('--gdb <[host:]port>', 'serve the run to gdb with reverse execution (reverse-stepi, reverse-continue) instead of replaying it')
+  .action(async (file: string, opts) => {
+    process.exitCode = await replayCommand(file, opts);
   });
 
 program
@@ -65,6 +68,9 @@ program
   .argument('<file>', 'trace file')
   .option('--run <id>', 'run id (default: the last run in the file)')
   .option('--icount <n>', 'retired-instruction count')
+  .option('--memory <addr[:len]>', "hex dump of LEN bytes (default 64) at a guest linear address or symbol, through the guest's page tables")
+  .option('--stack [n]', 'N dwords (default 16) of the guest stack from SS:ESP')
+  .option('--events <n>', 'the N events before the point and the N from it on')
   .action((file: string, opts) => {
     process.exitCode = atCommand(file, opts);
   });

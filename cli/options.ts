@@ -113,3 +113,14 @@ export function checkTraceOutPath(path: string): void {
   if (st.isDirectory()) throw new UsageError(`--out '${path}' is a directory, not a trace file`);
   if (!st.isFile()) throw new UsageError(`--out '${path}' is not a regular file (a FIFO, a device or a socket): a trace must be a file`);
 }
+
+/** --gdb [HOST:]PORT (HOST defaults to 127.0.0.1; PORT 0 picks a free port). */
+export function parseGdbAddress(s: string): { host: string; port: number } {
+  const m = /^(?:(.*):)?(\d{1,5})$/.exec(s.trim());
+  const port = m === null ? NaN : Number(m[2]);
+  if (m === null || port > 65535) throw new UsageError(`--gdb must be [HOST:]PORT, such as 1234 or 127.0.0.1:1234, not '${s}'`);
+  let host = m[1] ?? '127.0.0.1';
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  if (host === '') host = '127.0.0.1';
+  return { host, port };
+}

@@ -6,6 +6,7 @@
 import type { Machine } from './machine';
 import { REG32_NAMES, SEG_NAMES, CF, PF, AF, ZF, SF, TF, IF, DF, OF, NT, RF, AC, ID } from './cpu/constants';
 import { disassemble } from './disasm';
+import { guestLinearIp, readGuest, guestStack } from './guest-view';
 
 const hex = (n: number, w = 8) => (n >>> 0).toString(16).padStart(w, '0');
 const FLAG_NAMES: [number, string][] = [[CF, 'CF'], [PF, 'PF'], [AF, 'AF'], [ZF, 'ZF'], [SF, 'SF'], [TF, 'TF'], [IF, 'IF'], [DF, 'DF'], [OF, 'OF'], [NT, 'NT'], [RF, 'RF'], [AC, 'AC'], [ID, 'ID']];
@@ -26,36 +27,73 @@ export function flagsText(f: number): string {
   return `${hex(f)} [${set.join(' ')}] IOPL${(f >> 12) & 3}`;
 }
 
+/** The segment registers with their hidden descriptor caches, and the descriptor-table registers. */
+export function describeSegments(m: Machine): string[] {
+  const cpu = m.cpu;
+  const lines = ['segment registers (selector, then the hidden descriptor cache):'];
+  for (let s = 0; s < 6; s++) {
+    lines.push(`  ${SEG_NAMES[s]}=${hex(cpu.segSel[s], 4)}  base=${hex(cpu.segBase[s])} limit=${hex(cpu.segLimit[s])} rights=${hex(cpu.segAR[s])} ${describeRights(cpu.segAR[s])}`);
+  }
+  lines.push(`gdtr base=${hex(cpu.gdtrBase)} limit=${hex(cpu.gdtrLimit, 4)}   idtr base=${hex(cpu.idtrBase)} limit=${hex(cpu.idtrLimit, 4)}`);
+  lines.push(`ldtr=${hex(cpu.ldtrSel, 4)} base=${hex(cpu.ldtrBase)} limit=${hex(cpu.ldtrLimit)}   tr=${hex(cpu.trSel, 4)} base=${hex(cpu.trBase)} limit=${hex(cpu.trLimit)}`);
+  return lines;
+}
+
+/** Under a monitor, the guest's virtual CPU and the monitor's interventions so far (none natively). */
+export function describeVirtualCpu(m: Machine): string[] {
+  const mon = m.monitor;
+  if (mon === null) return [];
+  const cpu = m.cpu;
+  const v = mon.virtualCpu;
+  const kinds = Object.entries(mon.interventions()).map(([k, n]) => `${k} ${n}`).join(', ');
+  return [
+    `monitor ${m.mode}: the guest runs at ring ${cpu.cpl === 0 ? '0 (inside the monitor)' : cpu.cpl}; its virtual CPU:`,
+    `  cpl=${v.cpl} if=${(v.flags & IF) !== 0 ? 1 : 0} iopl=${(v.flags >> 12) & 3}   cr0=${hex(v.cr0)} cr2=${hex(v.cr2)} cr3=${hex(v.cr3)} cr4=${hex(v.cr4)}`,
+    `  gdtr base=${hex(v.gdtrBase)} limit=${hex(v.gdtrLimit, 4)}   idtr base=${hex(v.idtrBase)} limit=${hex(v.idtrLimit, 4)}   ldtr=${hex(v.ldtrSel, 4)} tr=${hex(v.trSel, 4)}`,
+    `  sysenter cs=${hex(v.sysenterCs, 4)} esp=${hex(v.sysenterEsp)} eip=${hex(v.sysenterEip)}`,
+    `  ${mon.exits} monitor exits, ${mon.cr3Switches} shadow CR3 switches${kinds ? ': ' + kinds : ''}`,
+  ];
+}
+
 export function describeState(m: Machine, disasmCount = 6): string[] {
   const cpu = m.cpu;
   const lines: string[] = [];
   const r = REG32_NAMES.map((n, k) => `${n}=${hex(cpu.regs[k])}`);
   lines.push(r.slice(0, 4).join(' '), r.slice(4).join(' '));
   lines.push(`eip=${hex(cpu.eip)} (${m.symbols.format((cpu.segBase[1] + cpu.eip) >>> 0)})  eflags=${flagsText(cpu.getFlags())}  cpl=${cpu.cpl}${cpu.halted ? '  halted' : ''}`);
-  lines.push('segment registers (selector, then the hidden descriptor cache):');
-  for (let s = 0; s < 6; s++) {
-    lines.push(`  ${SEG_NAMES[s]}=${hex(cpu.segSel[s], 4)}  base=${hex(cpu.segBase[s])} limit=${hex(cpu.segLimit[s])} rights=${hex(cpu.segAR[s])} ${describeRights(cpu.segAR[s])}`);
-  }
-  lines.push(`gdtr base=${hex(cpu.gdtrBase)} limit=${hex(cpu.gdtrLimit, 4)}   idtr base=${hex(cpu.idtrBase)} limit=${hex(cpu.idtrLimit, 4)}`);
-  lines.push(`ldtr=${hex(cpu.ldtrSel, 4)} base=${hex(cpu.ldtrBase)} limit=${hex(cpu.ldtrLimit)}   tr=${hex(cpu.trSel, 4)} base=${hex(cpu.trBase)} limit=${hex(cpu.trLimit)}`);
+  lines.push(...describeSegments(m));
   lines.push(`cr0=${hex(cpu.cr0)} cr2=${hex(cpu.cr2)} cr3=${hex(cpu.cr3)} cr4=${hex(cpu.cr4)}`);
-  const mon = m.monitor;
-  if (mon !== null) {
-    const v = mon.virtualCpu;
-    lines.push(`monitor ${m.mode}: the guest runs at ring ${cpu.cpl === 0 ? '0 (inside the monitor)' : cpu.cpl}; its virtual CPU:`);
-    lines.push(`  cpl=${v.cpl} if=${(v.flags & IF) !== 0 ? 1 : 0} iopl=${(v.flags >> 12) & 3}   cr0=${hex(v.cr0)} cr2=${hex(v.cr2)} cr3=${hex(v.cr3)} cr4=${hex(v.cr4)}`);
-    lines.push(`  gdtr base=${hex(v.gdtrBase)} limit=${hex(v.gdtrLimit, 4)}   idtr base=${hex(v.idtrBase)} limit=${hex(v.idtrLimit, 4)}   ldtr=${hex(v.ldtrSel, 4)} tr=${hex(v.trSel, 4)}`);
-    lines.push(`  sysenter cs=${hex(v.sysenterCs, 4)} esp=${hex(v.sysenterEsp)} eip=${hex(v.sysenterEip)}`);
-    const kinds = Object.entries(mon.interventions()).map(([k, n]) => `${k} ${n}`).join(', ');
-    lines.push(`  ${mon.exits} monitor exits, ${mon.cr3Switches} shadow CR3 switches${kinds ? ': ' + kinds : ''}`);
-  }
+  lines.push(...describeVirtualCpu(m));
   if (disasmCount > 0) {
     lines.push('disassembly:');
+    const here = guestLinearIp(m);
     for (const d of disassemble(m, disasmCount)) {
-      lines.push(`  ${d.address === ((cpu.segBase[1] + cpu.eip) >>> 0) ? '=>' : '  '} ${hex(d.address)} ${d.symbol.padEnd(22).slice(0, 22)} ${d.bytes.padEnd(24)} ${d.text}`);
+      lines.push(`  ${d.address === here ? '=>' : '  '} ${hex(d.address)} ${d.symbol.padEnd(22).slice(0, 22)} ${d.bytes.padEnd(24)} ${d.text}`);
     }
   }
   return lines;
+}
+
+/** A hex dump of guest memory at a guest linear address, through the guest's page tables (`??`: not mapped). */
+export function describeMemory(m: Machine, address: number, length: number): string[] {
+  const lines: string[] = [];
+  const bytes = readGuest(m, address, length);
+  for (let off = 0; off < length; off += 16) {
+    const row = bytes.slice(off, off + 16);
+    const hexes = row.map((b) => (b < 0 ? '??' : b.toString(16).padStart(2, '0')));
+    const text = row.map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    lines.push(`  ${hex(address + off)}  ${hexes.slice(0, 8).join(' ').padEnd(23)}  ${hexes.slice(8).join(' ').padEnd(23)}  |${text}|`);
+  }
+  return lines;
+}
+
+/** `count` dwords of the guest's stack from SS:ESP, with the symbol each one points into. */
+export function describeStack(m: Machine, count: number): string[] {
+  return guestStack(m, count).map(({ address, value }) => {
+    if (value < 0) return `  ${hex(address)}  ????????`;
+    const sym = m.symbols.format(value);
+    return `  ${hex(address)}  ${hex(value)}${sym && !/^0x/.test(sym) ? `  <${sym}>` : ''}`;
+  });
 }
 
 /**

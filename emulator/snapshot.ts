@@ -27,7 +27,7 @@
  */
 import type { Cpu } from './cpu/cpu';
 import {
-  TLB_VALID, TLB_SUP_WRITE, TLB_USER_READ, TLB_USER_WRITE, TLB_DIRTY, TLB_MMIO, TLB_GLOBAL, TLB_CODE,
+  TLB_VALID, TLB_SUP_WRITE, TLB_USER_READ, TLB_USER_WRITE, TLB_DIRTY, TLB_MMIO, TLB_GLOBAL, TLB_CODE, TLB_READ_WATCH,
 } from './cpu/cpu';
 import type { Machine } from './machine';
 
@@ -405,7 +405,10 @@ export function loadCpuState(cpu: Cpu, bytes: Uint8Array): void {
     let e = st.tlb[k + 1];
     const phys = e >>> 12;
     if (phys >= codePage.length) e |= TLB_MMIO;
-    else if (codePage[phys] !== 0 || watchPage[phys] !== 0) e |= TLB_CODE;
+    else {
+      if (codePage[phys] !== 0 || watchPage[phys] !== 0) e |= TLB_CODE;
+      if (cpu.readWatchPage[phys] !== 0) e |= TLB_READ_WATCH;
+    }
     cpu.tlbSet(st.tlb[k], e);
   }
   cpu.setCpl(st.cpl);

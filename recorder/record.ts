@@ -1,18 +1,18 @@
 /**
  * Recording a run into a trace file: the machine runs under a Session whose events, inputs
  * and snapshots go to the store in batches. The trace is self-contained: it holds the image.
- *
- * A Recording runs a slice at a time, so that its driver (the CLI) can look between slices for
- * a stop from outside (Ctrl-C): `finish` then ends the run at that instruction boundary, marked
- * `interrupted`, with everything recorded so far committed. recordRun drives one to its end.
+ * A Recording can also be driven step by step: by a debugger attached while recording, or by
+ * the CLI, which looks between slices for Ctrl-C and then finishes the run at that instruction
+ * boundary, marked `interrupted` (end-reasons.ts), with everything recorded so far committed.
  */
 import { openTrace, closeTrace, createRun, finishRun, EventWriter, type TraceDb } from './store';
 import { Session, buildMachine, type Input, type RunOptions } from './session';
 import { snapshotPageList, pageChunks } from './snapshotter';
 import { saveMachineState } from '../emulator/snapshot';
-import type { Machine } from '../emulator/machine';
+import type { Machine, RunResult } from '../emulator/machine';
+import type { RunEndResult } from './end-reasons';
+import type { TraceEvent } from './events';
 import { RINGSIDE_VERSION } from './version';
-import { interruptedAt, type RunEndResult } from './end-reasons';
 import { describeShutdown } from '../emulator/describe-state';
 
 export interface RecordSpec {
@@ -23,6 +23,7 @@ export interface RecordSpec {
   uartInput?: Uint8Array; // bytes fed to the UART receiver at the start
   onUartByte?: (b: number) => void; // the guest's UART output
   onProgress?: (icount: number, events: number) => void; // called between slices
+  onEvent?: (e: TraceEvent) => void; // every event, as it is recorded
 }
 
 export interface RecordResult {
@@ -35,23 +36,19 @@ export interface RecordResult {
 }
 
 /** Instructions per slice between progress reports. */
-export const SLICE = 10_000_000;
+const SLICE = 10_000_000;
 
+/** A run being recorded: open until finish() or close(). */
 export class Recording {
-  readonly runId: number; // runs.id being written
-  readonly machine: Machine; // the machine recorded
-  private readonly db: TraceDb; // the trace
-  private readonly writer: EventWriter; // events, inputs and snapshots, in batches
-  private readonly session: Session; // the run loop with inputs and snapshots
-  private readonly spec: RecordSpec; // what is recorded
-  private readonly max: number; // --max-instructions, or Infinity
-  private snapshots = 0; // snapshots taken
-  private ended: RunEndResult | null = null; // the machine's own end, once reached
+  readonly machine: Machine;
+  readonly session: Session;
+  readonly runId: number;
+  private readonly db: TraceDb;
+  private readonly writer: EventWriter;
+  private readonly max: number; // --max-instructions
+  private snapshots = 0;
 
-  /** Opens (or creates) the trace and adds the run; close with finish() or abandon(). */
-  constructor(spec: RecordSpec) {
-    this.spec = spec;
-    this.max = spec.options.maxInstructions ?? Infinity;
+  constructor(private readonly spec: RecordSpec) {
     // The machine first: an image it refuses leaves no trace file and no empty run behind.
     this.machine = buildMachine(spec.image, spec.options, spec.onUartByte);
     this.db = openTrace(spec.out, { create: true });
@@ -64,17 +61,18 @@ export class Recording {
         ringsideVersion: RINGSIDE_VERSION,
         snapshotInterval: spec.options.snapshotInterval,
       });
-      const writer = new EventWriter(this.db, this.runId);
-      this.writer = writer;
+      const writer = (this.writer = new EventWriter(this.db, this.runId));
       const inputs: Input[] = Array.from(spec.uartInput ?? [], (value) => ({ icount: 0, channel: 'uart' as const, value }));
       let inputCount = 0;
-      const session: Session = new Session(
+      const onEvent = spec.onEvent;
+      const session: Session = (this.session = new Session(
         this.machine,
         spec.options,
-        (e) => writer.add(e),
+        onEvent === undefined ? (e) => writer.add(e) : (e) => (writer.add(e), onEvent(e)),
         inputs,
         {
           snapshot: (m) => {
+            // The pages go to the store a chunk at a time, packed as they are written.
             const first = this.snapshots === 0;
             const pages = snapshotPageList(m, first);
             const state = saveMachineState(m);
@@ -90,58 +88,60 @@ export class Recording {
           },
         },
         true,
-      );
-      this.session = session;
-    } catch (err) {
+      ));
+      this.max = spec.options.maxInstructions ?? Infinity;
+    } catch (e) {
       closeTrace(this.db);
-      throw err;
+      throw e;
     }
-  }
-
-  /** Runs up to `instructions` more and commits them; true when the run has ended. */
-  step(instructions = SLICE): boolean {
-    if (this.ended !== null) return true;
-    const cpu = this.machine.cpu;
-    const result = this.session.run(Math.min(this.max, cpu.icount + instructions));
-    if (result.reason !== 'limit' || cpu.icount >= this.max) this.ended = result;
-    else {
-      this.writer.flush();
-      this.spec.onProgress?.(cpu.icount, this.session.recorder.count);
-    }
-    return this.ended !== null;
   }
 
   /**
-   * Ends the run: as the machine ended it, or (before that) interrupted at the current
-   * instruction boundary. Commits the run_end event and the run's end, and closes the trace.
+   * Records until `stopAt` (bounded by --max-instructions), the end of the run, or a debugger's
+   * breakpoint or watchpoint; commits what was recorded so far.
    */
-  finish(): RecordResult {
-    const result = this.ended ?? interruptedAt(this.machine.cpu.icount);
+  run(stopAt = Infinity): RunResult {
+    const cpu = this.machine.cpu;
+    const target = Math.min(stopAt, this.max);
+    let result: RunResult;
+    for (;;) {
+      const next = Math.min(target, cpu.icount + SLICE);
+      result = this.session.run(next);
+      if (result.reason !== 'limit' || cpu.icount >= target || cpu.icount < next) break;
+      this.writer.flush();
+      this.spec.onProgress?.(cpu.icount, this.session.recorder.count);
+    }
+    this.writer.flush();
+    return result;
+  }
+
+  /** The run is over (or stopped here for good, e.g. interruptedAt): writes its end and closes the trace. */
+  finish(result: RunEndResult): RecordResult {
     try {
       this.session.end(result);
       this.writer.close();
-      const events = this.session.recorder.count;
-      finishRun(this.db, this.runId, { endReason: result.reason, exitCode: result.exitCode, finalIcount: result.icount, eventCount: events });
-      return { runId: this.runId, result, events, snapshots: this.snapshots, shutdown: result.reason === 'shutdown' ? describeShutdown(this.machine) : '' };
+      finishRun(this.db, this.runId, { endReason: result.reason, exitCode: result.exitCode, finalIcount: result.icount, eventCount: this.session.recorder.count });
+      const shutdown = result.reason === 'shutdown' ? describeShutdown(this.machine) : '';
+      return { runId: this.runId, result, events: this.session.recorder.count, snapshots: this.snapshots, shutdown };
     } finally {
       closeTrace(this.db);
     }
   }
 
-  /** Closes the trace after a failure: the run stays incomplete, with what was committed. */
-  abandon(): void {
+  /** Closes the trace without finishing the run (an error): it reads as incomplete. */
+  close(): void {
     closeTrace(this.db);
   }
 }
 
-/** Records a run to its end. */
 export function recordRun(spec: RecordSpec): RecordResult {
   const rec = new Recording(spec);
+  let result: RunResult;
   try {
-    while (!rec.step());
-  } catch (err) {
-    rec.abandon();
-    throw err;
+    result = rec.run();
+  } catch (e) {
+    rec.close();
+    throw e;
   }
-  return rec.finish();
+  return rec.finish(result);
 }

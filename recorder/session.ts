@@ -104,6 +104,7 @@ export class Session {
       if (interval > 0) next = Math.min(next, this.nextSnapshot);
       const r = m.run(Math.max(0, next - cpu.icount));
       if (r.reason !== 'limit' || cpu.icount >= stopAt || cpu.stopReason !== '') return r;
+      if (cpu.icount < next) return r; // a debugger's breakpoint or watchpoint stopped the loop early
     }
   }
 

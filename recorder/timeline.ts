@@ -9,8 +9,8 @@
 import type { Machine } from '../emulator/machine';
 import { restoreMachineState, checkMachineState, SnapshotError, PAGE_SIZE } from '../emulator/snapshot';
 import { buildMachine, type Input, type RunOptions } from './session';
-import { CS } from '../emulator/cpu/constants';
-import { probeTranslate } from '../emulator/cpu/paging';
+import { guestLinearIp } from '../emulator/guest-view';
+import { MemoryWatch, type WatchRange, type WatchKind } from '../emulator/memory-watch';
 
 /** A stored snapshot: CPU and device state plus the RAM pages written since the previous one. */
 export interface StoredSnapshot {
@@ -38,12 +38,15 @@ export class Timeline {
   private readonly pageData: Map<number, Uint8Array>[] = []; // per snapshot: page -> its 4096 bytes
   private restored = -1; // index of the snapshot the RAM was last restored from
   private inputAt = 0; // next input to apply when running forward
-  private readonly watch = new Set<number>(); // watched linear addresses (4 bytes each)
+  private readonly watch: MemoryWatch; // watched guest linear addresses
+  /** What the last continue() or reverseContinue() stopped at (null: nothing); for a watchpoint, the range's address and kind. */
+  lastHit: { kind: 'breakpoint' | 'watchpoint'; watchAddress: number; watchKind?: WatchKind } | null = null;
 
   constructor(run: RecordedRun) {
     if (run.snapshots.length === 0 || run.snapshots[0].icount !== 0) throw new SnapshotError('a run needs a snapshot at icount 0 to be replayed in time');
     this.run = run;
     this.machine = buildMachine(run.image, run.options);
+    this.watch = new MemoryWatch(this.machine);
     const ramPages = this.machine.cpu.pageWritten.length;
     // Every snapshot is checked here, so that a damaged one is refused before any seek uses it.
     run.snapshots.forEach((s, index) => {
@@ -191,19 +194,30 @@ export class Timeline {
     for (const a of addresses) bps.add(a >>> 0);
   }
 
-  /** Watches 4 bytes at each linear address (through the current page tables). */
-  setWatchpoints(addresses: Iterable<number>): void {
-    this.watch.clear();
-    for (const a of addresses) this.watch.add(a >>> 0);
+  /** Watches `length` bytes (default 4) at each guest linear address (through the guest's page tables). */
+  setWatchpoints(addresses: Iterable<number>, length = 4): void {
+    this.watch.set([...addresses].map((address) => ({ address, length })));
   }
 
-  /** Runs forward to the next breakpoint or watchpoint hit; returns what stopped it. */
-  continue(): StopKind {
-    this.armWatch();
+  /** Watches ranges for writes, reads or both (replaces setWatchpoints' ranges). */
+  setWatchRanges(ranges: Iterable<WatchRange>): void {
+    this.watch.set(ranges);
+  }
+
+  /**
+   * Runs forward to the next breakpoint or watchpoint hit, or to `until` (default: the end of
+   * the run; 'target' when reached first); returns what stopped it.
+   */
+  continue(until = this.run.finalIcount): StopKind {
+    this.lastHit = null;
+    this.watch.arm();
     try {
-      return this.forward(this.run.finalIcount, true);
+      const why = this.forward(until, true);
+      if (why === 'breakpoint') this.lastHit = { kind: why, watchAddress: -1 };
+      if (why === 'watchpoint') this.lastHit = this.watchHit();
+      return why;
     } finally {
-      this.disarmWatch();
+      this.watch.disarm();
     }
   }
 
@@ -214,24 +228,32 @@ export class Timeline {
   reverseContinue(): boolean {
     const here = this.icount;
     const bps = this.machine.executor.breakpoints;
+    this.lastHit = null;
     for (let s = this.snapshotBefore(Math.max(0, here - 1)); s >= 0; s--) {
       this.restoreSnapshot(s);
       let last = -1;
-      this.armWatch();
+      let hit: Timeline['lastHit'] = null;
+      this.watch.arm();
       try {
         while (this.icount < here) {
           // A breakpoint counts at the point before its instruction; a watchpoint at the point
           // just after the instruction that wrote.
-          if (bps.has(this.linearIp())) last = this.icount;
+          if (bps.has(this.linearIp())) {
+            last = this.icount;
+            hit = { kind: 'breakpoint', watchAddress: -1 };
+          }
           const why = this.forward(here, true);
-          if (why === 'watchpoint' && this.icount < here) last = this.icount;
-          else if (why !== 'breakpoint' && why !== 'watchpoint') break;
+          if (why === 'watchpoint' && this.icount < here) {
+            last = this.icount;
+            hit = this.watchHit();
+          } else if (why !== 'breakpoint' && why !== 'watchpoint') break;
         }
       } finally {
-        this.disarmWatch();
+        this.watch.disarm();
       }
       if (last >= 0) {
         this.seek(last);
+        this.lastHit = hit;
         return true;
       }
     }
@@ -239,32 +261,14 @@ export class Timeline {
     return false;
   }
 
-  private armWatch(): void {
-    const cpu = this.machine.cpu;
-    if (this.watch.size === 0) return;
-    const phys: number[] = [];
-    for (const lin of this.watch) {
-      const p = probeTranslate(cpu, lin);
-      if (p < 0 || p >= cpu.ramSize) continue; // not mapped now: nothing can write it through this mapping
-      phys.push(p);
-      cpu.watchDescriptorPage(p >>> 12);
-    }
-    cpu.onWatchedWrite = (at, size) => {
-      for (const p of phys) if (at < p + 4 && at + size > p) {
-        cpu.watchHit = true;
-        cpu.brk = true;
-      }
-    };
+  private watchHit(): Timeline['lastHit'] {
+    const r = this.watch.hit;
+    return { kind: 'watchpoint', watchAddress: r?.address ?? -1, watchKind: r?.kind };
   }
 
-  private disarmWatch(): void {
-    this.machine.cpu.onWatchedWrite = () => {};
-  }
-
-  /** CS:EIP as a linear address (for breakpoints on the current instruction). */
+  /** The guest's CS:EIP as a linear address (for breakpoints on the current instruction). */
   linearIp(): number {
-    const cpu = this.machine.cpu;
-    return (cpu.segBase[CS] + cpu.eip) >>> 0;
+    return guestLinearIp(this.machine);
   }
 }
 

@@ -1,10 +1,13 @@
 /** `ringside record IMAGE`: the same run as `ringside run`, recorded into a trace. */
 import { basename, dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { Recording, type RecordResult } from '../../recorder/record';
+import { Recording, type RecordSpec, type RecordResult } from '../../recorder/record';
+import { LiveTarget } from '../../debugger/gdbstub/live-target';
+import { serveForGdb } from '../gdb-session';
 import { DEFAULT_SNAPSHOT_INTERVAL, type RunOptions } from '../../recorder/session';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
-import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile, checkTraceOutPath, parseSeed } from '../options';
+import { interruptedAt } from '../../recorder/end-reasons';
+import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile, parseGdbAddress, checkTraceOutPath, parseSeed } from '../options';
 import { UsageError } from '../errors';
 import { GuestOutput } from '../stdout';
 import { InterruptWatch, nextTurn } from '../interrupt';
@@ -21,12 +24,14 @@ export interface RecordCliOptions {
   ram?: string;
   snapshotInterval?: string;
   quiet?: boolean;
+  gdb?: string;
 }
 
 /** Instructions per slice: Ctrl-C is seen between two slices. */
 const SLICE = 2_000_000;
 
 export async function recordCommand(imagePath: string, opts: RecordCliOptions): Promise<number> {
+  const gdb = opts.gdb !== undefined ? parseGdbAddress(opts.gdb) : undefined;
   const mode = parseMode(opts.mode);
   const image = readInputFile(imagePath, 'image');
   const uartInput = opts.input !== undefined ? readInputFile(opts.input, 'input') : undefined;
@@ -65,39 +70,76 @@ export async function recordCommand(imagePath: string, opts: RecordCliOptions): 
       process.stderr.write(`ringside: ${why}: the guest's output is dropped from here on; the recording goes on to the end of the run\n`);
     },
   });
-  const rec = new Recording({
-    image,
-    imageName: basename(imagePath),
-    options,
-    out,
-    uartInput,
-    onUartByte: guest.byte,
-    onProgress: (icount, events) => {
-      guest.flush();
-      if (progress) {
-        process.stderr.write(`\rrecording: ${(icount / 1e6).toFixed(0)} M instructions, ${events} events`);
-        progressShown = true;
-      }
-    },
-  });
-  const ctrlC = new InterruptWatch();
-  let r: RecordResult;
-  try {
-    while (!rec.step(SLICE)) {
-      await nextTurn();
-      if (ctrlC.requested) break;
+  const flush = (): void => guest.flush();
+  const showProgress = (icount: number, events: number): void => {
+    flush();
+    if (progress) {
+      process.stderr.write(`\rrecording: ${(icount / 1e6).toFixed(0)} M instructions, ${events} events`);
+      progressShown = true;
     }
-    r = rec.finish();
-  } catch (err) {
-    rec.abandon();
-    throw err;
+  };
+  const spec: RecordSpec = { image, imageName: basename(imagePath), options, out, uartInput, onUartByte: guest.byte, onProgress: showProgress };
+  const done = (r: RecordResult): number => {
+    flush();
+    clearProgress();
+    if (r.shutdown !== '') process.stderr.write(`ringside: ${r.shutdown}\n`);
+    const end = r.result.reason === 'interrupted' ? `interrupted (Ctrl-C) at icount ${r.result.icount}` : `end ${r.result.reason}`;
+    process.stderr.write(`ringside: recorded run ${r.runId} into ${out}: ${r.result.icount} instructions, ${r.events} events, ${r.snapshots} snapshots, ${end}\n`);
+    return r.result.exitCode;
+  };
+  if (gdb !== undefined) return done(await recordUnderGdb(spec, gdb, imagePath, flush));
+  return done(await recordToEnd(spec, max, showProgress));
+}
+
+/**
+ * Records a slice at a time, looking for Ctrl-C between slices: then the run ends there, at an
+ * instruction boundary, as `interrupted`, with everything recorded so far committed.
+ */
+async function recordToEnd(spec: RecordSpec, max: number, showProgress: (icount: number, events: number) => void): Promise<RecordResult> {
+  const rec = new Recording(spec);
+  const cpu = rec.machine.cpu;
+  const ctrlC = new InterruptWatch();
+  try {
+    for (;;) {
+      const result = rec.run(cpu.icount + SLICE);
+      if (result.reason !== 'limit' || cpu.icount >= max) return rec.finish(result);
+      showProgress(cpu.icount, rec.session.recorder.count);
+      await nextTurn();
+      if (ctrlC.requested) return rec.finish(interruptedAt(cpu.icount));
+    }
+  } catch (e) {
+    rec.close();
+    throw e;
   } finally {
     ctrlC.dispose();
   }
-  guest.flush();
-  clearProgress();
-  if (r.shutdown !== '') process.stderr.write(`ringside: ${r.shutdown}\n`);
-  const end = r.result.reason === 'interrupted' ? `interrupted (Ctrl-C) at icount ${r.result.icount}` : `end ${r.result.reason}`;
-  process.stderr.write(`ringside: recorded run ${r.runId} into ${out}: ${r.result.icount} instructions, ${r.events} events, ${r.snapshots} snapshots, ${end}\n`);
-  return r.result.exitCode;
+}
+
+/**
+ * `record --gdb`: the recording advances only as gdb steps and continues; after gdb detaches it
+ * records on to the end. A kill ends the run where it is (end reason limit, replayable to there).
+ */
+async function recordUnderGdb(spec: RecordSpec, address: { host: string; port: number }, imagePath: string, flush: () => void): Promise<RecordResult> {
+  let target: LiveTarget | undefined;
+  const rec = new Recording({ ...spec, onEvent: (e) => target?.noteEvent(e) });
+  try {
+    target = new LiveTarget({
+      machine: rec.machine,
+      limit: spec.options.maxInstructions ?? Infinity,
+      run: (stopAt) => {
+        const r = rec.run(stopAt);
+        flush();
+        return r;
+      },
+    });
+    const end = await serveForGdb(target, address, imagePath);
+    if (end === 'kill') {
+      process.stderr.write(`ringside: the debugger killed the run at icount ${rec.machine.cpu.icount}\n`);
+      return rec.finish({ reason: 'limit', exitCode: 124, icount: rec.machine.cpu.icount });
+    }
+    return rec.finish(target.result ?? rec.run());
+  } catch (e) {
+    rec.close();
+    throw e;
+  }
 }

@@ -1,11 +1,19 @@
 /** `ringside replay FILE [--run ID] [--verify]`: re-executes a recorded run from the trace alone. */
 import { openTraceReadOnly, closeTrace } from '../../recorder/store';
 import { replayRun } from '../../recorder/replay';
-import { parseRunId } from '../options';
+import { parseRunId, parseGdbAddress } from '../options';
+import { pickRun, openTimeline } from '../../recorder/load-run';
+import { TraceTarget } from '../../debugger/gdbstub/trace-target';
+import { serveForGdb } from '../gdb-session';
+import { UsageError } from '../errors';
 import { GuestOutput } from '../stdout';
 
-export function replayCommand(file: string, opts: { run?: string; verify?: boolean }): number {
+export function replayCommand(file: string, opts: { run?: string; verify?: boolean; gdb?: string }): number | Promise<number> {
   const runId = parseRunId(opts.run);
+  if (opts.gdb !== undefined) {
+    if (opts.verify) throw new UsageError('--verify and --gdb do not go together');
+    return replayUnderGdb(file, runId, parseGdbAddress(opts.gdb));
+  }
   const db = openTraceReadOnly(file);
   let progressShown = false; // a progress line is on the terminal: clear it before guest output
   const clearProgress = () => {
@@ -53,6 +61,20 @@ export function replayCommand(file: string, opts: { run?: string; verify?: boole
     const what = opts.verify ? `verified: ${r.events} events identical` : `${r.events} events`;
     const end = r.complete ? `, end ${r.result.reason} (exit code ${r.result.exitCode})` : ' (the recording is incomplete: replayed as far as it goes)';
     process.stderr.write(`ringside: replayed run ${r.runId} to icount ${r.result.icount}, ${what}${end}\n`);
+    return 0;
+  } finally {
+    closeTrace(db);
+  }
+}
+
+/** `replay --gdb`: the recorded run in time, for gdb, until gdb detaches or kills. */
+async function replayUnderGdb(file: string, runId: number | undefined, address: { host: string; port: number }): Promise<number> {
+  const db = openTraceReadOnly(file);
+  try {
+    const run = pickRun(db, runId);
+    const target = new TraceTarget(openTimeline(db, run), db, run.id);
+    process.stderr.write(`ringside: run ${run.id} (${run.imageName}, ${run.mode}): ${target.end} instructions, from icount 0\n`);
+    await serveForGdb(target, address, run.imageName);
     return 0;
   } finally {
     closeTrace(db);

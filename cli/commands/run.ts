@@ -1,8 +1,11 @@
 /** `ringside run IMAGE`: runs a guest without recording; its UART goes to stdout. */
 import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../../emulator/machine';
 import { describeShutdown } from '../../emulator/describe-state';
-import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile } from '../options';
+import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile, parseGdbAddress } from '../options';
 import { basename } from 'node:path';
+import { LiveTarget } from '../../debugger/gdbstub/live-target';
+import { EventRecorder } from '../../recorder/recorder';
+import { serveForGdb } from '../gdb-session';
 import { GuestOutput } from '../stdout';
 import { InterruptWatch, nextTurn } from '../interrupt';
 import { interruptedAt, type RunEndResult } from '../../recorder/end-reasons';
@@ -16,12 +19,14 @@ export interface RunOptions {
   ram?: string;
   input?: string;
   module?: string[];
+  gdb?: string;
 }
 
 /** Instructions per slice between flushes of the UART output; Ctrl-C is seen between two slices. */
 const SLICE = 5_000_000;
 
-export async function runCommand(imagePath: string, opts: RunOptions): Promise<number> {
+export function runCommand(imagePath: string, opts: RunOptions): Promise<number> {
+  const gdb = opts.gdb !== undefined ? parseGdbAddress(opts.gdb) : undefined;
   const mode = parseMode(opts.mode);
   const shadow = parseShadow(mode, opts.shadow);
   const max = parseCount(opts.maxInstructions, '--max-instructions');
@@ -29,6 +34,7 @@ export async function runCommand(imagePath: string, opts: RunOptions): Promise<n
   const guest = new GuestOutput({
     onGone: (why) => process.stderr.write(`ringside: ${why}: the guest's output is dropped from here on; the run goes on to its end\n`),
   });
+  const flush = (): void => guest.flush();
   const machine = new Machine(image, {
     mode,
     shadow,
@@ -39,6 +45,33 @@ export async function runCommand(imagePath: string, opts: RunOptions): Promise<n
     onUartByte: guest.byte,
   });
   if (opts.input !== undefined) machine.uart.feed(readInputFile(opts.input, 'input'));
+  if (gdb !== undefined) return runUnderGdb(machine, max, gdb, imagePath, flush, () => finishRun(machine, mode, max, flush));
+  return finishRun(machine, mode, max, flush);
+}
+
+/** `run --gdb`: stopped before the first instruction until gdb says otherwise; then runs on to the end. */
+async function runUnderGdb(machine: Machine, max: number, address: { host: string; port: number }, imagePath: string, flush: () => void, runOn: () => Promise<number>): Promise<number> {
+  const target = new LiveTarget({
+    machine,
+    limit: max,
+    run: (stopAt) => {
+      const r = machine.run(stopAt - machine.cpu.icount);
+      flush();
+      return r;
+    },
+  });
+  // Events are kept for `monitor events` only (nothing is recorded).
+  new EventRecorder(machine, (e) => target.noteEvent(e)).attach();
+  const end = await serveForGdb(target, address, imagePath);
+  if (end === 'kill') {
+    process.stderr.write(`ringside: the debugger killed the run at icount ${machine.cpu.icount}\n`);
+    return 124;
+  }
+  return runOn(); // after a detach, or at once when the run ended under gdb (it reports how)
+}
+
+/** Runs the machine to its end (or the limit, or Ctrl-C), reports how it ended, and returns the exit code. */
+async function finishRun(machine: Machine, mode: string, max: number, flush: () => void): Promise<number> {
   // Progress goes to stderr only when it is a terminal and the guest's output is not.
   const progress = process.stderr.isTTY && !process.stdout.isTTY;
   const ctrlC = new InterruptWatch();
@@ -47,7 +80,7 @@ export async function runCommand(imagePath: string, opts: RunOptions): Promise<n
     for (;;) {
       const left = max - machine.cpu.icount;
       result = machine.run(Math.min(SLICE, left));
-      guest.flush();
+      flush();
       if (result.reason !== 'limit' || machine.cpu.icount >= max) break;
       if (progress) process.stderr.write(`\rringside: ${(machine.cpu.icount / 1e6).toFixed(0)} M instructions`);
       await nextTurn();

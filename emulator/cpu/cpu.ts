@@ -36,9 +36,10 @@ export const TLB_MMIO = 32; // not RAM: every access takes the slow path
 export const TLB_CODE = 64; // the page holds decoded code: writes invalidate it
 export const TLB_GLOBAL = 128; // survives CR3 loads (PTE.G with CR4.PGE)
 export const TLB_WRITTEN = 256; // the physical page is already marked in pageWritten: writes need no bookkeeping
+export const TLB_READ_WATCH = 512; // a debugger watches reads of the page: reads take the slow path
 
-const SUP_READ_MASK = TLB_VALID | TLB_MMIO;
-const USER_READ_MASK = TLB_VALID | TLB_USER_READ | TLB_MMIO;
+const SUP_READ_MASK = TLB_VALID | TLB_MMIO | TLB_READ_WATCH;
+const USER_READ_MASK = TLB_VALID | TLB_USER_READ | TLB_MMIO | TLB_READ_WATCH;
 const SUP_WRITE_MASK = TLB_VALID | TLB_SUP_WRITE | TLB_DIRTY | TLB_MMIO | TLB_CODE | TLB_WRITTEN;
 const USER_WRITE_MASK = TLB_VALID | TLB_USER_WRITE | TLB_DIRTY | TLB_MMIO | TLB_CODE | TLB_WRITTEN;
 
@@ -133,6 +134,8 @@ export class Cpu {
   readonly watchPage: Uint8Array; // 1 when the page holds a descriptor cached by a segment register (recording only)
   onCodeWrite: (physPage: number) => void = () => {}; // invalidates decoded code (set by the executor)
   onWatchedWrite: (phys: number, size: number) => void = () => {}; // a write to a watched descriptor page (set by the recorder)
+  readonly readWatchPage: Uint8Array; // 1 when a debugger watches reads of the page
+  onWatchedRead: (phys: number, size: number) => void = () => {}; // an instruction's read of a read-watched page
   watchHit = false; // a debugger watchpoint was written: the run loop stops after this instruction
   implicitDescriptorWrite = false; // the CPU itself is setting an accessed or busy bit (not a guest write)
 
@@ -184,6 +187,7 @@ export class Cpu {
     this.codeLine = new Uint8Array(ramSize >>> 6);
     this.pageWritten = new Uint8Array(ramSize >>> 12);
     this.watchPage = new Uint8Array(ramSize >>> 12);
+    this.readWatchPage = new Uint8Array(ramSize >>> 12);
     this.io = io;
     this.apic = apic;
   }
@@ -458,6 +462,7 @@ export class Cpu {
     if (phys >= this.physLimit / 4096) e |= TLB_MMIO;
     else {
       if (this.codePage[phys] !== 0 || this.watchPage[phys] !== 0) e |= TLB_CODE;
+      if (this.readWatchPage[phys] !== 0) e |= TLB_READ_WATCH;
       if (write || this.pageWritten[phys] !== 0) {
         this.pageWritten[phys] = 1;
         e |= TLB_WRITTEN;
@@ -481,20 +486,38 @@ export class Cpu {
 
   /** Gives every TLB entry that maps `physPage` the flag that sends writes down the slow path. */
   private slowWritesOn(physPage: number): void {
+    this.tlbFlags(physPage, TLB_CODE, 0);
+  }
+
+  /** Sets and clears flags of every TLB entry that maps `physPage` (-1: every entry). */
+  private tlbFlags(physPage: number, set: number, clear: number): void {
     // Only flags change: the set of cached translations must not depend on how much code has
-    // been decoded (a restored machine decodes again, and must keep the same TLB).
+    // been decoded or what a debugger watches (a restored machine must keep the same TLB).
     if (this.tlbOverflow) {
       for (let p = 0; p < this.tlb.length; p++) {
         const e = this.tlb[p];
-        if (e !== 0 && e >>> 12 === physPage) this.tlb[p] = e | TLB_CODE;
+        if (e !== 0 && (physPage < 0 || e >>> 12 === physPage)) this.tlb[p] = (e | set) & ~clear;
       }
       return;
     }
     for (let k = 0; k < this.tlbFilledCount; k++) {
       const p = this.tlbFilled[k];
       const e = this.tlb[p];
-      if (e !== 0 && e >>> 12 === physPage) this.tlb[p] = e | TLB_CODE;
+      if (e !== 0 && (physPage < 0 || e >>> 12 === physPage)) this.tlb[p] = (e | set) & ~clear;
     }
+  }
+
+  /** A debugger watches reads of a physical page: instructions' reads of it reach onWatchedRead. */
+  watchReadPage(physPage: number): void {
+    if (physPage >= this.readWatchPage.length || this.readWatchPage[physPage] !== 0) return;
+    this.readWatchPage[physPage] = 1;
+    this.tlbFlags(physPage, TLB_READ_WATCH, 0);
+  }
+
+  /** Stops watching reads of every page (reads take the fast path again). */
+  unwatchReads(): void {
+    this.readWatchPage.fill(0);
+    this.tlbFlags(-1, 0, TLB_READ_WATCH);
   }
 
   /** Marks a physical page as holding decoded code: writes to it take the slow path from now on. */
@@ -613,7 +636,9 @@ export class Cpu {
   readL8(lin: number): number {
     const e = this.tlb[lin >>> 12];
     if ((e & this.rdMask) === this.rdWant) return this.ram[(e & ~0xfff) | (lin & 0xfff)];
-    return this.physRead8(this.physOf(lin, false, this.cpl === 3));
+    const p = this.physOf(lin, false, this.cpl === 3);
+    if (this.readWatchPage[p >>> 12] === 1) this.onWatchedRead(p, 1);
+    return this.physRead8(p);
   }
 
   readL16(lin: number): number {
@@ -641,13 +666,17 @@ export class Cpu {
   /** Reads that miss the TLB, cross a page or reach MMIO. Both pages are translated before any access. */
   readSlow(lin: number, size: number, user: boolean): number {
     const off = lin & 0xfff;
+    const watched = this.readWatchPage;
     if (off + size <= 0x1000) {
       const p = this.physOf(lin, false, user);
+      if (watched[p >>> 12] === 1) this.onWatchedRead(p, size);
       return size === 4 ? this.physRead32(p) : size === 2 ? this.physRead16(p) : this.physRead8(p);
     }
     const first = 0x1000 - off;
     const p1 = this.physOf(lin, false, user);
     const p2 = this.physOf((lin + first) | 0, false, user);
+    if (watched[p1 >>> 12] === 1) this.onWatchedRead(p1, first);
+    if (watched[p2 >>> 12] === 1) this.onWatchedRead(p2, size - first);
     let v = 0;
     for (let k = 0; k < size; k++) v |= this.physRead8(k < first ? p1 + k : p2 + k - first) << (8 * k);
     return v;
