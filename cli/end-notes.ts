@@ -3,12 +3,12 @@
  * the ports (and memory-mapped pages) the guest touched that no device of ringside emulates,
  * and where a guest that halted for good stopped.
  */
-import type { Machine, RunResult } from '../emulator/machine';
+import type { Machine } from '../emulator/machine';
 import { CS, IF } from '../emulator/cpu/constants';
 
 const hex = (n: number, digits: number) => '0x' + (n >>> 0).toString(16).padStart(digits, '0');
 
-export function endNotes(m: Machine, result: RunResult): string[] {
+export function endNotes(m: Machine, result: { reason: string; icount: number }): string[] {
   const notes: string[] = [];
   const ports = m.io.unclaimed();
   const pages = m.mmio.unclaimed();

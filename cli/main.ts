@@ -87,13 +87,14 @@ program
   .argument('<file>', 'trace file')
   .argument('<sql>', 'one SQL statement')
   .option('--format <format>', 'table | json | csv', 'table')
+  .option('--blobs <how>', 'BLOBs as summary (size and SHA-256) | hex (every byte)', 'summary')
   .action((file: string, sql: string, opts) => {
     process.exitCode = queryCommand(file, sql, opts);
   });
 
 program
   .command('matrix')
-  .description('every scenario guest natively and in every software mode; prints the table of SPEC section 4 as measured; exits 1 on a mismatch')
+  .description('every scenario guest natively and in every software mode; prints the measured matrix next to the expected one; exits 1 on a mismatch')
   .option('--json', 'print one JSON document instead of the table')
   .action((opts) => {
     process.exitCode = matrixCommand(opts);
@@ -116,10 +117,20 @@ program
     process.exitCode = await demoCommand();
   });
 
-program.parseAsync().catch((err: unknown) => {
+// Output that goes away (`| head`) is not an error: writes to a closed stdout or stderr end
+// quietly (cli/stdout.ts sees EPIPE first for everything the commands print).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
+try {
+  await program.parseAsync();
+} catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
   } else {
     process.exitCode = reportError(err);
   }
-});
+}

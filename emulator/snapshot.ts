@@ -470,15 +470,22 @@ export function saveMachineState(m: Machine): MachineState {
 }
 
 /**
+ * Rejects state blobs that `m` could not load (SnapshotError), without touching anything: a full
+ * parse of the CPU state; headers and checksums of the devices, whose loaders are themselves
+ * all-or-nothing.
+ */
+export function checkMachineState(m: Machine, s: MachineState): void {
+  parseCpuState(m.cpu, s.cpu);
+  openState(DEVICES_TAG, DEVICES_VERSION, s.devices, 'device state');
+}
+
+/**
  * Restores CPU and device state saved by saveMachineState and drops all decoded code (RAM may
  * have been replaced under it: restore RAM before or after, but before running). All or
  * nothing: a rejected blob leaves the machine as it was.
  */
 export function restoreMachineState(m: Machine, s: MachineState, opts: { keepDecodedCode?: boolean } = {}): void {
-  // Reject bad blobs before touching anything (full parse of the CPU state; headers and
-  // checksums of the devices, whose loaders are themselves all-or-nothing).
-  parseCpuState(m.cpu, s.cpu);
-  openState(DEVICES_TAG, DEVICES_VERSION, s.devices, 'device state');
+  checkMachineState(m, s);
   loadDevicesState(m, s.devices);
   // Decoded code stays valid only if the caller invalidated every page whose bytes it replaced.
   if (opts.keepDecodedCode !== true) m.executor.invalidateAll();

@@ -25,9 +25,13 @@ export interface RunOptions {
  * One input: a UART byte fed to the receiver, an interrupt raised at the local APIC, or a
  * scancode typed on the keyboard (set 1, queued at the 8042).
  */
+/** The channels an input arrives on (the trace stores the name). */
+export const INPUT_CHANNELS = ['uart', 'irq', 'keyboard'] as const;
+export type InputChannel = (typeof INPUT_CHANNELS)[number];
+
 export interface Input {
   icount: number; // applied before the instruction with this count retires
-  channel: 'uart' | 'irq' | 'keyboard';
+  channel: InputChannel;
   value: number; // the byte, the vector, or the scancode
 }
 
@@ -118,7 +122,7 @@ export class Session {
   }
 
   /** Emits the run_end event. */
-  end(result: RunResult): void {
+  end(result: { reason: string; exitCode: number }): void {
     this.recorder.emit(EventKind.run_end, result.exitCode, 0, 0, 0, result.reason);
   }
 }
