@@ -109,6 +109,8 @@ export function aluEbIb(cpu: Cpu, i: Insn): void {
 export function aluEvIz(cpu: Cpu, i: Insn): void {
   aluE(cpu, i, i.os32 ? 4 : 2, i.os32 ? i.imm : i.imm & 0xffff);
 }
+// 83 /digit ib: ALU Ev,Ib (the decoder sign-extends the immediate to the operand size)
+export const aluEvIb: (cpu: Cpu, i: Insn) => void = aluEvIz;
 
 function testFlags(cpu: Cpu, r: number, size: number): void {
   aluFlags(cpu, ALU_AND, r, r, r & MASK[size], 0, size);

@@ -24,7 +24,7 @@ export function invalidOpcode(cpu: Cpu, i: Insn): void {
 }
 
 /** The handlers the opcode table names (families also export helpers, which are not handlers). */
-const wanted = new Set(OPCODE_FORMS.map((f) => f.handler));
+const wanted = new Set<string>(OPCODE_FORMS.map((f) => f.handler));
 export const HANDLERS: Record<string, Handler> = {};
 for (const family of [alu, move, stack, control, far, system, model, io, shift, muldiv, bit, string]) {
   for (const [name, fn] of Object.entries(family)) {
