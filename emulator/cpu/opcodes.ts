@@ -28,9 +28,11 @@ import type * as shift from './ops/shift';
 import type * as muldiv from './ops/muldiv';
 import type * as bit from './ops/bit';
 import type * as string from './ops/string';
+import type * as flag from './ops/flag';
+import type * as segment from './ops/segment';
 
 type FamilyExports = typeof alu & typeof move & typeof stack & typeof control & typeof far & typeof system &
-  typeof model & typeof io & typeof shift & typeof muldiv & typeof bit & typeof string;
+  typeof model & typeof io & typeof shift & typeof muldiv & typeof bit & typeof string & typeof flag & typeof segment;
 /** The name of an instruction handler: an export of an instruction family (emulator/cpu/ops). */
 export type HandlerName = { [K in keyof FamilyExports]: FamilyExports[K] extends Handler ? K : never }[keyof FamilyExports];
 

@@ -9,7 +9,7 @@ import type { Insn } from '../insn';
 import type { Intercept } from '../opcodes';
 import {
   CR0_PE, CR0_PG, CR0_WP, CR0_ET, CR0_CD, CR0_NW, CR0_TS, CR0_EM, CR0_MP, CR4_SUPPORTED, CR4_PSE, CR4_PGE, CR4_DE,
-  GP_VECTOR, NP_VECTOR, UD_VECTOR, NM_VECTOR, ZF, IF, AR_P, AR_S,
+  GP_VECTOR, NP_VECTOR, UD_VECTOR, NM_VECTOR, ZF, AR_P, AR_S,
 } from '../constants';
 import { ea, getEw, setEv, getReg, setReg } from './operands';
 import { desc, fetchDescriptor, descBase, descLimit, descRights, descDpl, isConforming } from '../segments';
@@ -216,22 +216,6 @@ export function hlt(cpu: Cpu, i: Insn): void {
   cpu.halted = true;
   cpu.brk = true;
   if (cpu.observer !== null) cpu.observer.halt();
-}
-// FA: CLI (#GP(0) when CPL > IOPL; PVI/VME are not implemented)
-export function cli(cpu: Cpu): void {
-  if (cpu.cpl > cpu.iopl()) cpu.gp(0);
-  const was = (cpu.flagsReg & IF) !== 0;
-  cpu.flagsReg &= ~IF;
-  if (cpu.observer !== null) cpu.observer.interruptFlag(false, 'cli', was);
-}
-// FB: STI (interrupts stay inhibited until after the next instruction)
-export function sti(cpu: Cpu): void {
-  if (cpu.cpl > cpu.iopl()) cpu.gp(0);
-  const was = (cpu.flagsReg & IF) !== 0;
-  if (!was) cpu.irqShadow = cpu.icount + 1;
-  cpu.flagsReg |= IF;
-  cpu.brk = true;
-  if (cpu.observer !== null) cpu.observer.interruptFlag(true, 'sti', !was);
 }
 
 /** Fetches a descriptor for LAR/LSL/VERR/VERW without faulting on the table limit. */

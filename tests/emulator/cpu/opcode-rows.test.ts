@@ -4,6 +4,9 @@ import { join, relative } from 'node:path';
 import { OPCODE_FORMS, INTERCEPTS, TRAP_KINDS } from '../../../emulator/cpu/opcodes';
 import { HANDLERS } from '../../../emulator/cpu/ops';
 import { INTERVENTIONS } from '../../../emulator/monitors/sw/monitor';
+import * as flag from '../../../emulator/cpu/ops/flag';
+import * as segment from '../../../emulator/cpu/ops/segment';
+import * as model from '../../../emulator/cpu/ops/model';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const TABLE = 'emulator/cpu/opcodes.ts';
@@ -57,5 +60,13 @@ describe('the opcode table rows', () => {
     const at = (code: number, reg = -1) => OPCODE_FORMS.find((f) => f.code === code && f.reg === reg)!.handler;
     expect([at(0x0f01, 2), at(0x0f01, 3), at(0x0f01, 0), at(0x0f01, 1)]).toEqual(['lgdt', 'lidt', 'sgdt', 'sidt']);
     expect([at(0x83, 0), at(0x98), at(0x99), at(0x0f08), at(0x0f09), at(0xc3)]).toEqual(['aluEvIb', 'cwde', 'cdq', 'invd', 'wbinvd', 'retNear']);
+  });
+
+  it('instruction families follow one rule: flag control, segment-register loads, CPUID and MSRs each in one file', () => {
+    const handlersOf = (m: string[]) => [...new Set(OPCODE_FORMS.filter((f) => m.includes(f.mnemonic)).map((f) => f.handler))];
+    const sreg = OPCODE_FORMS.filter((f) => /S[wS]|^[CDEFGS]S$/.test(f.operands) || ['les', 'lds', 'lss', 'lfs', 'lgs'].includes(f.mnemonic));
+    for (const h of handlersOf(['clc', 'stc', 'cmc', 'cld', 'std', 'cli', 'sti', 'pushf', 'popf', 'lahf', 'sahf'])) expect(Object.keys(flag)).toContain(h);
+    for (const h of new Set(sreg.map((f) => f.handler))) expect(Object.keys(segment)).toContain(h);
+    for (const h of handlersOf(['cpuid', 'rdtsc', 'rdmsr', 'wrmsr'])) expect(Object.keys(model)).toContain(h);
   });
 });
