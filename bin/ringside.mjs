@@ -5,6 +5,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
+// React's production build for the debugger (its development build draws several times slower).
+process.env.NODE_ENV ??= 'production';
+
 const root = join(import.meta.dirname, '..');
 const built = join(root, 'dist/ringside.mjs');
 
@@ -14,12 +17,12 @@ function newestSource(dir) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
-    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+    else if (e.name.endsWith('.ts') || e.name.endsWith('.tsx')) newest = Math.max(newest, statSync(p).mtimeMs);
   }
   return newest;
 }
 
-const fresh = existsSync(built) && ['cli', 'emulator', 'recorder'].every((d) => newestSource(join(root, d)) <= statSync(built).mtimeMs);
+const fresh = existsSync(built) && ['cli', 'emulator', 'recorder', 'debugger', 'debugger-tui'].every((d) => newestSource(join(root, d)) <= statSync(built).mtimeMs);
 if (fresh) {
   await import(built);
 } else {
