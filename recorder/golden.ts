@@ -3,6 +3,7 @@
  * traces/golden/ and compared exactly by the tests. Long streams keep their first
  * GOLDEN_HEAD events; the summary at the top counts every event of every kind.
  */
+import { packageRoot } from '../emulator/package-root';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KIND_NAMES, formatEvent, type TraceEvent } from './events';
@@ -11,7 +12,7 @@ import { DEFAULT_RAM_SIZE } from '../emulator/machine';
 import { SCENARIOS } from '../emulator/monitors/scenarios';
 
 export const GOLDEN_HEAD = 1500;
-export const GOLDEN_DIR = join(import.meta.dirname, '../traces/golden');
+export const GOLDEN_DIR = join(packageRoot(import.meta.dirname), 'traces/golden');
 export const GOLDEN_GUESTS = SCENARIOS.map((s) => s.name);
 
 /**

@@ -11,10 +11,9 @@
  */
 import type { Insn } from './insn';
 
-/** The instructions a monitor can intercept. */
-export type SensitiveOp =
-  | 'cpuid' | 'hlt' | 'rdtsc' | 'rdmsr' | 'wrmsr' | 'mov-cr' | 'invlpg' | 'io'
-  | 'lgdt' | 'lidt' | 'sgdt' | 'sidt' | 'lldt' | 'ltr' | 'sldt' | 'str';
+/** The instructions a monitor can intercept: each form's `intercept` in the opcode table. */
+export type { Intercept as SensitiveOp } from './opcodes';
+import type { Intercept as SensitiveOp } from './opcodes';
 
 export interface MonitorHooks {
   /** Returns true when the monitor handled the exception (the CPU then delivers nothing). */

@@ -4,12 +4,13 @@
  * share this table and runScenario(); expectations are data here so that the matrix can print
  * measured results next to them, and the tests assert them.
  */
+import { packageRoot } from '../package-root';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Machine } from '../machine';
 import type { Mode, ShadowPolicy } from './modes';
 
-export const GUEST_DIR = join(import.meta.dirname, '../guests');
+export const GUEST_DIR = join(packageRoot(import.meta.dirname), 'emulator/guests');
 
 /** A column of the matrix: a mode and, for sw-033, its shadow policy. */
 export interface Column {
