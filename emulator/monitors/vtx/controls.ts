@@ -34,8 +34,12 @@ export const CPU_USE_MSR_BITMAPS = 1 << 28;
 export const CPU_MONITOR_EXITING = 1 << 29;
 export const CPU_PAUSE_EXITING = 1 << 30;
 export const CPU_ACTIVATE_SECONDARY_CONTROLS = 1 << 31;
-/** Bits 1, 4-6, 8, 13-16 and 26 are reserved and must be 1 (IA32_VMX_PROCBASED_CTLS, A.3.2). */
-export const CPU_DEFAULT1 = 0x0401e172;
+/**
+ * Bits 1, 4-6, 8, 13, 14 and 26 are reserved and must be 1. The model reports the TRUE
+ * capability MSRs (IA32_VMX_BASIC bit 55; IA32_VMX_TRUE_PROCBASED_CTLS, A.3.2), in which
+ * CR3-load and CR3-store exiting (bits 15, 16) may be 0: EPT makes them unnecessary.
+ */
+export const CPU_DEFAULT1 = 0x04006172;
 export const CPU_ALLOWED1 = (CPU_DEFAULT1 | CPU_INTERRUPT_WINDOW_EXITING | CPU_USE_TSC_OFFSETTING | CPU_HLT_EXITING |
   CPU_INVLPG_EXITING | CPU_RDPMC_EXITING | CPU_RDTSC_EXITING | CPU_CR3_LOAD_EXITING | CPU_CR3_STORE_EXITING |
   CPU_USE_TPR_SHADOW | CPU_NMI_WINDOW_EXITING | CPU_MOV_DR_EXITING | CPU_UNCONDITIONAL_IO_EXITING |

@@ -115,7 +115,7 @@ export function checkEntryControls(v: Vmcs): string | null {
 /** 26.2.2 Checks on host control registers and MSRs. */
 export function checkHostControlRegisters(v: Vmcs): string | null {
   const cr0 = v.get(F.HOST_CR0), cr4 = v.get(F.HOST_CR4);
-  if ((cr0 & HOST_CR0_FIXED0) !== HOST_CR0_FIXED0) return '26.2.2: host CR0 does not have the bits IA32_VMX_CR0_FIXED0 requires (PE, NE, PG)';
+  if (((cr0 & HOST_CR0_FIXED0) >>> 0) !== HOST_CR0_FIXED0) return '26.2.2: host CR0 does not have the bits IA32_VMX_CR0_FIXED0 requires (PE, NE, PG)';
   if ((cr4 & ~CR4_FIXED1) !== 0) return '26.2.2: host CR4 sets a bit IA32_VMX_CR4_FIXED1 forbids';
   if (v.get(F.HOST_CR3) >= PHYS_LIMIT) return '26.2.2: host CR3 sets bits beyond the physical-address width';
   return null;

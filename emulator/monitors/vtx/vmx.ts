@@ -20,7 +20,10 @@
 import type { Cpu } from '../../cpu/cpu';
 import { deliverEvent, EVENT_EXCEPTION, EVENT_EXTERNAL, EVENT_SOFTWARE } from '../../cpu/interrupts';
 import { ESP, IF, CS, AR_P } from '../../cpu/constants';
+import type { MonitorEntry } from '../../cpu/monitor-hooks';
 import type { Vmcs } from './vmcs';
+import { NonRoot } from './nonroot';
+import type { ApicAccessPage } from './apic-access';
 import * as F from './encodings';
 import { CONTROL_CHECKS, HOST_CHECKS, GUEST_CHECKS } from './entry-checks';
 import {
@@ -62,28 +65,69 @@ export type EntryResult =
   | { ok: false; error: number; check: string } // VMfailValid: nothing changed, the VMCS holds the error number
   | { ok: false; exitReason: number; check: string }; // a VM exit (reason 33): host state loaded
 
-/** What the core needs from the machine, narrower than the machine itself. */
-export interface VmxHost {
-  /** Reads VTPR (byte 80H of the virtual-APIC page) for the 26.2.1.1 TPR-threshold check. */
-  readVtpr(): number;
-}
-
-export class Vmx {
+export class Vmx implements MonitorEntry {
   readonly cpu: Cpu;
   readonly vmcs: Vmcs;
-  private readonly host: VmxHost;
+  readonly exec: NonRoot; // non-root operation: the intercepts the controls ask for
+  private readonly apicPage: ApicAccessPage; // the processor's view of its local APIC
   nonRoot = false; // VMX non-root operation
   lastExit = -1; // the last basic exit reason (-1: none yet)
   lastCheck = ''; // the failed check of the last failed entry
-  /** Called when a VM exit has loaded the host state: the host's software runs (its RIP). */
+  /** The host's software (at host RIP), run at the instruction boundary after a VM exit. */
   onExit: () => void = () => {};
   /** Called after a successful VM entry, before the injected event is delivered. */
   onEntry: (launch: boolean, injected: string) => void = () => {};
 
-  constructor(cpu: Cpu, vmcs: Vmcs, host: VmxHost) {
+  constructor(cpu: Cpu, vmcs: Vmcs, apicPage: ApicAccessPage) {
     this.cpu = cpu;
     this.vmcs = vmcs;
-    this.host = host;
+    this.apicPage = apicPage;
+    this.exec = new NonRoot(cpu, this);
+  }
+
+  /**
+   * The dispatch loop calls this at an instruction boundary while cpu.vmm is this core: after a
+   * VM exit (the host's software runs), or when a trap-like exit is due (it is taken first).
+   */
+  enter(): void {
+    if (this.nonRoot && this.exec.trapPending !== 0) this.exec.takeTrap();
+    if (this.nonRoot) {
+      this.cpu.vmm = null;
+      return;
+    }
+    this.onExit();
+    if (!this.nonRoot && this.cpu.stopReason === '') this.cpu.shutdown(`vmx: the host did not resume a guest after exit reason ${this.lastExit} (${this.lastCheck})`);
+  }
+
+  /** Restores the operation a snapshot was taken in (the VMCS already holds its fields). */
+  restoreOperation(nonRoot: boolean, trapPending: number): void {
+    if (nonRoot) this.goNonRoot();
+    else this.goRoot();
+    this.exec.trapPending = trapPending;
+    if (trapPending !== 0) this.cpu.vmm = this;
+  }
+
+  /** A trap-like VM exit is due after the current instruction. */
+  trapAtBoundary(): void {
+    this.cpu.vmm = this;
+    this.cpu.brk = true;
+  }
+
+  /** Enters non-root operation: the intercepts and the APIC virtualization go live. */
+  private goNonRoot(): void {
+    this.nonRoot = true;
+    this.exec.latch();
+    this.cpu.monitor = this.exec;
+    this.apicPage.virtualization = this.exec;
+    this.cpu.vmm = null;
+  }
+
+  /** Back in root operation (a VM exit): the host's software runs at the next boundary. */
+  private goRoot(): void {
+    this.nonRoot = false;
+    this.cpu.monitor = null;
+    this.apicPage.virtualization = null;
+    this.cpu.vmm = this;
   }
 
   // ===========================================================================================
@@ -96,7 +140,7 @@ export class Vmx {
     if (launch && v.launched) return this.fail(VMXERR_VMLAUNCH_NONCLEAR_VMCS, '30.3 VMLAUNCH: the VMCS launch state is not clear');
     if (!launch && !v.launched) return this.fail(VMXERR_VMRESUME_NONLAUNCHED_VMCS, '30.3 VMRESUME: the VMCS launch state is not launched');
     for (const check of CONTROL_CHECKS) {
-      const why = check(v, () => this.host.readVtpr());
+      const why = check(v, () => this.exec.readVtpr());
       if (why !== null) return this.fail(VMXERR_ENTRY_INVALID_CONTROL_FIELD, why);
     }
     for (const check of HOST_CHECKS) {
@@ -113,12 +157,13 @@ export class Vmx {
         v.set(F.VM_ENTRY_INTR_INFO, v.get(F.VM_ENTRY_INTR_INFO) & ~INTR_INFO_VALID >>> 0); // 26.7 bullet: valid bit cleared
         this.lastExit = EXIT_INVALID_GUEST_STATE;
         this.loadHostState();
+        this.goRoot();
         return { ok: false, exitReason: EXIT_INVALID_GUEST_STATE, check: why };
       }
     }
     this.loadGuestState();
     v.launched = true;
-    this.nonRoot = true;
+    this.goNonRoot();
     const info = v.get(F.VM_ENTRY_INTR_INFO) | 0;
     v.set(F.VM_ENTRY_INTR_INFO, 0); // 24.8.3: the valid bit is cleared on every VM exit; cleared here once consumed
     this.onEntry(launch, (info & INTR_INFO_VALID) !== 0 ? describeInjection(info) : '');
@@ -201,18 +246,20 @@ export class Vmx {
 
   /**
    * A VM exit from non-root operation: records the exit information, saves the guest state,
-   * loads the host state, then runs the host (onExit). For an exit caused by an instruction
+   * loads the host state; the host's software (onExit) runs at the next instruction boundary. For an exit caused by an instruction
    * (fault-like), the saved RIP is the instruction's; for a trap-like exit, the next one.
    */
   vmExit(e: ExitInfo): void {
     const cpu = this.cpu;
     if (cpu.observer !== null) cpu.observer.monitorExit(exitReasonName(e.reason & 0xffff), e.reason & 0xffff, e.qualification ?? 0);
     this.recordExit(e);
+    // An exit caused by an instruction is fault-like: the instruction has not retired, though
+    // the dispatch loop counts it when its handler returns; the host retires it, or not.
+    if ((e.instructionLength ?? 0) > 0 && e.trapLike !== true) cpu.icount--;
     this.saveGuestState();
-    this.nonRoot = false;
     this.lastExit = e.reason & 0xffff;
     this.loadHostState();
-    this.onExit();
+    this.goRoot();
   }
 
   /** 27.2 Recording VM-exit information. */

@@ -30,7 +30,7 @@ describe('deprivileging', () => {
       expect(m.cpu.idtrBase >>> 0).toBe(0xffc01000);
       expect(m.cpu.trSel).toBe(0xffd0);
       expect(m.cpu.sysenterCs).toBe(0xffc0);
-      expect(m.monitor!.virtualCpl).toBe(0);
+      expect(m.monitor!.virtualCpu.cpl).toBe(0);
       expect(m.cpu.segSel[1] & 3).toBe(cpl); // CS.RPL
     }
   });
