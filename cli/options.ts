@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from './errors';
 
-import { modeProblem, type Mode, type ShadowPolicy } from '../emulator/monitors/modes';
+import { modeProblem, type Mode, type ShadowPolicy, type VtxGeneration } from '../emulator/monitors/modes';
 
 export type { Mode };
 
@@ -18,6 +18,14 @@ export function parseShadow(mode: Mode, s: string | undefined): ShadowPolicy | u
   const problem = modeProblem(mode, s);
   if (problem !== null) throw new UsageError(problem);
   return (s ?? (mode === 'sw-033' ? 'split' : undefined)) as ShadowPolicy | undefined;
+}
+
+/** --vtx-gen for mode vtx: 2 (default: EPT, TPR shadow, APIC-access virtualization) or 1 (first generation). */
+export function parseVtxGen(mode: Mode, s: string | undefined): VtxGeneration | undefined {
+  if (s === undefined) return undefined;
+  if (mode !== 'vtx') throw new UsageError(`--vtx-gen applies to mode vtx only, not '${mode}'`);
+  if (s !== '1' && s !== '2') throw new UsageError(`--vtx-gen must be 1 or 2, not '${s}'`);
+  return Number(s) as VtxGeneration;
 }
 
 export function parseCount(s: string | undefined, what: string): number {

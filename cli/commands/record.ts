@@ -6,12 +6,13 @@ import { LiveTarget } from '../../debugger/gdbstub/live-target';
 import { serveForGdb } from '../gdb-session';
 import { DEFAULT_SNAPSHOT_INTERVAL, type RunOptions } from '../../recorder/session';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
-import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile, parseGdbAddress } from '../options';
+import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, parseGdbAddress } from '../options';
 import { UsageError } from '../errors';
 
 export interface RecordCliOptions {
   mode?: string;
   shadow?: string;
+  vtxGen?: string;
   out?: string;
   input?: string;
   jitter?: string;
@@ -40,6 +41,7 @@ export function recordCommand(imagePath: string, opts: RecordCliOptions): number
   const options: RunOptions = {
     mode,
     shadow: parseShadow(mode, opts.shadow),
+    vtxGen: parseVtxGen(mode, opts.vtxGen),
     cmdline: opts.cmdline ?? '',
     ramSize: parseRamSize(opts.ram) ?? DEFAULT_RAM_SIZE,
     flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,

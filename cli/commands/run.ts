@@ -1,7 +1,7 @@
 /** `ringside run IMAGE`: runs a guest without recording; its UART goes to stdout. */
 import { Machine, DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import { describeShutdown } from '../../emulator/describe-state';
-import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile, parseGdbAddress } from '../options';
+import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, parseGdbAddress } from '../options';
 import { writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { LiveTarget } from '../../debugger/gdbstub/live-target';
@@ -11,6 +11,7 @@ import { serveForGdb } from '../gdb-session';
 export interface RunOptions {
   mode?: string;
   shadow?: string;
+  vtxGen?: string;
   maxInstructions?: string;
   cmdline?: string;
   flat?: string;
@@ -27,6 +28,7 @@ export function runCommand(imagePath: string, opts: RunOptions): number | Promis
   const gdb = opts.gdb !== undefined ? parseGdbAddress(opts.gdb) : undefined;
   const mode = parseMode(opts.mode);
   const shadow = parseShadow(mode, opts.shadow);
+  const vtxGen = parseVtxGen(mode, opts.vtxGen);
   const max = parseCount(opts.maxInstructions, '--max-instructions');
   const image = readInputFile(imagePath, 'image');
   const out = new Uint8Array(1 << 16);
@@ -40,6 +42,7 @@ export function runCommand(imagePath: string, opts: RunOptions): number | Promis
   const machine = new Machine(image, {
     mode,
     shadow,
+    vtxGen,
     ramSize: parseRamSize(opts.ram) ?? DEFAULT_RAM_SIZE,
     cmdline: opts.cmdline ?? '',
     flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,
