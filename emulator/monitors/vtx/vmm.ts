@@ -206,6 +206,23 @@ export class VtxMonitor implements Monitor {
     const reason = v.get(F.VM_EXIT_REASON) & 0xffff;
     this.exits++;
     this.counts.set(reason, (this.counts.get(reason) ?? 0) + 1);
+    // What the VMM does is stamped with the guest instruction at which the exit happened.
+    cpu.atPinned = true;
+    cpu.atCs = v.get(F.GUEST_CS_SELECTOR);
+    cpu.atEip = v.get(F.GUEST_RIP);
+    cpu.atCpl = (v.get(F.GUEST_SS_AR_BYTES) >>> 5) & 3;
+    try {
+      this.dispatch(reason);
+    } finally {
+      cpu.atPinned = false;
+    }
+    if (cpu.stopReason !== '') return;
+    this.resume(false);
+  }
+
+  private dispatch(reason: number): void {
+    const cpu = this.cpu;
+    const v = this.vmx.vmcs;
     const q = v.get(F.EXIT_QUALIFICATION);
     const len = v.get(F.VM_EXIT_INSTRUCTION_LEN);
     switch (reason) {
@@ -255,8 +272,6 @@ export class VtxMonitor implements Monitor {
         cpu.shutdown(`vmx: unexpected VM exit, reason ${reason} (${X.exitReasonName(reason)})`);
         return;
     }
-    if (cpu.stopReason !== '') return;
-    this.resume(false);
   }
 
   /** The guest's RIP past the exiting instruction, which retires (the guest's clock counts it). */
