@@ -31,6 +31,7 @@ import * as X from './exit-reasons';
 import * as C from './controls';
 import * as Q from './qualifications';
 import { APIC_TPR, type ApicVirtualization } from './apic-access';
+import { Ept } from './ept';
 
 export class NonRoot implements MonitorHooks, ApicVirtualization {
   private readonly cpu: Cpu;
@@ -54,6 +55,8 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
   virtualApic = 0; // physical address of the virtual-APIC page
   tprThreshold = 0;
   tscOffset = 0;
+  /** EPT, live in non-root operation with "enable EPT". */
+  readonly ept: Ept;
   /** A fault-like exit raised inside a memory access, taken when the access's FAULT unwinds. */
   private pending: ExitInfo | null = null;
   /** A trap-like exit to take at the next instruction boundary (TPR below threshold). */
@@ -62,6 +65,13 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
   constructor(cpu: Cpu, vmx: Vmx) {
     this.cpu = cpu;
     this.vmx = vmx;
+    this.ept = new Ept(cpu, (e) => this.raiseExit(e));
+  }
+
+  /** A fault-like exit in the middle of an instruction: the access unwinds as a fault, whose delivery becomes the exit. */
+  private raiseExit(e: ExitInfo): never {
+    this.pending = e;
+    return this.cpu.raise(GP_VECTOR, 0);
   }
 
   /** Latches the VM-execution controls of the current VMCS (at VM entry). */
@@ -89,6 +99,8 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
     this.tscOffset = (this.proc & C.CPU_USE_TSC_OFFSETTING) !== 0 ? v.get(F.TSC_OFFSET) : 0;
     this.pending = null;
     this.trapPending = 0;
+    this.ept.root = Math.floor(v.get(F.EPT_POINTER) / 4096) * 4096;
+    this.cpu.ept = (this.sec & C.SEC_ENABLE_EPT) !== 0 ? this.ept : null;
   }
 
   private exit(e: ExitInfo): true {
@@ -302,8 +314,7 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
   /** A fault-like APIC-access exit: the access unwinds as a fault, whose delivery becomes the exit. */
   private raiseApicAccess(offset: number, type: number): never {
     // The instruction-length field is not defined for APIC-access exits (27.2.4): the VMM decodes.
-    this.pending = { reason: X.EXIT_APIC_ACCESS, qualification: Q.apicAccessQualification(offset, type) };
-    return this.cpu.raise(GP_VECTOR, 0);
+    return this.raiseExit({ reason: X.EXIT_APIC_ACCESS, qualification: Q.apicAccessQualification(offset, type) });
   }
 
   /** VTPR, byte 80H of the virtual-APIC page. */

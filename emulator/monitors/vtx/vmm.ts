@@ -54,6 +54,7 @@ const OFF_HOST_TSS = 0x7100;
 const OFF_EPT_PML4 = 0x8000;
 const OFF_EPT_PDPT = 0x9000;
 const OFF_EPT_PD = 0xa000; // four pages: 4 GiB of 2-MiB entries
+const OFF_EPT_PT_APIC = 0xe000; // the 4-KiB page table holding the APIC-access page's mapping
 const HOST_CS = 0x08, HOST_SS = 0x10, HOST_TR = 0x18;
 const APIC_PPR = 0xa0;
 const HOST_RIP_VALUE = 0xffff_f000; // where the host "runs": the VMM is TypeScript, never fetched
@@ -153,6 +154,9 @@ export class VtxMonitor implements Monitor {
     for (let gpa = 0; gpa < this.guestRam; gpa += 0x200000) {
       cpu.ram32[(h + OFF_EPT_PD + (gpa >>> 21) * 8) >>> 2] = gpa | 0x80 | (6 << 3) | 7;
     }
+    // The APIC page: guest-physical FEE00000H maps to the APIC-access page (read/write, UC).
+    cpu.ram32[(h + OFF_EPT_PD + (0xfee00000 >>> 21) * 8) >>> 2] = (h + OFF_EPT_PT_APIC) | 7;
+    cpu.ram32[(h + OFF_EPT_PT_APIC + ((0xfee00000 >>> 12) & 511) * 8) >>> 2] = 0xfee00000 | 3;
 
     // Controls.
     const gen2 = this.generation === 2;

@@ -126,6 +126,7 @@ export class Vmx implements MonitorEntry {
   private goRoot(): void {
     this.nonRoot = false;
     this.cpu.monitor = null;
+    this.cpu.ept = null;
     this.apicPage.virtualization = null;
     this.cpu.vmm = this;
   }

@@ -5,7 +5,7 @@ import * as F from '../../../../emulator/monitors/vtx/encodings';
 import * as Q from '../../../../emulator/monitors/vtx/qualifications';
 
 /** What the VMCS said at one VM exit, read before the VMM handled it. */
-interface Seen { reason: number; qualification: number; length: number; info: number; linear: number; rip: number }
+interface Seen { reason: number; qualification: number; length: number; info: number; linear: number; physical: number; rip: number }
 
 /**
  * Runs flat 32-bit code at 0x100000 under vtx (ring 0, the loader's flat segments) and returns
@@ -20,7 +20,7 @@ function exitsOf(code: number[], gen: 1 | 2 = 2): { seen: Seen[]; m: Machine } {
   mon.vmx.onExit = () => {
     seen.push({
       reason: v.get(F.VM_EXIT_REASON), qualification: v.get(F.EXIT_QUALIFICATION), length: v.get(F.VM_EXIT_INSTRUCTION_LEN),
-      info: v.get(F.VMX_INSTRUCTION_INFO), linear: v.get(F.GUEST_LINEAR_ADDRESS), rip: v.get(F.GUEST_RIP),
+      info: v.get(F.VMX_INSTRUCTION_INFO), linear: v.get(F.GUEST_LINEAR_ADDRESS), physical: v.get(F.GUEST_PHYSICAL_ADDRESS), rip: v.get(F.GUEST_RIP),
     });
     handle();
   };
@@ -92,5 +92,24 @@ describe('VM exits the built-in VMM provokes: reason, qualification, instruction
     n.run(100_000);
     expect(m.cpu.icount).toBe(n.cpu.icount);
     expect(m.cpu.regs[0]).toBe(n.cpu.regs[0]);
+  });
+});
+
+describe('EPT (generation 2)', () => {
+  it('a read of guest-physical memory that EPT does not map is an EPT violation (48): read, guest-linear valid, the addresses; the VMM completes it as an access to no RAM', () => {
+    // mov eax,[0x00900010]; mov ebx,eax  (the machine has 4 MiB of RAM)
+    const { seen, m } = exitsOf([0xa1, 0x10, 0x00, 0x90, 0x00, 0x89, 0xc3, ...END]);
+    expect(seen[0]).toMatchObject({ reason: 48, linear: 0x900010, physical: 0x900010, rip: at(0) });
+    expect(seen[0].qualification).toBe(Q.EPT_READ | Q.EPT_LINEAR_VALID | Q.EPT_LINEAR_TRANSLATION);
+    const n = new Machine(new Uint8Array([0xa1, 0x10, 0x00, 0x90, 0x00, 0x89, 0xc3, ...END]), { flatAddress: 0x100000, ramSize: 4 << 20 });
+    n.run(100_000);
+    expect(m.cpu.regs[3]).toBe(n.cpu.regs[3]); // what a read of no RAM gives natively
+    expect(m.cpu.icount).toBe(n.cpu.icount);
+  });
+
+  it('a write makes the violation\'s qualification say write; the first generation has no EPT and no such exit', () => {
+    const code = [0xc7, 0x05, 0x00, 0x00, 0xa0, 0x00, 0x01, 0, 0, 0, ...END]; // mov dword [0xa00000],1
+    expect(exitsOf(code).seen[0]).toMatchObject({ reason: 48, qualification: Q.EPT_WRITE | Q.EPT_LINEAR_VALID | Q.EPT_LINEAR_TRANSLATION });
+    expect(exitsOf(code, 1).seen.map((s) => s.reason)).not.toContain(48);
   });
 });
