@@ -13,7 +13,7 @@ export const EXIT_INTERNAL = 70;
 
 export function reportError(err: unknown): number {
   const e = err as Error;
-  const known = e && (e.name === 'UsageError' || e.name === 'ImageError' || e.name === 'TraceError' || e.name === 'SqliteError' || e.name === 'ModeError');
+  const known = e && (e.name === 'UsageError' || e.name === 'ImageError' || e.name === 'TraceError' || e.name === 'SqliteError' || e.name === 'ModeError' || e.name === 'SnapshotError');
   const msg = (e && e.message ? e.message : String(err)).split('\n')[0];
   if (known) {
     process.stderr.write(`ringside: ${msg}\n`);

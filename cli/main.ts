@@ -27,7 +27,9 @@ program
   .option('--flat <address>', 'load IMAGE as a flat binary at this address and start there')
   .option('--ram <size>', 'RAM size (default 128M)')
   .option('--input <file>', 'bytes fed to the UART receiver')
+  .option('--keyboard <file>', 'text typed on the PS/2 keyboard (scancode set 1, US layout)')
   .option('--module <file...>', 'Multiboot module (repeatable), like qemu -initrd')
+  .option('--screen', 'print the final 80x25 VGA text screen when the run ends')
   .option('--gdb <[host:]port>', 'stop before the first instruction and wait for gdb on this port (host default 127.0.0.1)')
   .action(async (image: string, opts) => {
     process.exitCode = await runCommand(image, opts);
@@ -42,6 +44,7 @@ program
   .option('--vtx-gen <n>', 'vtx generation: 2 (EPT, TPR shadow; default) | 1 (first VT-x processors)')
   .option('--out <file>', 'trace file (created if needed; several runs may share one)')
   .option('--input <file>', 'bytes fed to the UART receiver, stored in the trace')
+  .option('--keyboard <file>', 'text typed on the PS/2 keyboard, stored in the trace')
   .option('--jitter <seed>', 'raise extra timer interrupts at pseudo-random instruction counts (stored as inputs)')
   .option('--max-instructions <n>', 'stop after N retired instructions')
   .option('--snapshot-interval <n>', 'instructions between snapshots (default 2000000)')
@@ -73,6 +76,7 @@ program
   .option('--memory <addr[:len]>', "hex dump of LEN bytes (default 64) at a guest linear address or symbol, through the guest's page tables")
   .option('--stack [n]', 'N dwords (default 16) of the guest stack from SS:ESP')
   .option('--events <n>', 'the N events before the point and the N from it on')
+  .option('--screen', 'print the 80x25 VGA text screen instead of the processor state')
   .action((file: string, opts) => {
     process.exitCode = atCommand(file, opts);
   });
@@ -83,22 +87,33 @@ program
   .argument('<file>', 'trace file')
   .argument('<sql>', 'one SQL statement')
   .option('--format <format>', 'table | json | csv', 'table')
+  .option('--blobs <how>', 'BLOBs as summary (size and SHA-256) | hex (every byte)', 'summary')
   .action((file: string, sql: string, opts) => {
     process.exitCode = queryCommand(file, sql, opts);
   });
 
 program
   .command('matrix')
-  .description('every scenario guest natively and in every software mode; prints the table of SPEC section 4 as measured; exits 1 on a mismatch')
+  .description('every scenario guest natively and in every software mode; prints the measured matrix next to the expected one; exits 1 on a mismatch')
   .option('--json', 'print one JSON document instead of the table')
   .action((opts) => {
     process.exitCode = matrixCommand(opts);
   });
 
-program.parseAsync().catch((err: unknown) => {
+// Output that goes away (`| head`) is not an error: writes to a closed stdout or stderr end
+// quietly (cli/stdout.ts sees EPIPE first for everything the commands print).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
+try {
+  await program.parseAsync();
+} catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
   } else {
     process.exitCode = reportError(err);
   }
-});
+}

@@ -1,6 +1,9 @@
 /** Parsing and validation of the options shared by several commands. */
+import { textToScancodes } from '../emulator/devices/keyboard-layout';
 import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from './errors';
+import { ramSizeProblem } from '../recorder/validate-run';
 
 import { modeProblem, type Mode, type ShadowPolicy, type VtxGeneration } from '../emulator/monitors/modes';
 
@@ -28,11 +31,22 @@ export function parseVtxGen(mode: Mode, s: string | undefined): VtxGeneration | 
   return Number(s) as VtxGeneration;
 }
 
+/** A count (instructions, icount): a non-negative integer up to 2^53 - 1, which every count fits. */
 export function parseCount(s: string | undefined, what: string): number {
   if (s === undefined) return Infinity;
   const t = s.replace(/_/g, '');
   if (!/^\d+$/.test(t)) throw new UsageError(`${what} must be a non-negative integer, not '${s}'`);
-  return Number(t);
+  const n = Number(t);
+  if (n > Number.MAX_SAFE_INTEGER) throw new UsageError(`${what} must be at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1), not '${s}'`);
+  return n;
+}
+
+/** A 32-bit seed (--jitter): 0 to 2^32 - 1; anything larger is refused, never wrapped. */
+export function parseSeed(s: string, what: string): number {
+  if (!/^\d+$/.test(s)) throw new UsageError(`${what} must be a non-negative integer seed, not '${s}'`);
+  const n = Number(s);
+  if (n > 0xffffffff) throw new UsageError(`${what} must be a seed from 0 to 4294967295, not '${s}'`);
+  return n;
 }
 
 export function parseAddress(s: string, what: string): number {
@@ -48,7 +62,8 @@ export function parseRamSize(s: string | undefined): number | undefined {
   if (!m) throw new UsageError(`--ram must be a size such as 128M, not '${s}'`);
   const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
   const n = Number(m[1]) * mult;
-  if (n % 4096 !== 0 || n < 2 * 1024 ** 2 || n > 2 * 1024 ** 3) throw new UsageError('--ram must be a multiple of 4 KiB between 2M and 2G');
+  const problem = ramSizeProblem(n);
+  if (problem !== null) throw new UsageError(`--ram ${problem}`);
   return n;
 }
 
@@ -68,10 +83,44 @@ export function readInputFile(path: string, what: string): Uint8Array {
   }
 }
 
+/** A run id: 1 to 2^53 - 1 (the ids ringside gives are 1, 2, 3...; larger ones cannot be named exactly). */
 export function parseRunId(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
-  if (!/^\d+$/.test(s)) throw new UsageError(`--run must be a run id (a positive integer), not '${s}'`);
+  if (!/^\d+$/.test(s) || Number(s) < 1) throw new UsageError(`--run must be a run id (a positive integer), not '${s}'`);
+  if (Number(s) > Number.MAX_SAFE_INTEGER) throw new UsageError(`--run ${s}: run ids above ${Number.MAX_SAFE_INTEGER} (2^53 - 1) are not supported`);
   return Number(s);
+}
+
+/**
+ * Checks `--out` before anything runs, so that a refused path leaves nothing behind: it must
+ * name a regular file, existing or not (never a directory, a FIFO, a device or a socket, which
+ * SQLite would block on, write through, or leave a -journal file beside), in a folder that is a
+ * folder. Missing folders are created later, by the recording.
+ */
+export function checkTraceOutPath(path: string): void {
+  if (path.trim() === '') throw new UsageError('--out must name a trace file, not an empty string');
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new UsageError(`--out '${path}': a part of its folder is a file, not a folder`);
+    if (code !== 'ENOENT') throw new UsageError(`--out '${path}': cannot use it (${code ?? (err as Error).message})`);
+    // It does not exist yet: each existing ancestor must be a folder.
+    for (let dir = dirname(resolve(path)); ; dir = dirname(dir)) {
+      let d;
+      try {
+        d = statSync(dir);
+      } catch {
+        if (dir === dirname(dir)) return;
+        continue;
+      }
+      if (!d.isDirectory()) throw new UsageError(`--out '${path}': '${dir}' is not a folder`);
+      return;
+    }
+  }
+  if (st.isDirectory()) throw new UsageError(`--out '${path}' is a directory, not a trace file`);
+  if (!st.isFile()) throw new UsageError(`--out '${path}' is not a regular file (a FIFO, a device or a socket): a trace must be a file`);
 }
 
 /** --gdb [HOST:]PORT (HOST defaults to 127.0.0.1; PORT 0 picks a free port). */
@@ -83,4 +132,14 @@ export function parseGdbAddress(s: string): { host: string; port: number } {
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   if (host === '') host = '127.0.0.1';
   return { host, port };
+}
+
+/** The scancodes that type the text file `path` on the keyboard (`--keyboard`). */
+export function readKeyboardFile(path: string): Uint8Array {
+  const text = Buffer.from(readInputFile(path, 'keyboard input')).toString('utf8');
+  try {
+    return textToScancodes(text);
+  } catch (e) {
+    throw new UsageError(`keyboard input '${path}': ${(e as Error).message}`);
+  }
 }

@@ -420,13 +420,17 @@ export function loadCpuState(cpu: Cpu, bytes: Uint8Array): void {
 // =============================================================================================
 
 const DEVICES_TAG = 'RDEV';
-const DEVICES_VERSION = 2;
+const DEVICES_VERSION = 3;
 
-/** The state of the machine's devices: the local APIC and every stateful device on the port bus. */
+/**
+ * The state of the machine's devices: the local APIC, every stateful device on the port bus
+ * and on the MMIO bus (the I/O APIC).
+ */
 export function saveDevicesState(m: Machine): Uint8Array {
   return sealState(DEVICES_TAG, DEVICES_VERSION, (w) => {
     w.bytes(m.apic.saveState());
     w.bytes(m.io.saveState());
+    w.bytes(m.mmio.saveState());
     w.bytes(m.monitor === null ? new Uint8Array(0) : m.monitor.saveState());
   });
 }
@@ -435,18 +439,22 @@ export function loadDevicesState(m: Machine, bytes: Uint8Array): void {
   const r = openState(DEVICES_TAG, DEVICES_VERSION, bytes, 'device state');
   const apic = r.bytes();
   const io = r.bytes();
+  const mmio = r.bytes();
   const monitor = r.bytes();
   r.end();
   if ((monitor.length > 0) !== (m.monitor !== null)) r.fail(m.monitor === null ? 'saved under a monitor, this machine runs natively' : 'saved without a monitor, this machine runs under one');
   const apicBefore = m.apic.saveState();
   const ioBefore = m.io.saveState();
+  const mmioBefore = m.mmio.saveState();
   m.apic.loadState(apic);
   try {
     m.io.loadState(io);
+    m.mmio.loadState(mmio);
     if (m.monitor !== null) m.monitor.loadState(monitor);
   } catch (e) {
     m.apic.loadState(apicBefore);
     m.io.loadState(ioBefore);
+    m.mmio.loadState(mmioBefore);
     throw e;
   }
 }
@@ -462,15 +470,22 @@ export function saveMachineState(m: Machine): MachineState {
 }
 
 /**
+ * Rejects state blobs that `m` could not load (SnapshotError), without touching anything: a full
+ * parse of the CPU state; headers and checksums of the devices, whose loaders are themselves
+ * all-or-nothing.
+ */
+export function checkMachineState(m: Machine, s: MachineState): void {
+  parseCpuState(m.cpu, s.cpu);
+  openState(DEVICES_TAG, DEVICES_VERSION, s.devices, 'device state');
+}
+
+/**
  * Restores CPU and device state saved by saveMachineState and drops all decoded code (RAM may
  * have been replaced under it: restore RAM before or after, but before running). All or
  * nothing: a rejected blob leaves the machine as it was.
  */
 export function restoreMachineState(m: Machine, s: MachineState, opts: { keepDecodedCode?: boolean } = {}): void {
-  // Reject bad blobs before touching anything (full parse of the CPU state; headers and
-  // checksums of the devices, whose loaders are themselves all-or-nothing).
-  parseCpuState(m.cpu, s.cpu);
-  openState(DEVICES_TAG, DEVICES_VERSION, s.devices, 'device state');
+  checkMachineState(m, s);
   loadDevicesState(m, s.devices);
   // Decoded code stays valid only if the caller invalidated every page whose bytes it replaced.
   if (opts.keepDecodedCode !== true) m.executor.invalidateAll();

@@ -1,12 +1,16 @@
 /**
  * Recording a run into a trace file: the machine runs under a Session whose events, inputs
  * and snapshots go to the store in batches. The trace is self-contained: it holds the image.
- * A Recording can also be driven step by step (a debugger attached while recording).
+ * A Recording can also be driven step by step: by a debugger attached while recording, or by
+ * the CLI, which looks between slices for Ctrl-C and then finishes the run at that instruction
+ * boundary, marked `interrupted` (end-reasons.ts), with everything recorded so far committed.
  */
 import { openTrace, closeTrace, createRun, finishRun, EventWriter, type TraceDb } from './store';
 import { Session, buildMachine, type Input, type RunOptions } from './session';
-import { takeSnapshot } from './snapshotter';
+import { snapshotPageList, pageChunks } from './snapshotter';
+import { saveMachineState } from '../emulator/snapshot';
 import type { Machine, RunResult } from '../emulator/machine';
+import type { RunEndResult } from './end-reasons';
 import type { TraceEvent } from './events';
 import { RINGSIDE_VERSION } from './version';
 import { describeShutdown } from '../emulator/describe-state';
@@ -17,6 +21,7 @@ export interface RecordSpec {
   options: RunOptions; // machine set-up, limits, jitter seed, snapshot interval
   out: string; // trace file (created if needed; several runs may share one)
   uartInput?: Uint8Array; // bytes fed to the UART receiver at the start
+  keyboardInput?: Uint8Array; // scancodes typed on the keyboard at the start
   onUartByte?: (b: number) => void; // the guest's UART output
   onProgress?: (icount: number, events: number) => void; // called between slices
   onEvent?: (e: TraceEvent) => void; // every event, as it is recorded
@@ -24,11 +29,12 @@ export interface RecordSpec {
 
 export interface RecordResult {
   runId: number;
-  result: RunResult;
+  result: RunEndResult;
   events: number;
   snapshots: number;
   /** For a run that ended in a shutdown: where and why (describeShutdown), else ''. */
   shutdown: string;
+  machine: Machine; // the machine as the run left it (for end-of-run diagnostics)
 }
 
 /** Instructions per slice between progress reports. */
@@ -45,6 +51,8 @@ export class Recording {
   private snapshots = 0;
 
   constructor(private readonly spec: RecordSpec) {
+    // The machine first: an image it refuses leaves no trace file and no empty run behind.
+    this.machine = buildMachine(spec.image, spec.options, spec.onUartByte);
     this.db = openTrace(spec.out, { create: true });
     try {
       this.runId = createRun(this.db, {
@@ -56,9 +64,11 @@ export class Recording {
         snapshotInterval: spec.options.snapshotInterval,
       });
       const writer = (this.writer = new EventWriter(this.db, this.runId));
-      const inputs: Input[] = Array.from(spec.uartInput ?? [], (value) => ({ icount: 0, channel: 'uart' as const, value }));
+      const inputs: Input[] = [
+        ...Array.from(spec.uartInput ?? [], (value) => ({ icount: 0, channel: 'uart' as const, value })),
+        ...Array.from(spec.keyboardInput ?? [], (value) => ({ icount: 0, channel: 'keyboard' as const, value })),
+      ];
       let inputCount = 0;
-      this.machine = buildMachine(spec.image, spec.options, spec.onUartByte);
       const onEvent = spec.onEvent;
       const session: Session = (this.session = new Session(
         this.machine,
@@ -67,8 +77,14 @@ export class Recording {
         inputs,
         {
           snapshot: (m) => {
-            const s = takeSnapshot(m, this.snapshots === 0);
-            writer.addSnapshot({ ...s, kind: this.snapshots === 0 ? 'full' : 'delta', eventSeq: session.recorder.count, inputSeq: inputCount });
+            // The pages go to the store a chunk at a time, packed as they are written.
+            const first = this.snapshots === 0;
+            const pages = snapshotPageList(m, first);
+            const state = saveMachineState(m);
+            writer.addSnapshot({
+              icount: m.cpu.icount, kind: first ? 'full' : 'delta', eventSeq: session.recorder.count, inputSeq: inputCount,
+              cpu: state.cpu, devices: state.devices, pages: pageChunks(m.cpu.ram, pages),
+            });
             this.snapshots++;
           },
           input: (i) => {
@@ -104,14 +120,14 @@ export class Recording {
     return result;
   }
 
-  /** The run is over (or stopped here for good): writes its end and closes the trace. */
-  finish(result: RunResult): RecordResult {
+  /** The run is over (or stopped here for good, e.g. interruptedAt): writes its end and closes the trace. */
+  finish(result: RunEndResult): RecordResult {
     try {
       this.session.end(result);
       this.writer.close();
       finishRun(this.db, this.runId, { endReason: result.reason, exitCode: result.exitCode, finalIcount: result.icount, eventCount: this.session.recorder.count });
       const shutdown = result.reason === 'shutdown' ? describeShutdown(this.machine) : '';
-      return { runId: this.runId, result, events: this.session.recorder.count, snapshots: this.snapshots, shutdown };
+      return { runId: this.runId, result, events: this.session.recorder.count, snapshots: this.snapshots, shutdown, machine: this.machine };
     } finally {
       closeTrace(this.db);
     }

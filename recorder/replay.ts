@@ -12,8 +12,10 @@ import { readEventRows, readEventBlocks, readStrings, EventDigest, type EventRow
 import { Session, buildMachine, type RunOptions } from './session';
 import { formatEvent, type TraceEvent } from './events';
 import { pickRun, runInputs } from './load-run';
+import { checkRun } from './validate-run';
+import { storedEventsDamage } from './check-events';
+import { replayedEnd, replayBound, type RunEndResult } from './end-reasons';
 import type { RunResult } from '../emulator/machine';
-import { replayBound } from './end-reasons';
 import { describeShutdown } from '../emulator/describe-state';
 
 export interface Mismatch {
@@ -24,10 +26,11 @@ export interface Mismatch {
 
 export interface ReplayResult {
   runId: number;
-  result: RunResult;
-  events: number; // events regenerated
+  result: RunEndResult;
+  events: number; // events regenerated (verifying an incomplete run: those the recording holds)
   complete: boolean; // the recorded run had finished
   mismatch: Mismatch | null;
+  damage: string | null; // verifying: what is wrong with the stored events (nothing was replayed)
   /** For a run that ended in a shutdown: where and why (describeShutdown), else ''. */
   shutdown: string;
   /** The recorded end (reason, exit code, final count), null for an incomplete run. */
@@ -49,10 +52,18 @@ const SLICE = 10_000_000;
 
 export function replayRun(
   db: TraceDb,
-  opts: { runId?: number; verify: boolean; onUartByte?: (b: number) => void; onProgress?: (icount: number, of: number) => void },
+  opts: { runId?: number; verify: boolean; onUartByte?: (b: number) => void; onProgress?: (icount: number, of: number) => void; onChecking?: () => void },
 ): ReplayResult {
   const run = pickRun(db, opts.runId);
-  const options = run.options as RunOptions;
+  const options: RunOptions = checkRun(db, run);
+  if (opts.verify) {
+    // A damaged trace is reported as such, before (and instead of) any divergence.
+    opts.onChecking?.();
+    const damage = storedEventsDamage(db, run);
+    if (damage !== null) {
+      return { runId: run.id, result: { reason: 'limit', exitCode: 0, icount: 0 }, events: 0, complete: run.complete, mismatch: null, damage, shutdown: '', recordedEnd: null };
+    }
+  }
   const machine = buildMachine(run.image, options, opts.onUartByte);
   const texts = readStrings(db);
   const textIds = new Map([...texts].map(([id, t]) => [t, id]));
@@ -76,14 +87,15 @@ export function replayRun(
   };
 
   const sink = (e: TraceEvent) => {
+    if (blocks !== null && mismatch === null && block >= blocks.firstSeq.length && !run.complete) {
+      machine.cpu.stopReason = 'end of recording'; // a killed recording ends mid-stream: this event was never stored
+      return;
+    }
     count++;
     if (blocks === null || mismatch !== null) return;
     if (block >= blocks.firstSeq.length) {
-      if (!run.complete) machine.cpu.stopReason = 'end of recording'; // a killed recording ends mid-stream
-      else {
-        mismatch = { seq: e.seq, recorded: '(none)', replayed: formatEvent(e) };
-        machine.cpu.stopReason = 'mismatch';
-      }
+      mismatch = { seq: e.seq, recorded: '(none)', replayed: formatEvent(e) };
+      machine.cpu.stopReason = 'mismatch';
       return;
     }
     if (e.seq === blocks.firstSeq[block]) {
@@ -107,12 +119,13 @@ export function replayRun(
   const stopAt = run.complete && run.endReason !== null && run.finalIcount !== null
     ? replayBound(run.endReason, run.finalIcount)
     : run.lastIcount !== null ? run.lastIcount + 1 : options.maxInstructions ?? Infinity;
-  let result: RunResult;
+  let ran: RunResult;
   for (;;) {
-    result = session.run(Math.min(stopAt, machine.cpu.icount + SLICE));
-    if (result.reason !== 'limit' || machine.cpu.icount >= stopAt || machine.cpu.stopReason !== '') break;
+    ran = session.run(Math.min(stopAt, machine.cpu.icount + SLICE));
+    if (ran.reason !== 'limit' || machine.cpu.icount >= stopAt || machine.cpu.stopReason !== '') break;
     opts.onProgress?.(machine.cpu.icount, stopAt);
   }
+  const result = replayedEnd(ran, run);
   if (mismatch === null && run.complete) session.end(result);
   if (blocks !== null && mismatch === null && block < blocks.firstSeq.length && (run.complete || held.length > 0)) {
     // The replay ended inside or before a recorded block: the recording has more events.
@@ -128,5 +141,5 @@ export function replayRun(
       replayed: `run end ${result.reason} (exit code ${result.exitCode}) at icount ${result.icount}`,
     };
   }
-  return { runId: run.id, result, events: count, complete: run.complete, mismatch, shutdown: result.reason === 'shutdown' ? describeShutdown(machine) : '', recordedEnd };
+  return { runId: run.id, result, events: count, complete: run.complete, mismatch, damage: null, shutdown: result.reason === 'shutdown' ? describeShutdown(machine) : '', recordedEnd };
 }

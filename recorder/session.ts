@@ -22,11 +22,25 @@ export interface RunOptions {
   snapshotInterval: number; // instructions between snapshots
 }
 
-/** One input: a UART byte fed to the receiver, or an interrupt raised at the local APIC. */
+/**
+ * One input: a UART byte fed to the receiver, an interrupt raised at the local APIC, or a
+ * scancode typed on the keyboard (set 1, queued at the 8042).
+ */
+/** The channels an input arrives on (the trace stores the name). */
+export const INPUT_CHANNELS = ['uart', 'irq', 'keyboard'] as const;
+export type InputChannel = (typeof INPUT_CHANNELS)[number];
+
 export interface Input {
   icount: number; // applied before the instruction with this count retires
-  channel: 'uart' | 'irq';
-  value: number; // the byte, or the vector
+  channel: InputChannel;
+  value: number; // the byte, the vector, or the scancode
+}
+
+/** Applies one input to the machine (recording, replay and seek share this). */
+export function applyInput(m: Machine, input: Input): void {
+  if (input.channel === 'uart') m.uart.feed(Uint8Array.of(input.value));
+  else if (input.channel === 'keyboard') m.kbd.feed([input.value]);
+  else m.apic.raise(input.value);
 }
 
 export interface SessionHooks {
@@ -78,8 +92,7 @@ export class Session {
   private apply(input: Input): void {
     const m = this.machine;
     this.recorder.emit(EventKind.input, input.value, 0, 0, 0, input.channel);
-    if (input.channel === 'uart') m.uart.feed(Uint8Array.of(input.value));
-    else m.apic.raise(input.value);
+    applyInput(m, input);
     this.hooks.input?.(input);
   }
 
@@ -111,7 +124,7 @@ export class Session {
   }
 
   /** Emits the run_end event. */
-  end(result: RunResult): void {
+  end(result: { reason: string; exitCode: number }): void {
     this.recorder.emit(EventKind.run_end, result.exitCode, 0, 0, 0, result.reason);
   }
 }

@@ -7,8 +7,8 @@
  * rewritten, so a seek costs a few page copies plus at most one snapshot interval of execution.
  */
 import type { Machine } from '../emulator/machine';
-import { restoreMachineState, PAGE_SIZE } from '../emulator/snapshot';
-import { buildMachine, type Input, type RunOptions } from './session';
+import { restoreMachineState, checkMachineState, SnapshotError, PAGE_SIZE } from '../emulator/snapshot';
+import { applyInput, buildMachine, type Input, type RunOptions } from './session';
 import { guestLinearIp } from '../emulator/guest-view';
 import { MemoryWatch, type WatchRange, type WatchKind } from '../emulator/memory-watch';
 
@@ -17,7 +17,7 @@ export interface StoredSnapshot {
   icount: number; // instructions retired when it was taken
   cpu: Uint8Array; // saveCpuState
   devices: Uint8Array; // saveDevicesState
-  pages: Uint8Array; // packPages: every non-zero page for the first snapshot, written pages after
+  pages: Uint8Array[]; // packPages chunks: every page the loader wrote for the first snapshot, written pages after
 }
 
 /** What time travel needs from a recorded run. */
@@ -43,19 +43,34 @@ export class Timeline {
   lastHit: { kind: 'breakpoint' | 'watchpoint'; watchAddress: number; watchKind?: WatchKind } | null = null;
 
   constructor(run: RecordedRun) {
-    if (run.snapshots.length === 0 || run.snapshots[0].icount !== 0) throw new Error('a run needs a snapshot at icount 0 to be replayed in time');
+    if (run.snapshots.length === 0 || run.snapshots[0].icount !== 0) throw new SnapshotError('a run needs a snapshot at icount 0 to be replayed in time');
     this.run = run;
     this.machine = buildMachine(run.image, run.options);
     this.watch = new MemoryWatch(this.machine);
+    const ramPages = this.machine.cpu.pageWritten.length;
+    // Every snapshot is checked here, so that a damaged one is refused before any seek uses it.
     run.snapshots.forEach((s, index) => {
+      const where = `snapshot at icount ${s.icount}`;
+      if (index > 0 && !(s.icount > run.snapshots[index - 1].icount)) throw new SnapshotError(`${where}: out of order`);
+      try {
+        checkMachineState(this.machine, s);
+      } catch (e) {
+        throw new SnapshotError(`${where}: ${(e as Error).message}`);
+      }
       const pages = new Map<number, Uint8Array>();
-      const dv = new DataView(s.pages.buffer, s.pages.byteOffset, s.pages.byteLength);
-      for (let at = 0; at < s.pages.length; at += 4 + PAGE_SIZE) {
-        const page = dv.getUint32(at, true);
-        pages.set(page, s.pages.subarray(at + 4, at + 4 + PAGE_SIZE));
-        let h = this.pageHistory.get(page);
-        if (h === undefined) this.pageHistory.set(page, (h = []));
-        h.push(index);
+      for (const chunk of s.pages) {
+        if (!(chunk instanceof Uint8Array) || chunk.length === 0 || chunk.length % (4 + PAGE_SIZE) !== 0) {
+          throw new SnapshotError(`${where}: a chunk of pages of ${chunk instanceof Uint8Array ? chunk.length : 'no'} bytes, not a multiple of ${4 + PAGE_SIZE}`);
+        }
+        const dv = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        for (let at = 0; at < chunk.length; at += 4 + PAGE_SIZE) {
+          const page = dv.getUint32(at, true);
+          if (page >= ramPages) throw new SnapshotError(`${where}: page ${page} is outside RAM (${ramPages} pages)`);
+          pages.set(page, chunk.subarray(at + 4, at + 4 + PAGE_SIZE));
+          let h = this.pageHistory.get(page);
+          if (h === undefined) this.pageHistory.set(page, (h = []));
+          h.push(index);
+        }
       }
       this.pageData.push(pages);
     });
@@ -141,8 +156,7 @@ export class Timeline {
       while (cpu.icount < target) {
         while (this.inputAt < inputs.length && inputs[this.inputAt].icount <= cpu.icount) {
           const inp = inputs[this.inputAt++];
-          if (inp.channel === 'uart') m.uart.feed(Uint8Array.of(inp.value));
-          else m.apic.raise(inp.value);
+          applyInput(m, inp);
         }
         const next = this.inputAt < inputs.length ? Math.min(target, inputs[this.inputAt].icount) : target;
         const why = m.executor.run(next);

@@ -1,13 +1,14 @@
 /** `ringside at FILE [--run ID] --icount N [--memory ADDR[:LEN]] [--stack [N]] [--events N]`: the machine state at an instruction count. */
 import { openTraceReadOnly, closeTrace } from '../../recorder/store';
-import { pickRun, loadRecordedRun } from '../../recorder/load-run';
-import { Timeline } from '../../recorder/timeline';
+import { pickRun, openTimeline } from '../../recorder/load-run';
 import { eventsAround } from '../../recorder/events-around';
 import { formatEvent } from '../../recorder/events';
 import { describeState, describeMemory, describeStack } from '../../emulator/describe-state';
+import { formatScreen } from '../../emulator/devices/vga-text';
 import type { Machine } from '../../emulator/machine';
 import { parseRunId, parseCount, parseAddress } from '../options';
 import { UsageError } from '../errors';
+import { writeStdout } from '../stdout';
 
 export interface AtOptions {
   run?: string;
@@ -15,6 +16,7 @@ export interface AtOptions {
   memory?: string;
   stack?: string | boolean;
   events?: string;
+  screen?: boolean;
 }
 
 /** The most bytes --memory dumps. */
@@ -42,11 +44,16 @@ export function atCommand(file: string, opts: AtOptions): number {
   const db = openTraceReadOnly(file);
   try {
     const run = pickRun(db, parseRunId(opts.run));
-    const tl = new Timeline(loadRecordedRun(db, run));
+    const tl = openTimeline(db, run);
     if (n > tl.end) throw new UsageError(`run ${run.id} ends at icount ${tl.end}; --icount ${n} is beyond it`);
     const memory = opts.memory !== undefined ? parseMemory(opts.memory, tl.machine) : undefined;
     tl.seek(n);
-    const out = [`run ${run.id} (${run.imageName}, ${run.mode}) at icount ${tl.icount} of ${tl.end}`, ...describeState(tl.machine)];
+    const head = `run ${run.id} (${run.imageName}, ${run.mode}) at icount ${tl.icount} of ${tl.end}`;
+    if (opts.screen === true) {
+      process.stdout.write(head + '\n' + formatScreen(tl.machine.screen()));
+      return 0;
+    }
+    const out = [head, ...describeState(tl.machine)];
     if (memory !== undefined) {
       out.push(`memory at ${(memory.address >>> 0).toString(16).padStart(8, '0')}, ${memory.length} bytes (through the guest's page tables; ?? not mapped):`);
       out.push(...describeMemory(tl.machine, memory.address, memory.length));
@@ -60,7 +67,7 @@ export function atCommand(file: string, opts: AtOptions): number {
       out.push(`events before icount ${tl.icount} (${around.before.length}) and from it on (${around.after.length}):`);
       out.push(...around.before.map((e) => `  ${formatEvent(e)}`), `  -- icount ${tl.icount} --`, ...around.after.map((e) => `  ${formatEvent(e)}`));
     }
-    process.stdout.write(out.join('\n') + '\n');
+    writeStdout(out.join('\n') + '\n');
     return 0;
   } finally {
     closeTrace(db);

@@ -6,13 +6,18 @@
  * a longer value further down widens only its own line.
  */
 import { openTraceReadOnly } from '../../recorder/store/open-trace';
+import { closeTrace } from '../../recorder/store/close-trace';
 import { iterateQuery } from '../../recorder/store/run-query';
 import { QueryError } from '../../recorder/store/errors';
-import { writeSync } from 'node:fs';
+import { writeStdout } from '../stdout';
+import { createHash } from 'node:crypto';
 import { UsageError } from '../errors';
 
 export const QUERY_FORMATS = ['table', 'json', 'csv'] as const;
 export type QueryFormat = (typeof QUERY_FORMATS)[number];
+
+/** How BLOBs print: their size and SHA-256 (default: an image or a snapshot is megabytes of hex), or every byte in hex. */
+export const BLOB_FORMATS = ['summary', 'hex'] as const;
 
 /** Rows the table format reads before fixing its column widths. */
 const WIDTH_SAMPLE = 1000;
@@ -22,27 +27,11 @@ const CHUNK = 1 << 16;
 /** Where the result goes, a chunk at a time; returns false when the reader has gone (stop writing). */
 export type Sink = (chunk: string) => boolean;
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
 /**
  * Writes to stdout synchronously, like `ringside run`: a closed pipe (`| head`) is seen at
  * once (EPIPE) and ends the query quietly, instead of being reported later as an event.
  */
-export const stdoutSink: Sink = (chunk) => {
-  const buf = Buffer.from(chunk, 'utf8');
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(1, buf, off);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 2); // a non-blocking stdout that is full: wait for the reader
-      else if (code === 'EPIPE') return false;
-      else throw new UsageError(`cannot write the result: ${(err as Error).message}`);
-    }
-  }
-  return true;
-};
+export const stdoutSink: Sink = (chunk) => writeStdout(chunk);
 
 /** Gathers output and hands it to the sink in chunks of about CHUNK characters. */
 class Output {
@@ -70,20 +59,29 @@ class Output {
   }
 }
 
+let blobsInHex = false; // --blobs hex
+
+function hex(v: Uint8Array): string {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+}
+
+/** A BLOB as printed: `<N bytes sha256:H>` (H shortened to 12 digits in a table), or its hex with --blobs hex. */
+function blobText(v: Uint8Array, short: boolean): string {
+  if (blobsInHex) return hex(v);
+  const sha = createHash('sha256').update(v).digest('hex');
+  return `<${v.length} bytes sha256:${short ? sha.slice(0, 12) : sha}>`;
+}
+
 /** One cell of the table format. */
 function tableCell(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';
-  if (v instanceof Uint8Array) return `<${v.length} bytes>`;
+  if (v instanceof Uint8Array) return blobText(v, true);
   if (typeof v === 'string') return v.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
   return String(v);
 }
 
 function isNumber(v: unknown): boolean {
   return typeof v === 'number' || typeof v === 'bigint';
-}
-
-function hex(v: Uint8Array): string {
-  return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
 }
 
 /** Plain-ASCII boxed table, numbers right-aligned, like sqlite3 -box. */
@@ -114,11 +112,11 @@ function jsonValue(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
-  if (v instanceof Uint8Array) return JSON.stringify(hex(v));
+  if (v instanceof Uint8Array) return JSON.stringify(blobText(v, false));
   return JSON.stringify(v);
 }
 
-/** A JSON array of objects, one per line; BLOBs as hex strings; repeated column names get _2, _3... */
+/** A JSON array of objects, one per line; BLOBs as strings (see blobText); repeated column names get _2, _3... */
 function writeJson(out: Output, columns: string[], rows: IterableIterator<unknown[]>): void {
   const seen = new Map<string, number>();
   const keys = columns.map((c) => {
@@ -138,7 +136,7 @@ function writeJson(out: Output, columns: string[], rows: IterableIterator<unknow
 
 function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = v instanceof Uint8Array ? hex(v) : String(v);
+  const s = v instanceof Uint8Array ? blobText(v, false) : String(v);
   return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
 }
 
@@ -155,11 +153,14 @@ function writeCsv(out: Output, columns: string[], rows: IterableIterator<unknown
  * Runs the query command; returns the process exit code (errors are thrown, for reportError).
  * `sink` receives the output (default: stdout); tests and the TUI pass their own.
  */
-export function queryCommand(file: string, sql: string, opts: { format?: string }, sink: Sink = stdoutSink): number {
+export function queryCommand(file: string, sql: string, opts: { format?: string; blobs?: string }, sink: Sink = stdoutSink): number {
   const format = opts.format ?? 'table';
   if (!(QUERY_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`unknown --format '${format}' (use ${QUERY_FORMATS.join(', ')})`);
   }
+  const blobs = opts.blobs ?? 'summary';
+  if (!(BLOB_FORMATS as readonly string[]).includes(blobs)) throw new UsageError(`unknown --blobs '${blobs}' (use ${BLOB_FORMATS.join(', ')})`);
+  blobsInHex = blobs === 'hex';
   const db = openTraceReadOnly(file);
   try {
     let stream;
@@ -179,7 +180,7 @@ export function queryCommand(file: string, sql: string, opts: { format?: string 
       out.flush();
     }
   } finally {
-    db.close();
+    closeTrace(db);
   }
   return 0;
 }

@@ -1,13 +1,17 @@
 /** `ringside record IMAGE`: the same run as `ringside run`, recorded into a trace. */
+import { endNotes } from '../end-notes';
 import { basename, dirname, join } from 'node:path';
-import { mkdirSync, writeSync } from 'node:fs';
-import { recordRun, Recording, type RecordSpec, type RecordResult } from '../../recorder/record';
+import { mkdirSync } from 'node:fs';
+import { Recording, type RecordSpec, type RecordResult } from '../../recorder/record';
 import { LiveTarget } from '../../debugger/gdbstub/live-target';
 import { serveForGdb } from '../gdb-session';
 import { DEFAULT_SNAPSHOT_INTERVAL, type RunOptions } from '../../recorder/session';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
-import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, parseGdbAddress } from '../options';
+import { interruptedAt } from '../../recorder/end-reasons';
+import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress, checkTraceOutPath, parseSeed } from '../options';
 import { UsageError } from '../errors';
+import { GuestOutput } from '../stdout';
+import { InterruptWatch, nextTurn } from '../interrupt';
 
 export interface RecordCliOptions {
   mode?: string;
@@ -15,6 +19,7 @@ export interface RecordCliOptions {
   vtxGen?: string;
   out?: string;
   input?: string;
+  keyboard?: string;
   jitter?: string;
   maxInstructions?: string;
   cmdline?: string;
@@ -25,16 +30,16 @@ export interface RecordCliOptions {
   gdb?: string;
 }
 
-export function recordCommand(imagePath: string, opts: RecordCliOptions): number | Promise<number> {
+/** Instructions per slice: Ctrl-C is seen between two slices. */
+const SLICE = 2_000_000;
+
+export async function recordCommand(imagePath: string, opts: RecordCliOptions): Promise<number> {
   const gdb = opts.gdb !== undefined ? parseGdbAddress(opts.gdb) : undefined;
   const mode = parseMode(opts.mode);
   const image = readInputFile(imagePath, 'image');
   const uartInput = opts.input !== undefined ? readInputFile(opts.input, 'input') : undefined;
-  let jitterSeed: number | undefined;
-  if (opts.jitter !== undefined) {
-    if (!/^\d+$/.test(opts.jitter)) throw new UsageError(`--jitter must be a non-negative integer seed, not '${opts.jitter}'`);
-    jitterSeed = Number(opts.jitter) >>> 0;
-  }
+  const keyboardInput = opts.keyboard !== undefined ? readKeyboardFile(opts.keyboard) : undefined;
+  const jitterSeed = opts.jitter !== undefined ? parseSeed(opts.jitter, '--jitter') : undefined;
   const max = parseCount(opts.maxInstructions, '--max-instructions');
   const interval = opts.snapshotInterval !== undefined ? parseCount(opts.snapshotInterval, '--snapshot-interval') : DEFAULT_SNAPSHOT_INTERVAL;
   if (interval < 1000) throw new UsageError('--snapshot-interval must be at least 1000 instructions');
@@ -51,51 +56,69 @@ export function recordCommand(imagePath: string, opts: RecordCliOptions): number
   };
   const stem = basename(imagePath).replace(/\.[^.]*$/, '');
   const out = opts.out ?? join('traces', `${stem}-${mode}.sqlite`);
-  mkdirSync(dirname(out) || '.', { recursive: true });
-  const buf = new Uint8Array(1 << 16);
-  let n = 0;
+  checkTraceOutPath(out);
+  try {
+    mkdirSync(dirname(out) || '.', { recursive: true });
+  } catch (err) {
+    throw new UsageError(`cannot create the folder of '${out}': ${(err as Error).message}`);
+  }
   const progress = process.stderr.isTTY === true && !opts.quiet;
   let progressShown = false; // a progress line is on the terminal: clear it before guest output
   const clearProgress = () => {
     if (progressShown) process.stderr.write('\r\x1b[K');
     progressShown = false;
   };
-  const flush = () => {
-    if (n > 0) {
+  const guest = new GuestOutput({
+    before: clearProgress,
+    onGone: (why) => {
       clearProgress();
-      writeSync(1, buf, 0, n);
+      process.stderr.write(`ringside: ${why}: the guest's output is dropped from here on; the recording goes on to the end of the run\n`);
+    },
+  });
+  const flush = (): void => guest.flush();
+  const showProgress = (icount: number, events: number): void => {
+    flush();
+    if (progress) {
+      process.stderr.write(`\rrecording: ${(icount / 1e6).toFixed(0)} M instructions, ${events} events`);
+      progressShown = true;
     }
-    n = 0;
   };
-  const spec: RecordSpec = {
-    image,
-    imageName: basename(imagePath),
-    options,
-    out,
-    uartInput,
-    onUartByte: (b) => {
-      buf[n++] = b;
-      if (n === buf.length) flush();
-    },
-    onProgress: (icount, events) => {
-      flush();
-      if (progress) {
-        process.stderr.write(`\rrecording: ${(icount / 1e6).toFixed(0)} M instructions, ${events} events`);
-        progressShown = true;
-      }
-    },
-  };
+  const spec: RecordSpec = { image, imageName: basename(imagePath), options, out, uartInput, keyboardInput, onUartByte: guest.byte, onProgress: showProgress };
   const done = (r: RecordResult): number => {
     flush();
     clearProgress();
     if (r.shutdown !== '') process.stderr.write(`ringside: ${r.shutdown}\n`);
-    process.stderr.write(
-      `ringside: recorded run ${r.runId} into ${out}: ${r.result.icount} instructions, ${r.events} events, ${r.snapshots} snapshots, end ${r.result.reason}\n`,
-    );
+    const end = r.result.reason === 'interrupted' ? `interrupted (Ctrl-C) at icount ${r.result.icount}` : `end ${r.result.reason}`;
+    process.stderr.write(`ringside: recorded run ${r.runId} into ${out}: ${r.result.icount} instructions, ${r.events} events, ${r.snapshots} snapshots, ${end}\n`);
+    if (process.stderr.isTTY) for (const line of endNotes(r.machine, r.result)) process.stderr.write(line + '\n');
     return r.result.exitCode;
   };
-  if (gdb !== undefined) return recordUnderGdb(spec, gdb, imagePath, flush).then(done);
-  return done(recordRun(spec));
+  if (gdb !== undefined) return done(await recordUnderGdb(spec, gdb, imagePath, flush));
+  return done(await recordToEnd(spec, max, showProgress));
+}
+
+/**
+ * Records a slice at a time, looking for Ctrl-C between slices: then the run ends there, at an
+ * instruction boundary, as `interrupted`, with everything recorded so far committed.
+ */
+async function recordToEnd(spec: RecordSpec, max: number, showProgress: (icount: number, events: number) => void): Promise<RecordResult> {
+  const rec = new Recording(spec);
+  const cpu = rec.machine.cpu;
+  const ctrlC = new InterruptWatch();
+  try {
+    for (;;) {
+      const result = rec.run(cpu.icount + SLICE);
+      if (result.reason !== 'limit' || cpu.icount >= max) return rec.finish(result);
+      showProgress(cpu.icount, rec.session.recorder.count);
+      await nextTurn();
+      if (ctrlC.requested) return rec.finish(interruptedAt(cpu.icount));
+    }
+  } catch (e) {
+    rec.close();
+    throw e;
+  } finally {
+    ctrlC.dispose();
+  }
 }
 
 /**

@@ -1,18 +1,18 @@
 /** `ringside replay FILE [--run ID] [--verify]`: re-executes a recorded run from the trace alone. */
-import { writeSync } from 'node:fs';
 import { openTraceReadOnly, closeTrace } from '../../recorder/store';
 import { replayRun } from '../../recorder/replay';
 import { parseRunId, parseGdbAddress } from '../options';
-import { pickRun, loadRecordedRun } from '../../recorder/load-run';
-import { Timeline } from '../../recorder/timeline';
+import { pickRun, openTimeline } from '../../recorder/load-run';
 import { TraceTarget } from '../../debugger/gdbstub/trace-target';
 import { serveForGdb } from '../gdb-session';
 import { UsageError } from '../errors';
+import { GuestOutput } from '../stdout';
 
 export function replayCommand(file: string, opts: { run?: string; verify?: boolean; gdb?: string }): number | Promise<number> {
+  const runId = parseRunId(opts.run);
   if (opts.gdb !== undefined) {
     if (opts.verify) throw new UsageError('--verify and --gdb do not go together');
-    return replayUnderGdb(file, parseRunId(opts.run), parseGdbAddress(opts.gdb));
+    return replayUnderGdb(file, runId, parseGdbAddress(opts.gdb));
   }
   const db = openTraceReadOnly(file);
   let progressShown = false; // a progress line is on the terminal: clear it before guest output
@@ -20,21 +20,39 @@ export function replayCommand(file: string, opts: { run?: string; verify?: boole
     if (progressShown) process.stderr.write('\r\x1b[K');
     progressShown = false;
   };
+  const guest = new GuestOutput({
+    before: clearProgress,
+    onGone: (why) => {
+      clearProgress();
+      process.stderr.write(`ringside: ${why}: the guest's output is dropped from here on; the replay goes on\n`);
+    },
+  });
   try {
     const r = replayRun(db, {
-      runId: parseRunId(opts.run),
+      runId,
       verify: opts.verify === true,
       onUartByte: (b) => {
-        clearProgress();
-        writeSync(1, Uint8Array.of(b));
+        guest.byte(b);
+        if (b === 0x0a) guest.flush(); // a line at a time, as the guest prints it
+      },
+      onChecking: () => {
+        if (!process.stderr.isTTY) return;
+        process.stderr.write('\rchecking the stored events against their blocks');
+        progressShown = true;
       },
       onProgress: (icount, of) => {
+        guest.flush();
         if (!process.stderr.isTTY) return;
-        process.stderr.write(`\rreplaying: ${(icount / 1e6).toFixed(0)} of ${(of / 1e6).toFixed(0)} M instructions`);
+        process.stderr.write(`\r\x1b[Kreplaying: ${(icount / 1e6).toFixed(0)} of ${(of / 1e6).toFixed(0)} M instructions`);
         progressShown = true;
       },
     });
+    guest.flush();
     clearProgress();
+    if (r.damage !== null) {
+      process.stderr.write(`ringside: the trace is damaged: ${r.damage}\n`);
+      return 1;
+    }
     if (r.mismatch !== null) {
       process.stderr.write(`ringside: replay of run ${r.runId} diverged at event #${r.mismatch.seq}\n  recorded: ${r.mismatch.recorded}\n  replayed: ${r.mismatch.replayed}\n`);
       return 1;
@@ -54,7 +72,7 @@ async function replayUnderGdb(file: string, runId: number | undefined, address: 
   const db = openTraceReadOnly(file);
   try {
     const run = pickRun(db, runId);
-    const target = new TraceTarget(new Timeline(loadRecordedRun(db, run)), db, run.id);
+    const target = new TraceTarget(openTimeline(db, run), db, run.id);
     process.stderr.write(`ringside: run ${run.id} (${run.imageName}, ${run.mode}): ${target.end} instructions, from icount 0\n`);
     await serveForGdb(target, address, run.imageName);
     return 0;

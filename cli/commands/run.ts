@@ -1,12 +1,17 @@
 /** `ringside run IMAGE`: runs a guest without recording; its UART goes to stdout. */
-import { Machine, DEFAULT_RAM_SIZE } from '../../emulator/machine';
+import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../../emulator/machine';
 import { describeShutdown } from '../../emulator/describe-state';
-import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, parseGdbAddress } from '../options';
+import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress } from '../options';
 import { writeSync } from 'node:fs';
+import { formatScreen } from '../../emulator/devices/vga-text';
+import { endNotes } from '../end-notes';
 import { basename } from 'node:path';
 import { LiveTarget } from '../../debugger/gdbstub/live-target';
 import { EventRecorder } from '../../recorder/recorder';
 import { serveForGdb } from '../gdb-session';
+import { GuestOutput } from '../stdout';
+import { InterruptWatch, nextTurn } from '../interrupt';
+import { interruptedAt, type RunEndResult } from '../../recorder/end-reasons';
 
 export interface RunOptions {
   mode?: string;
@@ -17,28 +22,26 @@ export interface RunOptions {
   flat?: string;
   ram?: string;
   input?: string;
+  keyboard?: string;
   module?: string[];
   gdb?: string;
+  screen?: boolean;
 }
 
-/** Instructions per slice between flushes of the UART output. */
-const SLICE = 20_000_000;
+/** Instructions per slice between flushes of the UART output; Ctrl-C is seen between two slices. */
+const SLICE = 5_000_000;
 
-export function runCommand(imagePath: string, opts: RunOptions): number | Promise<number> {
+export function runCommand(imagePath: string, opts: RunOptions): Promise<number> {
   const gdb = opts.gdb !== undefined ? parseGdbAddress(opts.gdb) : undefined;
   const mode = parseMode(opts.mode);
   const shadow = parseShadow(mode, opts.shadow);
   const vtxGen = parseVtxGen(mode, opts.vtxGen);
   const max = parseCount(opts.maxInstructions, '--max-instructions');
   const image = readInputFile(imagePath, 'image');
-  const out = new Uint8Array(1 << 16);
-  let outLen = 0;
-  const flush = (): void => {
-    if (outLen > 0) {
-      writeSync(1, out, 0, outLen);
-      outLen = 0;
-    }
-  };
+  const guest = new GuestOutput({
+    onGone: (why) => process.stderr.write(`ringside: ${why}: the guest's output is dropped from here on; the run goes on to its end\n`),
+  });
+  const flush = (): void => guest.flush();
   const machine = new Machine(image, {
     mode,
     shadow,
@@ -47,18 +50,16 @@ export function runCommand(imagePath: string, opts: RunOptions): number | Promis
     cmdline: opts.cmdline ?? '',
     flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,
     modules: (opts.module ?? []).map((path) => ({ name: basename(path), data: readInputFile(path, 'module') })),
-    onUartByte: (b) => {
-      out[outLen++] = b;
-      if (outLen === out.length) flush();
-    },
+    onUartByte: guest.byte,
   });
   if (opts.input !== undefined) machine.uart.feed(readInputFile(opts.input, 'input'));
-  if (gdb !== undefined) return runUnderGdb(machine, max, gdb, imagePath, flush, () => finishRun(machine, mode, max, flush));
-  return finishRun(machine, mode, max, flush);
+  if (opts.keyboard !== undefined) machine.kbd.feed(readKeyboardFile(opts.keyboard));
+  if (gdb !== undefined) return runUnderGdb(machine, max, gdb, imagePath, flush, () => finishRun(machine, mode, max, flush, opts.screen === true));
+  return finishRun(machine, mode, max, flush, opts.screen === true);
 }
 
 /** `run --gdb`: stopped before the first instruction until gdb says otherwise; then runs on to the end. */
-async function runUnderGdb(machine: Machine, max: number, address: { host: string; port: number }, imagePath: string, flush: () => void, runOn: () => number): Promise<number> {
+async function runUnderGdb(machine: Machine, max: number, address: { host: string; port: number }, imagePath: string, flush: () => void, runOn: () => Promise<number>): Promise<number> {
   const target = new LiveTarget({
     machine,
     limit: max,
@@ -78,21 +79,35 @@ async function runUnderGdb(machine: Machine, max: number, address: { host: strin
   return runOn(); // after a detach, or at once when the run ended under gdb (it reports how)
 }
 
-/** Runs the machine to its end (or the limit), reports how it ended, and returns the exit code. */
-function finishRun(machine: Machine, mode: string, max: number, flush: () => void): number {
+/** Runs the machine to its end (or the limit, or Ctrl-C), reports how it ended, and returns the exit code. */
+async function finishRun(machine: Machine, mode: string, max: number, flush: () => void, screen: boolean): Promise<number> {
   // Progress goes to stderr only when it is a terminal and the guest's output is not.
   const progress = process.stderr.isTTY && !process.stdout.isTTY;
-  let result;
-  for (;;) {
-    const left = max - machine.cpu.icount;
-    result = machine.run(Math.min(SLICE, left));
-    flush();
-    if (result.reason !== 'limit' || machine.cpu.icount >= max) break;
-    if (progress) process.stderr.write(`\rringside: ${(machine.cpu.icount / 1e6).toFixed(0)} M instructions`);
+  const ctrlC = new InterruptWatch();
+  let result: RunResult | RunEndResult;
+  try {
+    for (;;) {
+      const left = max - machine.cpu.icount;
+      result = machine.run(Math.min(SLICE, left));
+      flush();
+      if (result.reason !== 'limit' || machine.cpu.icount >= max) break;
+      if (progress) process.stderr.write(`\rringside: ${(machine.cpu.icount / 1e6).toFixed(0)} M instructions`);
+      await nextTurn();
+      if (ctrlC.requested) {
+        result = interruptedAt(machine.cpu.icount);
+        break;
+      }
+    }
+  } finally {
+    ctrlC.dispose();
   }
   if (progress) process.stderr.write('\r\x1b[K');
+  if (screen) writeSync(1, formatScreen(machine.screen()));
+  if (process.stderr.isTTY) for (const line of endNotes(machine, result)) process.stderr.write(line + '\n');
+  if (result.reason === 'reset') process.stderr.write(`ringside: the guest reset the machine at icount ${result.icount}: the run ends (as QEMU with -no-reboot)\n`);
   if (result.reason === 'shutdown') process.stderr.write(`ringside: ${describeShutdown(machine)}\n`);
   if (result.reason === 'limit') process.stderr.write(`ringside: stopped after ${result.icount} instructions (--max-instructions)\n`);
+  if (result.reason === 'interrupted') process.stderr.write(`ringside: interrupted (Ctrl-C) at icount ${result.icount}\n`);
   if (machine.monitor !== null && process.stderr.isTTY) {
     const kinds = Object.entries(machine.monitor.interventions()).map(([k, n]) => `${k} ${n}`).join(', ');
     const m = machine.monitor;

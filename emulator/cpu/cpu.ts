@@ -13,7 +13,7 @@ import {
 import { FAULT } from './fault';
 import type { CpuObserver } from './observer';
 import type { MonitorHooks, MonitorEntry } from './monitor-hooks';
-import type { IoBus, MmioDevice } from '../devices/bus';
+import type { AccessSize, IoBus, MmioDevice } from '../devices/bus';
 import { pageWalk } from './paging';
 
 /**
@@ -24,6 +24,33 @@ import { pageWalk } from './paging';
 export interface SecondLevelTranslation {
   translate(entry: number, lin: number, write: boolean): number;
 }
+
+/** Devices that act at instruction counts of their own (timers): the executor stops at their deadlines. */
+export interface DeviceClock {
+  /** The next instruction count at which the device acts; Infinity when none. */
+  nextDeadline(): number;
+  /** Lets the device act for every deadline up to and including instruction count `now`. */
+  advance(now: number): void;
+  /**
+   * Whether acting at the next deadline could make an interrupt pending for a halted CPU
+   * (absent: yes). A halted CPU whose timers cannot wake it has halted for good.
+   */
+  canWake?(): boolean;
+}
+
+/** Memory-mapped devices above RAM other than the local APIC (the machine's MMIO bus). */
+export interface MmioSpace {
+  claims(phys: number): boolean;
+  read(phys: number, size: AccessSize): number;
+  /** Returns whether a device claimed the address. */
+  write(phys: number, value: number, size: AccessSize): boolean;
+}
+
+const NO_MMIO: MmioSpace = {
+  claims: () => false,
+  read: (_phys, size) => (size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff),
+  write: () => false,
+};
 
 /** The interrupt controller as the CPU sees it (the local APIC). */
 export interface InterruptController extends MmioDevice {
@@ -184,6 +211,8 @@ export class Cpu {
   physLimit: number; // physical addresses below this are RAM (a monitor lowers it to show the guest its own RAM only)
   io: IoBus; // the port bus
   apic: InterruptController; // the local APIC
+  mmio: MmioSpace = NO_MMIO; // memory-mapped devices other than the local APIC (above RAM)
+  timers: DeviceClock; // every timer of the machine (default: the local APIC's alone)
 
   constructor(ramSize: number, io: IoBus, apic: InterruptController) {
     if (ramSize % 4096 !== 0 || ramSize < 2 * 1024 * 1024 || ramSize > 2 * 1024 * 1024 * 1024) {
@@ -200,6 +229,7 @@ export class Cpu {
     this.readWatchPage = new Uint8Array(ramSize >>> 12);
     this.io = io;
     this.apic = apic;
+    this.timers = apic;
   }
 
   // =============================================================================================
@@ -563,7 +593,7 @@ export class Cpu {
     if (phys < this.physLimit) return this.ram[phys];
     this.busAccesses++;
     if (this.isApic(phys)) return this.apic.mmioRead(phys & 0xfff, 1) & 0xff;
-    return 0xff;
+    return this.mmio.read(phys, 1);
   }
 
   physRead32(phys: number): number {
@@ -575,6 +605,7 @@ export class Cpu {
     }
     this.busAccesses++;
     if (this.isApic(phys)) return this.apic.mmioRead(phys & 0xfff, 4) | 0;
+    if (phys >= this.physLimit) return this.mmio.read(phys, 4) | 0;
     return (this.physRead8(phys) | (this.physRead8(phys + 1) << 8) | (this.physRead8(phys + 2) << 16) | (this.physRead8(phys + 3) << 24));
   }
 
@@ -583,6 +614,7 @@ export class Cpu {
     if (phys + 1 < this.physLimit) return this.ram[phys] | (this.ram[phys + 1] << 8);
     this.busAccesses++;
     if (this.isApic(phys)) return this.apic.mmioRead(phys & 0xfff, 2) & 0xffff;
+    if (phys >= this.physLimit) return this.mmio.read(phys, 2);
     return this.physRead8(phys) | (this.physRead8(phys + 1) << 8);
   }
 
@@ -595,6 +627,7 @@ export class Cpu {
     } else {
       this.busAccesses++;
       if (this.isApic(phys)) this.apic.mmioWrite(phys & 0xfff, v & 0xff, 1);
+      else if (this.mmio.write(phys, v & 0xff, 1)) this.brk = true;
     }
   }
 
@@ -608,6 +641,9 @@ export class Cpu {
     } else if (this.isApic(phys)) {
       this.busAccesses++;
       this.apic.mmioWrite(phys & 0xfff, v & 0xffff, 2);
+    } else if (phys >= this.physLimit) {
+      this.busAccesses++;
+      if (this.mmio.write(phys, v & 0xffff, 2)) this.brk = true;
     } else {
       this.physWrite8(phys, v);
       this.physWrite8(phys + 1, v >> 8);
@@ -631,8 +667,10 @@ export class Cpu {
       this.busAccesses++;
       this.apic.mmioWrite(phys & 0xfff, v, 4);
       this.brk = true;
-    }
-    else for (let k = 0; k < 4; k++) this.physWrite8(phys + k, v >> (8 * k));
+    } else if (phys >= this.physLimit) {
+      this.busAccesses++;
+      if (this.mmio.write(phys, v, 4)) this.brk = true;
+    } else for (let k = 0; k < 4; k++) this.physWrite8(phys + k, v >> (8 * k));
   }
 
   // =============================================================================================

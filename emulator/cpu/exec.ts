@@ -8,7 +8,7 @@
  * so self-modifying code stays correct (the write ends the running block at once).
  *
  * Time is the retired-instruction count. The loop stops exactly at a requested count, at the
- * APIC timer's deadline, and at the instruction after an interrupt shadow, so that a run, its
+ * next deadline of a timer (local APIC, PIT, RTC), and at the instruction after an interrupt shadow, so that a run, its
  * replay and a seek all see interrupts at the same instruction.
  */
 import type { Cpu } from './cpu';
@@ -140,10 +140,11 @@ export class Executor {
       }
       // Devices whose deadline has come.
       const apic = cpu.apic;
-      let deadline = apic.nextDeadline();
+      const timers = cpu.timers;
+      let deadline = timers.nextDeadline();
       if (deadline <= cpu.icount) {
-        apic.advance(cpu.icount);
-        deadline = apic.nextDeadline();
+        timers.advance(cpu.icount);
+        deadline = timers.nextDeadline();
       }
       // Interrupts between instructions.
       if (apic.nmiPending && !cpu.nmiBlocked) {
@@ -168,7 +169,7 @@ export class Executor {
       } else if (cpu.monitor !== null && cpu.monitor.externalInterrupt(false)) continue;
       if (cpu.halted) {
         // Halted: time jumps to the next device deadline; with nothing to wake it, the run is over.
-        if ((cpu.flagsReg & IF) !== 0 && deadline !== Infinity) {
+        if ((cpu.flagsReg & IF) !== 0 && deadline !== Infinity && timers.canWake?.() !== false) {
           cpu.icount = deadline < stopAt ? deadline : stopAt;
           continue;
         }

@@ -5,6 +5,7 @@
  * observer can sit between the CPU and a device without the device knowing.
  */
 import { sealState, openState, isStateful, SnapshotError, type StatefulDevice } from '../snapshot';
+import type { MmioSpace } from '../cpu/cpu';
 
 /** Access width in bytes of a port or MMIO access. */
 export type AccessSize = 1 | 2 | 4;
@@ -25,10 +26,21 @@ const ALL_ONES = [0, 0xff, 0xffff, 0, 0xffffffff] as const;
 
 /**
  * The I/O port bus. Ports nobody claims read as all ones and ignore writes, as on a
- * PC (and as QEMU does).
+ * PC (and as QEMU does); the bus counts those accesses per port (`unclaimed()`, a diagnostic
+ * that is not part of the machine's state).
  */
 export class IoBus {
   private readonly devices: (PortDevice | undefined)[] = new Array(0x10000);
+  private readonly misses = new Map<number, number>(); // unclaimed port -> accesses
+
+  /** Ports no device claims that the guest accessed, with their access counts, by port. */
+  unclaimed(): { port: number; count: number }[] {
+    return [...this.misses.entries()].sort((a, b) => a[0] - b[0]).map(([port, count]) => ({ port, count }));
+  }
+
+  private miss(port: number): void {
+    this.misses.set(port, (this.misses.get(port) ?? 0) + 1);
+  }
 
   register(first: number, count: number, device: PortDevice): void {
     for (let p = first; p < first + count; p++) this.devices[p & 0xffff] = device;
@@ -36,12 +48,15 @@ export class IoBus {
 
   portIn(port: number, size: AccessSize): number {
     const d = this.devices[port & 0xffff];
-    return d ? d.portIn(port & 0xffff, size) : ALL_ONES[size];
+    if (d) return d.portIn(port & 0xffff, size);
+    this.miss(port & 0xffff);
+    return ALL_ONES[size];
   }
 
   portOut(port: number, value: number, size: AccessSize): void {
     const d = this.devices[port & 0xffff];
     if (d) d.portOut(port & 0xffff, value, size);
+    else this.miss(port & 0xffff);
   }
 
   /** Devices with saveState, each once, in the order of the first port they occupy. */
@@ -102,4 +117,89 @@ export interface MmioWindow {
   base: number;
   size: number;
   device: MmioDevice;
+}
+
+/**
+ * Memory-mapped devices above RAM (the local APIC has its own fast path in the CPU). Addresses
+ * no window claims read all ones and ignore writes.
+ */
+export class MmioBus implements MmioSpace {
+  private readonly windows: MmioWindow[] = [];
+  private readonly misses = new Map<number, number>(); // 4 KiB page of an unclaimed address -> accesses
+
+  /** Pages above RAM no device claims that the guest accessed, with their access counts. */
+  unclaimed(): { page: number; count: number }[] {
+    return [...this.misses.entries()].sort((a, b) => a[0] - b[0]).map(([page, count]) => ({ page, count }));
+  }
+
+  private miss(phys: number): void {
+    const page = (phys >>> 12) << 12 >>> 0;
+    this.misses.set(page, (this.misses.get(page) ?? 0) + 1);
+  }
+
+  register(base: number, size: number, device: MmioDevice): void {
+    this.windows.push({ base: base >>> 0, size, device });
+  }
+
+  private find(phys: number): MmioWindow | undefined {
+    for (const w of this.windows) if (phys >= w.base && phys < w.base + w.size) return w;
+    return undefined;
+  }
+
+  claims(phys: number): boolean {
+    return this.find(phys >>> 0) !== undefined;
+  }
+
+  read(phys: number, size: AccessSize): number {
+    const w = this.find(phys >>> 0);
+    if (w) return w.device.mmioRead((phys >>> 0) - w.base, size);
+    this.miss(phys);
+    return ALL_ONES[size];
+  }
+
+  /** Writes to the device at `phys`; returns whether one claimed the address. */
+  write(phys: number, value: number, size: AccessSize): boolean {
+    const w = this.find(phys >>> 0);
+    if (w === undefined) {
+      this.miss(phys);
+      return false;
+    }
+    w.device.mmioWrite((phys >>> 0) - w.base, value, size);
+    return true;
+  }
+
+  /** The state of every stateful window's device, keyed by its base (as IoBus.saveState). */
+  saveState(): Uint8Array {
+    const list = this.windows.filter((w) => isStateful(w.device));
+    return sealState('MMIO', 1, (w) => {
+      w.u32(list.length);
+      for (const x of list) {
+        w.u32(x.base);
+        w.bytes((x.device as unknown as StatefulDevice).saveState());
+      }
+    });
+  }
+
+  loadState(bytes: Uint8Array): void {
+    const r = openState('MMIO', 1, bytes, 'MMIO bus state');
+    const list = this.windows.filter((w) => isStateful(w.device));
+    const n = r.u32();
+    if (n !== list.length) r.fail(`${n} devices saved, this bus has ${list.length}`);
+    const blobs: Uint8Array[] = [];
+    for (const x of list) {
+      const base = r.u32();
+      if (base !== x.base) r.fail(`device at 0x${base.toString(16)} saved, this bus has one at 0x${x.base.toString(16)}`);
+      blobs.push(r.bytes());
+    }
+    r.end();
+    const devices = list.map((x) => x.device as unknown as StatefulDevice);
+    const before = devices.map((d) => d.saveState());
+    let k = 0;
+    try {
+      for (; k < devices.length; k++) devices[k].loadState(blobs[k]);
+    } catch (e) {
+      for (let j = 0; j < k; j++) devices[j].loadState(before[j]);
+      throw e;
+    }
+  }
 }

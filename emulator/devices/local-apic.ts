@@ -19,8 +19,10 @@
  *   0x0F0 SVR       bits 0-8 (QEMU's mask), reset 0xFF. Clearing bit 8 software-disables
  *                   the APIC: every LVT mask bit is set and cannot be cleared until bit 8 is
  *                   set again (SDM 10.4.7.2).
- *   0x100-0x170 ISR, 0x180-0x1F0 TMR, 0x200-0x270 IRR: read-only. TMR stays 0: every
- *                   interrupt source in this machine is edge-triggered.
+ *   0x100-0x170 ISR, 0x180-0x1F0 TMR, 0x200-0x270 IRR: read-only. TMR is set for a vector
+ *                   the I/O APIC delivers level-triggered (`raise(v, true)`) and cleared for
+ *                   an edge-triggered one; the EOI of a vector with its TMR bit set is
+ *                   broadcast to the I/O APIC (`onLevelEoi`), which clears its remote IRR.
  *   0x280 ESR       SDM semantics: errors accumulate internally; a write (any value) copies
  *                   them into the readable ESR and clears the accumulator. Bits used:
  *                   5 send illegal vector, 6 receive illegal vector, 7 illegal register
@@ -30,8 +32,13 @@
  *                   (12) always reads 0 (idle: delivery is instantaneous).
  *   0x320 LVT timer, 0x330 thermal, 0x340 perf, 0x350 LINT0, 0x360 LINT1, 0x370 error:
  *                   stored with their writable bits (delivery status and remote IRR read 0);
- *                   reset value 0x00010000 (masked). Only the timer and error entries ever
- *                   fire: nothing drives the thermal, perf and LINT inputs.
+ *                   reset value 0x00010000 (masked). The timer and error entries fire;
+ *                   LINT0 receives the 8259s' INT output (`extInt`): with LINT0 unmasked in
+ *                   ExtINT mode (virtual wire, as the firmware leaves it), or with the APIC
+ *                   hardware-disabled (IA32_APIC_BASE bit 11 clear), the 8259s interrupt the
+ *                   CPU, which takes their vector by an INTA cycle, after any deliverable APIC
+ *                   vector (as QEMU). LINT0 in another delivery mode, thermal, perf and LINT1
+ *                   are not driven.
  *   0x380 initial count, 0x390 current count (read-only), 0x3E0 divide configuration
  *                   (bits 0, 1, 3: 000=2 001=4 010=8 011=16 100=32 101=64 110=128 111=1).
  *   Everything else in the page reads 0 and ignores writes (and logs ESR bit 7, as QEMU).
@@ -112,6 +119,9 @@ const ICR_LOW_WRITABLE = 0x000ccfff;
 const DM_FIXED = 0;
 const DM_LOWEST = 1;
 const DM_NMI = 4;
+const DM_EXTINT = 7;
+/** pendingVector() when only the 8259s (through LINT0) request an interrupt. */
+export const EXTINT_PENDING = 0x100;
 
 const APIC_BASE_ADDRESS = 0xfee00000;
 const APIC_BASE_BSP = 0x100;
@@ -132,6 +142,10 @@ export class LocalApic implements MmioDevice {
   onTprWrite: ((oldTpr: number, newTpr: number) => void) | undefined = undefined; // recorder / TPR-threshold hook
   /** Called after an EOI write cleared `vector` from ISR. */
   onEoi: ((vector: number) => void) | undefined = undefined; // recorder hook
+  /** The EOI broadcast for a level-triggered vector (to the I/O APIC). */
+  onLevelEoi: ((vector: number) => void) | undefined = undefined; // wired by the machine
+  /** The 8259s' INT output and interrupt acknowledge, wired to LINT0. */
+  extInt: { intr(): boolean; inta(): number } | null = null; // wired by the machine
 
   private id = 0; // APIC ID (register bits 24-31)
   private tpr = 0; // task priority register
@@ -139,7 +153,7 @@ export class LocalApic implements MmioDevice {
   private dfrModel = 0xf; // DFR model (register bits 28-31): 0xF flat, 0x0 cluster
   private svr = SVR_RESET; // spurious-interrupt vector register (bits 0-8)
   private readonly isr = new Uint32Array(8); // in-service register, 256 bits
-  private readonly tmr = new Uint32Array(8); // trigger mode register (always 0: edge only)
+  private readonly tmr = new Uint32Array(8); // trigger mode register (1: level-triggered)
   private readonly irr = new Uint32Array(8); // interrupt request register
   private esr = 0; // readable ESR (latched by the last ESR write)
   private esrPending = 0; // errors logged since the last ESR write
@@ -286,16 +300,47 @@ export class LocalApic implements MmioDevice {
    * illegal: ESR bit 6 is logged and nothing is requested. Ignored while the APIC is
    * disabled.
    */
-  raise(vector: number): void {
-    this.accept(vector & 0xff);
+  raise(vector: number, level = false): void {
+    vector &= 0xff;
+    this.accept(vector);
+    if (vector >= 16 && this.enabled()) {
+      if (level) this.tmr[vector >>> 5] |= 1 << (vector & 31);
+      else this.tmr[vector >>> 5] &= ~(1 << (vector & 31));
+    }
   }
 
-  /** The vector the CPU would accept now, or -1. */
+  /**
+   * The vector the CPU would accept now, or -1; EXTINT_PENDING when only the 8259s request
+   * an interrupt (their vector is known at the acknowledge).
+   */
   pendingVector(): number {
+    const v = this.apicVector();
+    if (v >= 0) return v;
+    return this.extIntDeliverable() ? EXTINT_PENDING : -1;
+  }
+
+  private apicVector(): number {
     if (!this.enabled()) return -1;
     const v = highest(this.irr);
     if (v < 0) return -1;
     return v >>> 4 > this.ppr() >>> 4 ? v : -1;
+  }
+
+  /** The 8259s request an interrupt and LINT0 passes it to the CPU. */
+  private extIntDeliverable(): boolean {
+    return this.extInt !== null && this.extInt.intr() && this.passesExtInt();
+  }
+
+  /** Whether LINT0 passes the 8259s' INT to the CPU (ExtINT unmasked, or the APIC hardware-disabled). */
+  passesExtInt(): boolean {
+    if ((this.apicBase & APIC_BASE_ENABLE) === 0) return true;
+    const lint0 = this.lvt[LVT_LINT0];
+    return (lint0 & LVT_MASKED) === 0 && ((lint0 >>> 8) & 7) === DM_EXTINT;
+  }
+
+  /** Whether a fixed interrupt with `vector` raised now would be accepted by the CPU (changes nothing). */
+  wouldAccept(vector: number): boolean {
+    return this.enabled() && vector >= 16 && vector >>> 4 > this.ppr() >>> 4;
   }
 
   /**
@@ -305,8 +350,8 @@ export class LocalApic implements MmioDevice {
    * `pendingVector() >= 0`.
    */
   acknowledge(): number {
-    const v = this.pendingVector();
-    if (v < 0) return this.svr & 0xff;
+    const v = this.apicVector();
+    if (v < 0) return this.extIntDeliverable() ? (this.extInt as { inta(): number }).inta() : this.svr & 0xff;
     this.irr[v >>> 5] &= ~(1 << (v & 31));
     this.isr[v >>> 5] |= 1 << (v & 31);
     return v;
@@ -524,6 +569,7 @@ export class LocalApic implements MmioDevice {
     if (v < 0) return;
     this.isr[v >>> 5] &= ~(1 << (v & 31));
     if (this.onEoi !== undefined) this.onEoi(v);
+    if (this.tmr[v >>> 5] & (1 << (v & 31)) && this.onLevelEoi !== undefined) this.onLevelEoi(v);
   }
 
   private sendIpi(): void {
@@ -551,7 +597,8 @@ export class LocalApic implements MmioDevice {
     // SMI, INIT, SIPI, ExtINT, reserved: accepted and ignored on a one-CPU machine.
   }
 
-  private isDestination(dest: number, logical: boolean): boolean {
+  /** Whether an interrupt message for `dest` (physical or logical) reaches this APIC. */
+  isDestination(dest: number, logical: boolean): boolean {
     if (!logical) return dest === 0xff || dest === this.id;
     if (this.dfrModel === 0xf) return (dest & this.ldr) !== 0; // flat
     if (this.dfrModel === 0x0) {

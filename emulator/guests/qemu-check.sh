@@ -5,7 +5,9 @@
 #
 # Each guest runs as
 #   timeout 60 qemu-system-i386 -kernel emulator/guests/NAME.elf -nographic \
-#       -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+#       -no-reboot -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# (-nic none: the reference machine has no network card, as ringside has none.)
+# A line "; QEMU options: ARGS" in NAME.asm adds ARGS (e.g. -icount shift=0).
 # QEMU's stdout starts with SeaBIOS/iPXE banners; everything up to and
 # including the firmware's "Booting from ROM.." is dropped, the rest is the
 # guest's serial output, compared byte for byte with expected/NAME.txt
@@ -23,8 +25,9 @@ tmp=$(mktemp -d)
 for name in "$@"; do
   if [ ! -f $dir/$name.elf ]; then echo "FAIL $name: no $dir/$name.elf"; fail=1; continue; fi
   want_rc=$(sed -n 's/.*Expected on QEMU: exit code \([0-9]*\).*/\1/p' $dir/$name.asm | head -n 1)
-  timeout 60 qemu-system-i386 -kernel $dir/$name.elf -nographic -no-reboot \
-    -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null >"$tmp/raw" 2>"$tmp/err"
+  extra=$(sed -n 's/^; QEMU options: \(.*\)$/\1/p' $dir/$name.asm | head -n 1)
+  timeout 60 qemu-system-i386 -kernel $dir/$name.elf -nographic -no-reboot -nic none \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 $extra </dev/null >"$tmp/raw" 2>"$tmp/err"
   rc=$?
   # drop the firmware output (it ends with "Booting from ROM..", no newline)
   awk 'BEGIN { RS = "\001"; ORS = "" } {

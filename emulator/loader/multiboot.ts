@@ -48,13 +48,17 @@
  *               kernel file name, a space and the arguments; ringside passes exactly the
  *               given string, "" when none, always through a valid pointer).
  *   mmap        (size, base_lo, base_hi, length_lo, length_hi, type) entries, size = 20:
- *               [0, 0x9FC00) RAM, [0x9FC00, 0xA0000) reserved, [0xF0000, 0x100000)
- *               reserved, [0x100000, RAM end) RAM, [0xFFFC0000, 4 GiB) reserved.
+ *               [0, 0x9FC00) RAM, [0x9FC00, 0xA0000) reserved (EBDA), [0xF0000, 0x100000)
+ *               reserved (BIOS), [0x100000, RAM end - 128 KiB) RAM, [RAM end - 128 KiB, RAM end)
+ *               reserved (ACPI tables), [0xFFFC0000, 4 GiB) reserved (BIOS ROM): QEMU's E820
+ *               map. (With less than 2 MiB of RAM there is no ACPI area; RAM runs to its end.)
  *   boot_loader_name = "ringside".
  */
 import { ET_EXEC, type Elf32File, PF_X, PT_LOAD, hasElfMagic, parseElf32, typeName } from './elf';
 import { SymbolTable } from './symbols';
 import { ImageError, type LoadedImage, hex } from './types';
+import { BASE_MEMORY_KIB } from '../firmware/bios-data-area';
+import { EBDA_ADDRESS, acpiAreaBase, highRamEnd, lowRamTop } from '../firmware/layout';
 
 export const MULTIBOOT_HEADER_MAGIC = 0x1badb002;
 export const MULTIBOOT_BOOTLOADER_MAGIC = 0x2badb002;
@@ -67,7 +71,7 @@ export const MBI_SIZE = 88;
 /** Physical range reserved for the memory map and the information structure. */
 export const BOOT_INFO_AREA = { start: MMAP_ADDRESS, end: MBI_ADDRESS + MBI_SIZE } as const;
 
-export const MEM_LOWER_KIB = 639;
+export const MEM_LOWER_KIB = BASE_MEMORY_KIB;
 export const BOOT_DEVICE = 0x8000ffff;
 export const BOOT_LOADER_NAME = 'ringside';
 
@@ -87,9 +91,6 @@ const HEADER_UNSUPPORTED = 0xfff8; // requirement bits 3-15
 const PAGE = 0x1000;
 const MIB = 0x100000;
 const FOUR_GIB = 0x100000000;
-const EBDA_START = 0x9fc00;
-const PC_LOWMEM_LIMIT = 0xe0000000;
-const PC_LOWMEM_SPLIT = 0xc0000000;
 
 export const MMAP_TYPE_RAM = 1;
 export const MMAP_TYPE_RESERVED = 2;
@@ -155,20 +156,23 @@ export function findMultibootHeader(image: Uint8Array): MultibootHeader | undefi
 
 /** The memory map given to the kernel for a RAM of `ramSize` bytes. */
 export function memoryMap(ramSize: number): MemoryMapEntry[] {
-  const top = lowRamTop(ramSize);
+  const end = highRamEnd(ramSize);
+  const acpi = acpiAreaBase(ramSize);
   const map: MemoryMapEntry[] = [
-    { base: 0, length: EBDA_START, type: MMAP_TYPE_RAM },
-    { base: EBDA_START, length: 0xa0000 - EBDA_START, type: MMAP_TYPE_RESERVED },
+    { base: 0, length: EBDA_ADDRESS, type: MMAP_TYPE_RAM },
+    { base: EBDA_ADDRESS, length: 0xa0000 - EBDA_ADDRESS, type: MMAP_TYPE_RESERVED },
     { base: 0xf0000, length: 0x10000, type: MMAP_TYPE_RESERVED },
   ];
-  if (top > MIB) map.push({ base: MIB, length: top - MIB, type: MMAP_TYPE_RAM });
+  if (end > MIB) map.push({ base: MIB, length: end - MIB, type: MMAP_TYPE_RAM });
+  if (acpi !== undefined) map.push({ base: acpi, length: lowRamTop(ramSize) - acpi, type: MMAP_TYPE_RESERVED });
   map.push({ base: 0xfffc0000, length: 0x40000, type: MMAP_TYPE_RESERVED });
   return map;
 }
 
-/** End of the RAM below 4 GiB, as QEMU's pc machine lays it out. */
-function lowRamTop(ramSize: number): number {
-  return ramSize >= PC_LOWMEM_LIMIT ? PC_LOWMEM_SPLIT : ramSize;
+/** mem_upper of the Multiboot information: KiB of RAM from 1 MiB to the first hole. */
+export function memUpperKiB(ramSize: number): number {
+  const end = highRamEnd(ramSize);
+  return end > MIB ? Math.floor((end - MIB) / 1024) : 0;
 }
 
 /** Loads a Multiboot v1 kernel into `ram` and builds its boot information. */
@@ -280,11 +284,10 @@ export function loadMultiboot(image: Uint8Array, ram: Uint8Array, opts: Multiboo
   }
   ranges.push({ start: MMAP_ADDRESS, end: MMAP_ADDRESS + 24 * map.length });
 
-  const top = lowRamTop(ram.length);
   ram.fill(0, MBI_ADDRESS, MBI_ADDRESS + MBI_SIZE);
   dv.setUint32(MBI_ADDRESS + 0, MBI_FLAGS, true);
   dv.setUint32(MBI_ADDRESS + 4, MEM_LOWER_KIB, true);
-  dv.setUint32(MBI_ADDRESS + 8, top > MIB ? Math.floor((top - MIB) / 1024) : 0, true);
+  dv.setUint32(MBI_ADDRESS + 8, memUpperKiB(ram.length), true);
   dv.setUint32(MBI_ADDRESS + 12, BOOT_DEVICE, true);
   dv.setUint32(MBI_ADDRESS + 16, cmdlineAddr, true);
   dv.setUint32(MBI_ADDRESS + 20, opts.modules.length, true);

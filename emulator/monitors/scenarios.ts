@@ -113,6 +113,7 @@ export function scenarioImage(name: string): Uint8Array {
 /** One run of a guest under one mode. */
 export interface ScenarioRun {
   output: string; // UART output
+  debugcon: string; // bytes written to QEMU's debug console (port 0xE9)
   reason: string; // exit, halt, shutdown, limit
   exitCode: number;
   icount: number; // guest instructions retired
@@ -123,11 +124,13 @@ export interface ScenarioRun {
 
 export function runScenario(image: Uint8Array, column: Column, maxInstructions = 2_000_000_000): ScenarioRun {
   const bytes: number[] = [];
-  const m = new Machine(image, { mode: column.mode, shadow: column.shadow, vtxGen: column.vtxGen, onUartByte: (b) => bytes.push(b) });
+  const debugcon: number[] = [];
+  const m = new Machine(image, { mode: column.mode, shadow: column.shadow, vtxGen: column.vtxGen, onUartByte: (b) => bytes.push(b), onDebugconByte: (b) => debugcon.push(b) });
   const r = m.run(maxInstructions);
   const mon = m.monitor;
   return {
     output: Buffer.from(bytes).toString('latin1'),
+    debugcon: Buffer.from(debugcon).toString('latin1'),
     reason: r.reason,
     exitCode: r.exitCode,
     icount: r.icount,

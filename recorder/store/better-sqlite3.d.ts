@@ -65,7 +65,17 @@ declare module 'better-sqlite3' {
       transaction<F extends (...args: never[]) => unknown>(fn: F): Transaction<F>;
       exec(source: string): this;
       pragma(source: string, options?: PragmaOptions): unknown;
+      /** Registers an aggregate SQL function on this connection (never stored in the file). */
+      aggregate(name: string, options: AggregateOptions): this;
       close(): this;
+    }
+
+    interface AggregateOptions {
+      start?: unknown | (() => unknown); // the initial accumulator (a function: called for each group)
+      step: (accumulator: never, ...values: never[]) => unknown; // the next accumulator, for one row
+      result?: (accumulator: never) => unknown; // the function's value for the group
+      deterministic?: boolean;
+      varargs?: boolean;
     }
 
     interface DatabaseConstructor {

@@ -2,9 +2,12 @@
  * Closes a trace. A writable one is checkpointed and returned to rollback-journal mode first,
  * so the trace is one self-contained file again (no -wal or -shm beside it), which read-only
  * connections can open even in a read-only directory without creating anything. If another
- * connection still has the file open, it stays in WAL mode: that is harmless.
+ * connection still has the file open, it stays in WAL mode: that is harmless. A read-only
+ * connection that had to create side files (a WAL-mode trace without its -wal) removes them.
  */
+import { existsSync, statSync, unlinkSync } from 'node:fs';
 import type { TraceDb } from './types';
+import { sidesCreatedBy } from './open-trace';
 
 export function closeTrace(db: TraceDb): void {
   if (!db.open) return;
@@ -17,4 +20,14 @@ export function closeTrace(db: TraceDb): void {
     }
   }
   db.close();
+  // Reading never leaves files beside a trace: remove the empty -wal (and its -shm) a read-only
+  // connection had to create. A -wal with frames in it belongs to a writer: it stays.
+  const sides = sidesCreatedBy.get(db);
+  if (sides !== undefined) {
+    try {
+      if (!existsSync(sides[0]) || statSync(sides[0]).size === 0) for (const f of sides) if (existsSync(f)) unlinkSync(f);
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
 }

@@ -31,7 +31,10 @@ function describe(code: string | undefined): string {
 export function inspectFile(path: string, opts: { missingOk: boolean; emptyOk: boolean }): FileFacts {
   let fd: number;
   try {
-    if (statSync(path).isDirectory()) throw new TraceError(`${path}: is a directory, not a trace`);
+    const st = statSync(path);
+    if (st.isDirectory()) throw new TraceError(`${path}: is a directory, not a trace`);
+    // A FIFO would block the open (or the read) forever, a device is never a trace: refuse both at once.
+    if (!st.isFile()) throw new TraceError(`${path}: not a regular file (a FIFO, a device or a socket), not a trace`);
     fd = openSync(path, 'r');
   } catch (err) {
     if (err instanceof TraceError) throw err;

@@ -11,5 +11,5 @@ export function nearestSnapshot(db: TraceDb, run: number, icount: number, opts: 
   const row = db
     .prepare(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE run = @run AND icount <= @icount${kind} ORDER BY icount DESC LIMIT 1`)
     .get({ run, icount, ...(opts.kind === undefined ? {} : { kind: opts.kind }) }) as SnapshotRow | undefined;
-  return row && toSnapshot(row);
+  return row && toSnapshot(db, row);
 }

@@ -6,11 +6,16 @@
  * file, the rest with a read-only connection, and only then is a writable connection made.
  */
 import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { inspectFile } from './inspect-file';
 import { migrate } from './migrate';
-import { APPLICATION_ID, REQUIRED_TABLES, SCHEMA_VERSION } from './schema';
+import { closeTrace } from './close-trace';
+import { APPLICATION_ID, MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION } from './schema';
 import { TraceError } from './errors';
 import type { TraceDb } from './types';
+
+/** Side files a read-only connection made beside its trace (closeTrace removes them). */
+export const sidesCreatedBy = new WeakMap<TraceDb, string[]>();
 
 /** Turns SQLite's failures on a damaged file into one TraceError line. */
 function asTraceError(path: string, err: unknown): unknown {
@@ -29,6 +34,10 @@ function validate(db: TraceDb, path: string, readOnly: boolean): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new TraceError(`${path}: trace written by a newer ringside (schema version ${version}; this build reads up to ${SCHEMA_VERSION})`);
+  }
+  if (version < MIGRATIONS[0].version) {
+    // The schema is created with its version in one transaction: a trace without one is damaged.
+    throw new TraceError(`${path}: damaged trace (schema version ${version}, which no ringside writes)`);
   }
   if (readOnly && version < SCHEMA_VERSION) {
     throw new TraceError(`${path}: trace schema version ${version} is older than this build's ${SCHEMA_VERSION} (it is upgraded when opened for recording)`);
@@ -55,13 +64,18 @@ function connect(path: string, readonly: boolean): TraceDb {
  */
 export function openTraceReadOnly(path: string): TraceDb {
   inspectFile(path, { missingOk: false, emptyOk: false });
+  // A trace left in WAL mode without its -wal file (copied alone, say) makes SQLite create
+  // -wal and -shm even for reading: closeTrace removes them again if they are still empty.
+  const sides = [`${path}-wal`, `${path}-shm`];
+  const created = sides.every((f) => !existsSync(f));
   const db = connect(path, true);
+  if (created) sidesCreatedBy.set(db, sides);
   try {
     db.pragma('query_only = 1');
     validate(db, path, true);
     return db;
   } catch (err) {
-    db.close();
+    closeTrace(db);
     throw asTraceError(path, err);
   }
 }
@@ -87,10 +101,10 @@ export function openTrace(path: string, opts: { create: boolean }): TraceDb {
   try {
     // A new schema is written in rollback-journal mode, straight into the file, so that the
     // application id is in the main file's header from the start (inspectFile relies on it).
-    if (facts.state !== 'trace') migrate(db, path);
+    // An upgrade, too, happens before the switch to WAL: a file it refuses is left as it was.
+    if (facts.state !== 'trace' || (db.pragma('user_version', { simple: true }) as number) < SCHEMA_VERSION) migrate(db, path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    if (facts.state === 'trace' && (db.pragma('user_version', { simple: true }) as number) < SCHEMA_VERSION) migrate(db, path);
     return db;
   } catch (err) {
     db.close();

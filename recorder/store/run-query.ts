@@ -36,7 +36,9 @@ function prepare(db: TraceDb, sql: string): Database.Statement {
     if (e?.name === 'SqliteError') throw new QueryError(`SQL error: ${oneLine(e.message)}`);
     throw err;
   }
-  if (!stmt.readonly) throw new QueryError(`SQL: the trace is read-only, and this statement would change it: ${oneLine(sql).slice(0, 60)}`);
+  // PRAGMA journal_mode with no value only reads the mode (SQLite counts it as a possible write).
+  const readsJournalMode = /^\s*PRAGMA\s+(?:"?main"?\.)?journal_mode\s*;?\s*$/i.test(sql);
+  if (!stmt.readonly && !readsJournalMode) throw new QueryError(`SQL: the trace is read-only, and this statement would change it: ${oneLine(sql).slice(0, 60)}`);
   if (!stmt.reader) throw new QueryError(`SQL: not a query (use SELECT, WITH, VALUES, EXPLAIN or a reading PRAGMA): ${oneLine(sql).slice(0, 60)}`);
   return stmt.raw(true).safeIntegers(true);
 }

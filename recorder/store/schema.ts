@@ -25,7 +25,7 @@ export const APPLICATION_ID = 0x52494e47;
 export const BLOCK_EVENTS = 256;
 
 /** Tables the store cannot work without; a file lacking one is not a ringside trace. */
-export const REQUIRED_TABLES = ['runs', 'events', 'event_blocks', 'strings', 'kinds', 'inputs', 'snapshots'] as const;
+export const REQUIRED_TABLES = ['runs', 'events', 'event_blocks', 'strings', 'kinds', 'inputs', 'snapshots', 'snapshot_pages'] as const;
 
 /** One recording: the guest, how it was run, and how it ended. */
 export const RUNS_TABLE = `CREATE TABLE runs (
@@ -40,7 +40,7 @@ export const RUNS_TABLE = `CREATE TABLE runs (
   start_state BLOB,                -- opaque machine state at the start, in the recorder's format; NULL: none
   snapshot_interval INTEGER NOT NULL, -- retired instructions between snapshots; 0: no snapshots
   created_at TEXT NOT NULL,        -- ISO-8601 UTC time the recording began (informative only, never replayed)
-  end_reason TEXT,                 -- exit, halt, shutdown or limit; NULL: incomplete, the recording did not finish
+  end_reason TEXT,                 -- how it ended (recorder/end-reasons.ts: exit, halt, shutdown, limit, interrupted); NULL: incomplete, the recording did not finish
   exit_code INTEGER,               -- exit code of the run (as ringside run returns it); NULL while incomplete
   final_icount INTEGER,            -- retired instructions at the end; NULL while incomplete
   event_count INTEGER              -- events recorded; NULL while incomplete (event_blocks counts what was committed)
@@ -110,15 +110,44 @@ export const SNAPSHOTS_TABLE = `CREATE TABLE snapshots (
   event_seq INTEGER NOT NULL, -- seq of the first event after this point (the number of events before it)
   input_seq INTEGER NOT NULL, -- seq of the first input not applied yet at this point
   cpu BLOB NOT NULL,       -- opaque CPU state, in the recorder's format
+  devices BLOB NOT NULL    -- opaque device state (APIC, PIC, PIT, UART...), in the recorder's format
+)`;
+
+/** The snapshots table of schema version 1, which held every page in one BLOB (frozen: migration 1 creates it). */
+const SNAPSHOTS_TABLE_V1 = `CREATE TABLE snapshots (
+  id INTEGER PRIMARY KEY,  -- snapshot number in the file
+  run INTEGER NOT NULL,    -- runs.id
+  icount INTEGER NOT NULL, -- retired instructions when it was taken
+  kind TEXT NOT NULL CHECK (kind IN ('full', 'delta')), -- full: all of memory; delta: pages written since the previous snapshot
+  event_seq INTEGER NOT NULL, -- seq of the first event after this point (the number of events before it)
+  input_seq INTEGER NOT NULL, -- seq of the first input not applied yet at this point
+  cpu BLOB NOT NULL,       -- opaque CPU state, in the recorder's format
   devices BLOB NOT NULL,   -- opaque device state (APIC, PIC, PIT, UART...), in the recorder's format
   pages BLOB NOT NULL      -- packed memory pages: (page number, 4096 bytes)..., in the recorder's format
 )`;
+
+/**
+ * The RAM pages of each snapshot, in chunks of at most SNAPSHOT_CHUNK_PAGES pages: a snapshot of
+ * any size is written and read a chunk at a time (one BLOB of 2 GiB exceeds SQLite's limit).
+ */
+export const SNAPSHOT_PAGES_TABLE = `CREATE TABLE snapshot_pages (
+  snapshot INTEGER NOT NULL, -- snapshots.id
+  chunk INTEGER NOT NULL,    -- position of the chunk in its snapshot, from 0, without gaps
+  pages BLOB NOT NULL,       -- packed memory pages: (page number u32 LE, 4096 bytes)..., in the recorder's format
+  PRIMARY KEY (snapshot, chunk)
+) WITHOUT ROWID`;
+
+/** Pages per snapshot_pages row (about 1 MiB). */
+export const SNAPSHOT_CHUNK_PAGES = 256;
 
 /** "The latest snapshot at or before icount N" is one seek in this index. */
 export const SNAPSHOTS_AT_INDEX = 'CREATE UNIQUE INDEX snapshots_at ON snapshots (run, icount)';
 
 /** Every table and index of the current schema, in creation order. */
-export const TABLES = [RUNS_TABLE, EVENTS_TABLE, EVENT_BLOCKS_TABLE, EVENT_BLOCKS_ICOUNT_INDEX, STRINGS_TABLE, KINDS_TABLE, INPUTS_TABLE, SNAPSHOTS_TABLE, SNAPSHOTS_AT_INDEX];
+export const TABLES = [RUNS_TABLE, EVENTS_TABLE, EVENT_BLOCKS_TABLE, EVENT_BLOCKS_ICOUNT_INDEX, STRINGS_TABLE, KINDS_TABLE, INPUTS_TABLE, SNAPSHOTS_TABLE, SNAPSHOTS_AT_INDEX, SNAPSHOT_PAGES_TABLE];
+
+/** The tables and indexes of schema version 1 (what migration 1 creates, whatever changed since). */
+const TABLES_V1 = [RUNS_TABLE, EVENTS_TABLE, EVENT_BLOCKS_TABLE, EVENT_BLOCKS_ICOUNT_INDEX, STRINGS_TABLE, KINDS_TABLE, INPUTS_TABLE, SNAPSHOTS_TABLE_V1, SNAPSHOTS_AT_INDEX];
 
 /** The rows every trace starts with: the empty text as string 0, and the kinds. */
 export function seedStatements(): string[] {
@@ -178,7 +207,7 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 1,
     description: 'runs, events with event_blocks, strings, kinds, inputs, snapshots; ev_all and ev_<kind> views',
-    statements: () => [...TABLES, ...seedStatements(), ...viewStatements()],
+    statements: () => [...TABLES_V1, ...seedStatements(), ...viewStatements()],
   },
   {
     version: 2,
@@ -188,6 +217,15 @@ export const MIGRATIONS: Migration[] = [
       `INSERT OR IGNORE INTO kinds (id, name) VALUES ${KIND_NAMES.map((name, id) => (name ? `(${id}, '${name}')` : '')).filter(Boolean).join(', ')}`,
       ...viewNames().map((v) => `DROP VIEW IF EXISTS ${v}`),
       ...viewStatements(),
+    ],
+  },
+  {
+    version: 3,
+    description: 'snapshot pages move to snapshot_pages, in chunks',
+    statements: () => [
+      SNAPSHOT_PAGES_TABLE,
+      'INSERT INTO snapshot_pages (snapshot, chunk, pages) SELECT id, 0, pages FROM snapshots WHERE length(pages) > 0',
+      'ALTER TABLE snapshots DROP COLUMN pages',
     ],
   },
 ];

@@ -71,11 +71,13 @@ export interface Snapshot {
   inputSeq: number; // seq of the first input not applied yet
   cpu: Uint8Array; // CPU state
   devices: Uint8Array; // device state
-  pages: Uint8Array; // packed (page number, 4096 bytes) list
+  pages: Iterable<Uint8Array>; // packed (page number, 4096 bytes) lists, one per chunk (may be made as they are written)
 }
 
 /** A snapshot read back. */
 export interface StoredSnapshot extends Snapshot {
   id: number; // snapshots.id
   run: number; // runs.id
+  pages: Uint8Array[]; // the chunks, in order
+  chunkNumbers: number[]; // snapshot_pages.chunk of each (0, 1, 2... in a sound trace)
 }

@@ -28,6 +28,13 @@ function query(file: string, sql: string, format?: string): { code: number; stdo
   return { code, stdout: out.join(''), stderr: err.join(''), writes: out.length };
 }
 
+/** queryCommand's output with the given options (errors thrown). */
+function queryCommandOutput(file: string, sql: string, opts: { format?: string; blobs?: string }): string {
+  const out: string[] = [];
+  queryCommand(file, sql, opts, (chunk) => (out.push(chunk), true));
+  return out.join('');
+}
+
 /** Runs queryCommand in a child process writing to a real stdout pipe. */
 function spawnQuery(file: string, sql: string, format: string) {
   const script = join(dir, 'query-child.ts');
@@ -50,17 +57,17 @@ function expectOneLineError(r: { code: number; stdout: string; stderr: string },
 }
 
 describe('ringside query', () => {
-  it('prints an aligned table: header, numbers right-aligned, BLOBs as their size, NULL', () => {
+  it('prints an aligned table: header, numbers right-aligned, BLOBs as their size and hash, NULL', () => {
     const r = query(trace, "SELECT id, image_name, end_reason, final_icount, image, start_state, NULL AS missing, -5 AS neg, 'a' || char(10) || 'b' AS two_lines FROM runs");
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
-        '+----+------------+------------+--------------+-----------+-------------+---------+-----+-----------+',
-        '| id | image_name | end_reason | final_icount | image     | start_state | missing | neg | two_lines |',
-        '+----+------------+------------+--------------+-----------+-------------+---------+-----+-----------+',
-        '|  1 | sample.elf | exit       |          400 | <7 bytes> | <3 bytes>   | NULL    |  -5 | a\\nb      |',
-        '+----+------------+------------+--------------+-----------+-------------+---------+-----+-----------+',
+        '+----+------------+------------+--------------+-------------------------------+-------------------------------+---------+-----+-----------+',
+        '| id | image_name | end_reason | final_icount | image                         | start_state                   | missing | neg | two_lines |',
+        '+----+------------+------------+--------------+-------------------------------+-------------------------------+---------+-----+-----------+',
+        '|  1 | sample.elf | exit       |          400 | <7 bytes sha256:22b943d127b7> | <3 bytes sha256:06df4f7e1394> | NULL    |  -5 | a\\nb      |',
+        '+----+------------+------------+--------------+-------------------------------+-------------------------------+---------+-----+-----------+',
         '',
       ].join('\n'),
     );
@@ -71,10 +78,16 @@ describe('ringside query', () => {
     expect(r.stdout).toBe('+-----+----+\n| seq | op |\n+-----+----+\n+-----+----+\n');
   });
 
-  it('prints JSON: an array of objects, BLOBs in hex, repeated names numbered', () => {
+  it('prints JSON: an array of objects, BLOBs as size and hash (hex with --blobs hex), repeated names numbered', () => {
     const r = query(trace, 'SELECT seq, vector, source, x\'00ff\' AS raw, 1 AS n, 2 AS n FROM ev_interrupt', 'json');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual([{ seq: 2, vector: 32, source: 'apic', raw: '00ff', n: 1, n_2: 2 }]);
+    const sha = '06eb7d6a69ee19e5fbdf749018d3d2abfa04bcbd1365db312eb86dc7169389b8';
+    expect(JSON.parse(r.stdout)).toEqual([{ seq: 2, vector: 32, source: 'apic', raw: `<2 bytes sha256:${sha}>`, n: 1, n_2: 2 }]);
+    const hex = queryCommandOutput(trace, "SELECT x'00ff' AS raw", { format: 'json', blobs: 'hex' });
+    expect(JSON.parse(hex)).toEqual([{ raw: '00ff' }]);
+    expect(queryCommandOutput(trace, "SELECT x'00ff' AS raw", { format: 'csv' })).toBe(`raw\r\n<2 bytes sha256:${sha}>\r\n`);
+    expect(queryCommandOutput(trace, "SELECT x'00ff' AS raw", { format: 'csv', blobs: 'hex' })).toBe('raw\r\n00ff\r\n');
+    expect(() => queryCommandOutput(trace, 'SELECT 1', { blobs: 'base64' })).toThrow(/unknown --blobs 'base64' \(use summary, hex\)/);
     expect(JSON.parse(query(trace, 'SELECT * FROM ev_halt WHERE run = 99', 'json').stdout)).toEqual([]);
     const all = JSON.parse(query(trace, 'SELECT * FROM ev_all ORDER BY seq', 'json').stdout);
     expect(all).toHaveLength(20);
@@ -139,6 +152,23 @@ describe('ringside query', () => {
     }
     expect(readFileSync(trace).equals(before)).toBe(true);
     expect(siblings(trace)).toEqual(files);
+  });
+
+  it('allows PRAGMA journal_mode as a read, and refuses it as a write', () => {
+    const r = query(trace, 'PRAGMA journal_mode', 'csv');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('journal_mode\r\ndelete\r\n');
+    expect(query(trace, 'pragma main.journal_mode;', 'csv').stdout).toBe('journal_mode\r\ndelete\r\n');
+    expectOneLineError(query(trace, 'PRAGMA journal_mode = WAL'), /would change it/);
+    expectOneLineError(query(trace, 'PRAGMA journal_mode(wal)'), /would change it/);
+  });
+
+  it('prints the runs of a recording in JSON without the image bytes', () => {
+    const r = ringside(['query', trace, 'SELECT * FROM runs', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const [run] = JSON.parse(r.stdout);
+    expect(run.image).toMatch(/^<7 bytes sha256:[0-9a-f]{64}>$/);
+    expect(run.image.slice(-65, -1)).toBe(run.image_sha256);
   });
 
   it('reports bad SQL, several statements and bad traces in one line', () => {

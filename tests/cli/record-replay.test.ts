@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { ringside, ROOT } from '../helpers/cli';
 import { expectedOutput } from '../helpers/guests';
 
@@ -29,6 +30,14 @@ describe('ringside record / replay / at', () => {
   });
 
   it('reports the first differing event when the trace does not match the run', () => {
+    const unchecked = join(tmp, 'tamper-sha.sqlite');
+    ringside(['record', 'emulator/guests/ring-aliasing.elf', '--out', unchecked]);
+    const raw = new Database(unchecked);
+    raw.prepare("UPDATE runs SET image = CAST(image || x'00' AS BLOB) WHERE id = 1").run();
+    raw.close();
+    const bad = ringside(['replay', unchecked, '--verify']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/damaged trace: run 1: the image does not match its SHA-256/);
     const f = join(tmp, 'tamper.sqlite');
     ringside(['record', 'emulator/guests/ring-aliasing.elf', '--out', f]);
     // Change one byte of the text the guest prints, inside the trace's copy of the image: the
@@ -37,7 +46,8 @@ describe('ringside record / replay / at', () => {
     const image = Buffer.from((db.prepare('SELECT image FROM runs WHERE id = 1').get() as { image: Buffer }).image);
     const at = image.indexOf('push cs');
     image[at] = 'P'.charCodeAt(0);
-    db.prepare('UPDATE runs SET image = ? WHERE id = 1').run(image);
+    // (with its SHA-256, so that the trace is consistent: a changed image alone is a damaged trace)
+    db.prepare('UPDATE runs SET image = ?, image_sha256 = ? WHERE id = 1').run(image, createHash('sha256').update(image).digest('hex'));
     db.close();
     const rep = ringside(['replay', f, '--verify']);
     expect(rep.code).toBe(1);
@@ -101,7 +111,7 @@ describe('ringside record / replay / at', () => {
     expect(readFileSync(junk, 'utf8')).toMatch(/^this is not a database/);
   });
 
-  it('a recording killed with SIGKILL keeps its committed events, reads as incomplete and replays as far as it goes', async () => {
+  it('a recording killed with SIGKILL keeps its committed events, reads as incomplete and verifies exactly its stored events', async () => {
     const f = join(tmp, 'killed.sqlite');
     const child = spawn(process.execPath, [join(ROOT, 'bin/ringside.mjs'), 'record', 'emulator/guests/bench-syscall.elf', '--out', f, '--snapshot-interval', '1000000'], { cwd: ROOT, stdio: 'ignore' });
     // wait until some batches are committed
@@ -124,8 +134,11 @@ describe('ringside record / replay / at', () => {
     await new Promise((r) => child.on('exit', r));
     const q = ringside(['query', f, 'select end_reason is null as incomplete from runs', '--format', 'csv']);
     expect(q.stdout.trim().split(/\r?\n/)).toEqual(['incomplete', '1']);
+    const stored = ringside(['query', f, 'select count(*) from events', '--format', 'csv']).stdout.trim().split(/\r?\n/)[1];
     const rep = ringside(['replay', f, '--verify']);
     expect(rep.code).toBe(0);
     expect(rep.stderr).toMatch(/incomplete/);
+    // what was verified is exactly what the recording holds, no event more
+    expect(rep.stderr).toMatch(new RegExp(`verified: ${stored} events identical`));
   });
 });

@@ -9,7 +9,9 @@ import { IoBus } from '../../emulator/devices/bus';
 import { Uart16550 } from '../../emulator/devices/uart16550';
 import { LocalApic } from '../../emulator/devices/local-apic';
 import { FwCfg } from '../../emulator/devices/fw-cfg';
-import { LegacyPorts } from '../../emulator/devices/legacy-ports';
+import { Pic8259Pair } from '../../emulator/devices/pic8259';
+import { Pit8254 } from '../../emulator/devices/pit8254';
+import { IoApic } from '../../emulator/devices/ioapic';
 import { DebugExit } from '../../emulator/devices/debug-exit';
 import type { CpuObserver } from '../../emulator/cpu/observer';
 import { guestImage, expectedOutput } from '../helpers/guests';
@@ -305,7 +307,7 @@ const CPU_NOT_STATE = [
   'tlb', 'tlbFilled', 'tlbFilledCount', 'tlbOverflow', // compared below, as translations
   'codePage', 'codeLine', 'pageWritten', 'watchPage', // executor / recorder bookkeeping
   'brk', 'epoch', 'implicitDescriptorWrite', 'watchHit', // transient: within an instruction, a block or a run() call
-  'observer', 'io', 'apic', 'onCodeWrite', 'onWatchedWrite', // attachments
+  'observer', 'io', 'apic', 'mmio', 'timers', 'onCodeWrite', 'onWatchedWrite', // attachments
   'atPinned', 'atCs', 'atEip', 'atCpl', // transient: the origin of a control transfer in progress
   'busAccesses', // only differences within one REP execution matter
   'shutdownReason', 'shutdownCs', 'shutdownEip', 'shutdownLinear', // set when the run ends in a shutdown
@@ -504,21 +506,48 @@ describe('device state round trips', () => {
     expect(copy.saveState()).toEqual(f.saveState());
   });
 
-  it('legacy ports: masks and the init sequence in progress', () => {
-    const l = new LegacyPorts();
+  it('8259 pair: masks, in-service bits and the init sequence in progress', () => {
+    const l = new Pic8259Pair();
     l.portOut(0x20, 0x11, 1); // ICW1 with ICW4
     l.portOut(0x21, 0x20, 1); // ICW2: now expecting ICW3
     l.portOut(0xa1, 0x5a, 1); // OCW1 on the slave
-    const copy = new LegacyPorts();
+    const copy = new Pic8259Pair();
     copy.loadState(l.saveState());
-    expect(fieldsOf(copy, [])).toEqual(fieldsOf(l, []));
     for (const [p, v] of [[0x21, 4], [0x21, 1], [0x21, 0xfb]] as const) {
       l.portOut(p, v, 1);
       copy.portOut(p, v, 1);
     }
-    expect(copy.imr(0)).toBe(0xfb);
-    expect(copy.imr(1)).toBe(0x5a);
+    expect(copy.registers(0).imr).toBe(0xfb);
+    expect(copy.registers(1).imr).toBe(0x5a);
+    expect(copy.registers(0).base).toBe(0x20);
     expect(copy.saveState()).toEqual(l.saveState());
+  });
+
+  it('8254 PIT: counts, latches and the next IRQ 0 deadline survive a restore', () => {
+    let now = 1000;
+    const irqs: number[] = [];
+    const a = new Pit8254(() => now, (h) => { if (h) irqs.push(now); });
+    a.portOut(0x43, 0x34, 1); // channel 0, LSB/MSB, mode 2
+    a.portOut(0x40, 100, 1);
+    a.portOut(0x40, 0, 1);
+    now = 5000;
+    a.portOut(0x43, 0x00, 1); // latch channel 0
+    const b = new Pit8254(() => now, () => {});
+    b.loadState(a.saveState());
+    expect(b.nextDeadline()).toBe(a.nextDeadline());
+    expect(b.portIn(0x40, 1)).toBe(a.portIn(0x40, 1));
+    expect(b.saveState()).toEqual(a.saveState());
+  });
+
+  it('I/O APIC: redirection entries and the register select', () => {
+    const apic = new LocalApic(() => 0);
+    const a = new IoApic(apic);
+    a.mmioWrite(0, 0x12, 4);
+    a.mmioWrite(0x10, 0x8031, 4);
+    const b = new IoApic(new LocalApic(() => 0));
+    b.loadState(a.saveState());
+    expect(b.mmioRead(0x10, 4)).toBe(0x8031);
+    expect(b.saveState()).toEqual(a.saveState());
   });
 
   it('debug-exit: nothing but its base', () => {
@@ -627,16 +656,17 @@ describe('corrupt or mismatched state is rejected with a clear error and changes
   it('a failing device inside the bus state rolls back the ones already loaded', () => {
     const t = new Machine(guestImage('minikernel'));
     const io = m.io.saveState();
-    // Devices in port order: PICs (0x20), debug-exit (0xf4), UART (0x3f8), fw_cfg (0x510). Corrupt
-    // the last one's blob and re-seal the outer bus blob, so that only the inner check fails
-    // after the first three were loaded.
+    // Devices in port order: the 8259s (0x20), the PIT (0x40), the keyboard controller (0x60),
+    // port 0x61, the RTC (0x70), debug-exit (0xf4), VGA (0x3d4), UART (0x3f8), fw_cfg (0x510),
+    // PCI (0xcf8). Corrupt the last one's blob and re-seal the outer bus blob, so that only the
+    // inner check fails after all the others were loaded.
     const bad = reseal(io, (p) => {
       const q = p.slice();
       q[q.length - 1] ^= 0xff;
       return q;
     });
     const before = t.io.saveState();
-    expect(() => t.io.loadState(bad)).toThrow(/device at port 0x510: fw_cfg state: checksum/);
+    expect(() => t.io.loadState(bad)).toThrow(/device at port 0xcf8: PCI configuration state: checksum/);
     expect(t.io.saveState()).toEqual(before);
   });
 

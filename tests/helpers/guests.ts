@@ -26,13 +26,13 @@ export function qemuAvailable(): boolean {
 }
 
 /**
- * Runs a guest on QEMU as SPEC section 4 prescribes. QEMU's stdout begins with the firmware's
+ * Runs a guest on QEMU as SPEC section 4 prescribes, without a network card (ringside has none). QEMU's stdout begins with the firmware's
  * banners, which end with "Booting from ROM.."; what follows is the guest's serial output.
  */
 export function runOnQemu(name: string, extra: string[] = [], timeoutMs = 120_000): { output: string; exitCode: number } {
   const r = spawnSync(
     'qemu-system-i386',
-    ['-kernel', join(GUEST_DIR, `${name}.elf`), '-nographic', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', ...extra],
+    ['-kernel', join(GUEST_DIR, `${name}.elf`), '-nographic', '-no-reboot', '-nic', 'none', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', ...qemuOptions(name), ...extra],
     { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, input: '' },
   );
   const raw = r.stdout.toString('latin1');
@@ -42,6 +42,13 @@ export function runOnQemu(name: string, extra: string[] = [], timeoutMs = 120_00
   // no guest output starts with either, so they are dropped too.
   const out = at >= 0 ? raw.slice(at + marker.length).replace(/^\.*\r?\n?/, '') : raw;
   return { output: out, exitCode: r.status ?? -1 };
+}
+
+/** Extra QEMU arguments a guest's source asks for ("; QEMU options: ARGS" on a line of its own). */
+export function qemuOptions(name: string): string[] {
+  const src = readFileSync(join(GUEST_DIR, `${name}.asm`), 'utf8');
+  const m = /^; QEMU options: (.*)$/m.exec(src);
+  return m ? m[1].trim().split(/\s+/) : [];
 }
 
 /** The exit code written in the guest's source ("; Expected on QEMU: exit code N"). */

@@ -27,6 +27,7 @@ function portIn(cpu: Cpu, i: Insn, port: number, size: number): void {
   else if (size === 2) cpu.regs16[0] = v;
   else cpu.regs[EAX] = v;
   if (cpu.observer !== null) cpu.observer.io(false, port, size, v);
+  cpu.brk = true; // a read may acknowledge an interrupt (8259 poll) or change a device's state
 }
 
 function portOut(cpu: Cpu, i: Insn, port: number, size: number): void {

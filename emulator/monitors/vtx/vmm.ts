@@ -191,6 +191,12 @@ export class VtxMonitor implements Monitor {
     v.set(F.HOST_IA32_SYSENTER_CS, 0);
     // Guest state: the processor as the Multiboot loader left it.
     this.vmx.saveGuestState();
+    // The loader's segment caches may lack the accessed bit, which a processor sets on every
+    // segment load and 26.3.1.2 requires: the VMM sets it, as loading them would.
+    for (let s = 0; s < 6; s++) {
+      const ar = v.get(F.GUEST_SEG_AR[s]);
+      if ((ar & 0x10000) === 0 && (ar & 0x10) !== 0) v.set(F.GUEST_SEG_AR[s], ar | 1);
+    }
     if ((cpu.trSel & 0xfffc) === 0) {
       // 26.3.1.2 wants a usable, busy TSS in TR even for a guest that never loads one.
       v.set(F.GUEST_TR_AR_BYTES, 0x8b);

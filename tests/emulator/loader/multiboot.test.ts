@@ -6,8 +6,10 @@ import {
   findMultibootHeader,
   loadMultiboot,
   memoryMap,
+  memUpperKiB,
 } from '../../../emulator/loader/multiboot';
 import { ImageError } from '../../../emulator/loader/types';
+import { entryEdx } from '../../../emulator/firmware/entry-state';
 import { buildElf, buildElfDetailed, concat, multibootHeader, pattern } from './elf-builder';
 
 const MIB = 0x100000;
@@ -218,7 +220,7 @@ describe('loadMultiboot: boot information', () => {
     expect(img.ebx).toBe(0x9500);
     expect(u32(ram, mbi)).toBe(0x24f);
     expect(u32(ram, mbi + 4)).toBe(639);
-    expect(u32(ram, mbi + 8)).toBe(127 * 1024);
+    expect(u32(ram, mbi + 8)).toBe(129920); // QEMU 7.2 -m 128: RAM to 0x7FE0000, then the ACPI area
     expect(u32(ram, mbi + 12)).toBe(0x8000ffff);
   });
 
@@ -249,7 +251,7 @@ describe('loadMultiboot: boot information', () => {
   it('writes the e820-like memory map at 0x9000 with the Multiboot v1 size field', () => {
     expect(u32(ram, mbi + 48)).toBe(MMAP_ADDRESS);
     const len = u32(ram, mbi + 44);
-    expect(len).toBe(5 * 24);
+    expect(len).toBe(6 * 24);
     const entries: [number, number, number][] = [];
     for (let o = MMAP_ADDRESS; o < MMAP_ADDRESS + len; ) {
       const size = u32(ram, o);
@@ -263,7 +265,8 @@ describe('loadMultiboot: boot information', () => {
       [0, 0x9fc00, 1],
       [0x9fc00, 0x400, 2],
       [0xf0000, 0x10000, 2],
-      [0x100000, RAM - 0x100000, 1],
+      [0x100000, RAM - 0x20000 - 0x100000, 1],
+      [RAM - 0x20000, 0x20000, 2],
       [0xfffc0000, 0x40000, 2],
     ]);
   });
@@ -271,7 +274,7 @@ describe('loadMultiboot: boot information', () => {
   it('leaves the unused fields zero and reports every written range', () => {
     for (const off of [28, 32, 36, 40, 52, 56, 60, 68, 72, 76, 80, 84]) expect(u32(ram, mbi + off)).toBe(0);
     expect(img.ranges).toContainEqual({ start: MBI_ADDRESS, end: MBI_ADDRESS + 88 });
-    expect(img.ranges).toContainEqual({ start: MMAP_ADDRESS, end: MMAP_ADDRESS + 120 });
+    expect(img.ranges).toContainEqual({ start: MMAP_ADDRESS, end: MMAP_ADDRESS + 144 });
     expect(img.ranges).toContainEqual({ start: MIB + 0x3000, end: MIB + 0x3000 + modA.length });
   });
 
@@ -284,13 +287,25 @@ describe('loadMultiboot: boot information', () => {
     expect(r[p]).toBe(0);
     expect(u32(r, MBI_ADDRESS + 20)).toBe(0);
     expect(u32(r, MBI_ADDRESS + 24)).toBe(MIB + 0x2000);
-    expect(u32(r, MBI_ADDRESS + 8)).toBe(7 * 1024);
+    expect(u32(r, MBI_ADDRESS + 8)).toBe(7 * 1024 - 128);
   });
 
   it('reports large RAM like QEMU pc: 3 GiB below 4 GiB from 0xE0000000 bytes on', () => {
-    expect(memoryMap(0xe0000000)[3]).toEqual({ base: MIB, length: 0xc0000000 - MIB, type: 1 });
-    expect(memoryMap(0xdff00000)[3]).toEqual({ base: MIB, length: 0xdff00000 - MIB, type: 1 });
+    expect(memoryMap(0xe0000000)[3]).toEqual({ base: MIB, length: 0xc0000000 - 0x20000 - MIB, type: 1 });
+    expect(memoryMap(0xe0000000)[4]).toEqual({ base: 0xc0000000 - 0x20000, length: 0x20000, type: 2 });
+    expect(memoryMap(0xdff00000)[3]).toEqual({ base: MIB, length: 0xdff00000 - 0x20000 - MIB, type: 1 });
     expect(memoryMap(MIB).map((e) => e.base)).toEqual([0, 0x9fc00, 0xf0000, 0xfffc0000]);
+  });
+
+  it('gives mem_upper and EDX at entry as QEMU does for the sizes measured on QEMU 7.2', () => {
+    // [-m in MiB, mem_upper read from QEMU's Multiboot information, EDX at the kernel's entry]
+    const measured: [number, number, number][] = [
+      [16, 15232, 0x511], [128, 129920, 0x10511], [1025, 1048448, 0xf0511], [1026, 1049472, 0x100511],
+    ];
+    for (const [m, upper, edx] of measured) {
+      expect(memUpperKiB(m * MIB)).toBe(upper);
+      expect(entryEdx(memUpperKiB(m * MIB))).toBe(edx);
+    }
   });
 });
 

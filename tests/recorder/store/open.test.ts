@@ -8,7 +8,8 @@ import { createRun } from '../../../recorder/store/create-run';
 import { EventWriter } from '../../../recorder/store/append-events';
 import { listRuns } from '../../../recorder/store/list-runs';
 import { TraceError } from '../../../recorder/store/errors';
-import { APPLICATION_ID, SCHEMA_VERSION } from '../../../recorder/store/schema';
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from '../../../recorder/store/schema';
+import { readSnapshots } from '../../../recorder/store/read-snapshots';
 import { reportError } from '../../../cli/errors';
 import { SAMPLE_RUN, siblings, smallTrace, syntheticEvents, tempDir } from './helpers';
 
@@ -167,5 +168,27 @@ describe('opening traces', () => {
     }
     expect(code).toBe(2);
     expect(writes.join('')).toMatch(/^ringside: .*nope\.sqlite: no such trace file\n$/);
+  });
+
+  it('upgrades a schema version 1 trace when opened for recording: its snapshot pages move to snapshot_pages', () => {
+    const path = join(dir, 'v1.sqlite');
+    const raw = new Database(path);
+    raw.transaction(() => {
+      for (const sql of MIGRATIONS[0].statements()) raw.exec(sql);
+      raw.pragma(`application_id = ${APPLICATION_ID}`);
+      raw.pragma('user_version = 1');
+    })();
+    raw.prepare("INSERT INTO runs (image, image_sha256, image_name, mode, options, ringside_version, schema_version, snapshot_interval, created_at) VALUES (x'00', '', 'old.elf', 'native', '{}', '0.1.0', 1, 1000, '')").run();
+    const pages = Buffer.alloc(2 * 4100, 5);
+    raw.prepare("INSERT INTO snapshots (run, icount, kind, event_seq, input_seq, cpu, devices, pages) VALUES (1, 0, 'full', 0, 0, x'01', x'02', ?)").run(pages);
+    raw.close();
+    expect(() => openTraceReadOnly(path)).toThrow(/schema version 1 is older than this build's/);
+    closeTrace(openTrace(path, { create: false }));
+    const db = openTraceReadOnly(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    const [snap] = readSnapshots(db, 1);
+    expect(snap.pages.map((c) => Buffer.from(c).equals(pages))).toEqual([true]);
+    expect(db.prepare("SELECT count(*) FROM pragma_table_info('snapshots') WHERE name = 'pages'").pluck().get()).toBe(0);
+    closeTrace(db);
   });
 });

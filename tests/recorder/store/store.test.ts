@@ -32,7 +32,7 @@ function snapshot(icount: number, kind: 'full' | 'delta', tag: number) {
     inputSeq: tag,
     cpu: new Uint8Array([tag, 1, 2]),
     devices: new Uint8Array([tag, 3]),
-    pages: new Uint8Array(4100).fill(tag),
+    pages: [new Uint8Array(4100).fill(tag)],
   };
 }
 
@@ -95,10 +95,10 @@ describe('trace store', () => {
     );
     expect(readInputs(ro, run, { fromIcount: 130 }).map((i) => i.seq)).toEqual([1, 2]);
     const snaps = readSnapshots(ro, run);
-    expect(snaps.map((s) => [s.icount, s.kind, s.eventSeq, s.inputSeq, s.cpu[0], s.pages.length])).toEqual([
-      [2000, 'full', 200, 1, 1, 4100],
-      [3000, 'delta', 300, 2, 2, 4100],
-      [4000, 'delta', 400, 3, 3, 4100],
+    expect(snaps.map((s) => [s.icount, s.kind, s.eventSeq, s.inputSeq, s.cpu[0], s.pages.map((c) => c.length)])).toEqual([
+      [2000, 'full', 200, 1, 1, [4100]],
+      [3000, 'delta', 300, 2, 2, [4100]],
+      [4000, 'delta', 400, 3, 3, [4100]],
     ]);
     expect(listRuns(ro).map((x) => [x.id, x.complete, x.storedEvents])).toEqual([[1, true, events.length]]);
     closeTrace(ro);
