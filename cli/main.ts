@@ -7,6 +7,8 @@ import { replayCommand } from './commands/replay';
 import { atCommand } from './commands/at';
 import { queryCommand } from './commands/query';
 import { matrixCommand } from './commands/matrix';
+import { tuiCommand } from './commands/tui';
+import { demoCommand } from './commands/demo';
 
 const program = new Command();
 program
@@ -98,6 +100,23 @@ program
   .option('--json', 'print one JSON document instead of the table')
   .action((opts) => {
     process.exitCode = matrixCommand(opts);
+  });
+
+program
+  .command('tui')
+  .description('the terminal debugger: step, run backwards, watch the hidden segment caches, query events (needs a terminal)')
+  .argument('<file>', 'trace file')
+  .option('--run <id>', 'run id (default: the only run, or a picker when there are several)')
+  .option('--icount <n>', 'open at this retired-instruction count')
+  .action(async (file: string, opts) => {
+    process.exitCode = await tuiCommand(file, opts);
+  });
+
+program
+  .command('demo')
+  .description('records every scenario guest in every mode into traces/demo.sqlite and opens the debugger; without a terminal prints a summary')
+  .action(async () => {
+    process.exitCode = await demoCommand();
   });
 
 // Output that goes away (`| head`) is not an error: writes to a closed stdout or stderr end
