@@ -6,11 +6,12 @@
 import type { Command } from 'commander';
 import { MODES, SHADOW_POLICIES } from '../emulator/monitors/modes';
 
-/** --mode, --shadow, --cmdline, --flat, --ram, --max-instructions. */
+/** --mode, --shadow, --vtx-gen, --cmdline, --flat, --ram, --max-instructions. */
 export function machineOptions(cmd: Command): Command {
   return cmd
     .option('--mode <mode>', MODES.join(' | '), 'native')
     .option('--shadow <kind>', `sw-033 shadow page tables: ${SHADOW_POLICIES.join(' | ')}`)
+    .option('--vtx-gen <n>', 'vtx generation: 2 (EPT, TPR shadow; default) | 1 (first VT-x processors)')
     .option('--max-instructions <n>', 'stop after N retired instructions (run: exit code 124)')
     .option('--cmdline <string>', 'Multiboot command line')
     .option('--flat <address>', 'load IMAGE as a flat binary at this address and start there')

@@ -19,11 +19,14 @@ export const GOLDEN_GUESTS = SCENARIOS.map((s) => s.name);
  * Guests whose stream is also pinned under the software monitors (file `<guest>.<mode>.events.txt`):
  * one per kind of divergence, so that a change in what the monitors do shows event by event.
  */
-export const GOLDEN_MONITORED: { guest: string; mode: 'sw-013' | 'sw-033' }[] = [
+export const GOLDEN_MONITORED: { guest: string; mode: 'sw-013' | 'sw-033' | 'vtx' }[] = [
   { guest: 'ring-aliasing', mode: 'sw-013' },
   { guest: 'interrupts', mode: 'sw-013' },
   { guest: 'hidden-state', mode: 'sw-033' },
   { guest: 'ring-compression', mode: 'sw-033' },
+  // VT-x: interrupt injection, the interrupt window and HLT exits; the TPR shadow's silent writes.
+  { guest: 'interrupts', mode: 'vtx' },
+  { guest: 'minikernel', mode: 'vtx' },
 ];
 
 /** The golden file of a guest under a mode. */

@@ -144,15 +144,16 @@ export class Executor {
       let limit = stopAt < deadline ? stopAt : deadline;
       if ((cpu.flagsReg & IF) !== 0) {
         if (cpu.icount > cpu.irqShadow) {
+          if (cpu.monitor !== null && cpu.monitor.externalInterrupt(true)) continue;
           if (apic.pendingVector() >= 0) {
-            if (cpu.monitor !== null && cpu.monitor.externalInterrupt()) continue;
             const v = apic.acknowledge();
             cpu.halted = false;
             deliverEvent(cpu, v, -1, EVENT_EXTERNAL, cpu.eip);
             continue;
           }
-        } else if (apic.pendingVector() >= 0) limit = cpu.icount + 1; // run the shadowed instruction alone
-      }
+        } else if (cpu.monitor !== null && cpu.monitor.externalInterrupt(false)) continue;
+        else if (apic.pendingVector() >= 0) limit = cpu.icount + 1; // run the shadowed instruction alone
+      } else if (cpu.monitor !== null && cpu.monitor.externalInterrupt(false)) continue;
       if (cpu.halted) {
         // Halted: time jumps to the next device deadline; with nothing to wake it, the run is over.
         if ((cpu.flagsReg & IF) !== 0 && deadline !== Infinity && timers.canWake?.() !== false) {

@@ -157,8 +157,11 @@ export function movCdRd(cpu: Cpu, i: Insn): void {
   if (i.reg === 1 || i.reg > 4) cpu.raise(UD_VECTOR, -1);
   requireCpl0(cpu);
   if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
-  const v = cpu.regs[i.rm];
-  switch (i.reg) {
+  writeControlRegister(cpu, i.reg, cpu.regs[i.rm]);
+}
+/** MOV to CR0, CR2, CR3 or CR4 of `v` (also a monitor's write of a guest's control register). */
+export function writeControlRegister(cpu: Cpu, reg: number, v: number): void {
+  switch (reg) {
     case 0:
       writeCr0(cpu, v);
       return;
@@ -176,7 +179,7 @@ export function movCdRd(cpu: Cpu, i: Insn): void {
       if ((changed & (CR4_PSE | CR4_PGE)) !== 0) cpu.flushTlb(true);
     }
   }
-  if (cpu.observer !== null) cpu.observer.controlRegister(true, i.reg, v);
+  if (cpu.observer !== null) cpu.observer.controlRegister(true, reg, v);
 }
 // 0F 21 /r: MOV Rd,DRn (DR4/DR5 alias DR6/DR7 unless CR4.DE, which makes them #UD)
 function drIndex(cpu: Cpu, r: number): number {

@@ -40,6 +40,7 @@ import type { Cpu } from '../../cpu/cpu';
 import type { Insn } from '../../cpu/insn';
 import { APIC_BASE_PHYS } from '../../cpu/cpu';
 import type { MonitorEntry } from '../../cpu/monitor-hooks';
+import type { Monitor } from '../monitor';
 import { FAULT, hasErrorCode } from '../../cpu/fault';
 import {
   CS, SS, ESP, EDX, IF, TF, DB_VECTOR, IOPL, RF, VM, NT, CR0_PE, CR0_ET, CR0_PG, CR0_WP, CR4_PSE, CR4_PGE, PFEC_W,
@@ -92,7 +93,7 @@ export interface SoftwareMonitorOptions {
   shadow: ShadowPolicy; // split or shared shadow page tables (sw-033; sw-013 always has one)
 }
 
-export class SoftwareMonitor implements MonitorEntry {
+export class SoftwareMonitor implements MonitorEntry, Monitor {
   private readonly machine: Machine;
   private readonly cpu: Cpu;
   readonly kernelRing: number; // 1 (sw-013) or 3 (sw-033)
@@ -142,6 +143,11 @@ export class SoftwareMonitor implements MonitorEntry {
   /** The guest's virtual CPU as of the last return to the guest (registers the swap does not touch are the CPU's). */
   get virtualCpu(): Readonly<RegisterFile> {
     return this.v;
+  }
+
+  /** Nothing beyond the virtual CPU and the counts (describe-state.ts prints those). */
+  describe(): string[] {
+    return [];
   }
 
   /** Interventions by kind, non-zero ones only. */
