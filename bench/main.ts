@@ -60,6 +60,19 @@ function line(s: string): void {
   process.stdout.write(s + '\n');
 }
 
+/** Wall time of `ringside --version` in a fresh process (best of 5): the CLI's start-up cost. */
+function startupSeconds(): number {
+  let best = Infinity;
+  for (let k = 0; k < 5; k++) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [join(import.meta.dirname, '../bin/ringside.mjs'), '--version'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`ringside --version exited with ${r.status}: ${r.stderr}`);
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return best;
+}
+
+line(`start-up       ringside --version  ${(startupSeconds() * 1000).toFixed(0)} ms (best of 5; run \`npm run build\` first: a stale or missing build runs through tsx)`);
 line('ringside benchmark (best of 3; guest execution time, image loading excluded)');
 const loop = runRingside('bench-loop');
 const mips = loop.icount / loop.seconds / 1e6;

@@ -7,6 +7,8 @@ import { replayCommand } from './commands/replay';
 import { atCommand } from './commands/at';
 import { queryCommand } from './commands/query';
 import { matrixCommand } from './commands/matrix';
+import { RINGSIDE_VERSION } from '../recorder/version';
+import { machineOptions, inputOptions } from './machine-options';
 import { tuiCommand } from './commands/tui';
 import { demoCommand } from './commands/demo';
 
@@ -14,21 +16,15 @@ const program = new Command();
 program
   .name('ringside')
   .description('record/replay debugger for IA-32 virtual machines')
+  .version(RINGSIDE_VERSION, '-V, --version', "print ringside's version")
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
 
-program
+const run = program
   .command('run')
   .description("run a guest without recording; its UART goes to stdout; exits with the guest's debug-exit code")
-  .argument('<image>', 'Multiboot kernel (ELF32 or a.out kludge), or a flat binary with --flat')
-  .option('--mode <mode>', 'native | sw-013 | sw-033 | vtx', 'native')
-  .option('--shadow <kind>', 'sw-033 shadow page tables: split | shared')
-  .option('--max-instructions <n>', 'stop after N retired instructions (exit code 124)')
-  .option('--cmdline <string>', 'Multiboot command line')
-  .option('--flat <address>', 'load IMAGE as a flat binary at this address and start there')
-  .option('--ram <size>', 'RAM size (default 128M)')
-  .option('--input <file>', 'bytes fed to the UART receiver')
-  .option('--keyboard <file>', 'text typed on the PS/2 keyboard (scancode set 1, US layout)')
+  .argument('<image>', 'Multiboot kernel (ELF32 or a.out kludge), or a flat binary with --flat');
+inputOptions(machineOptions(run))
   .option('--module <file...>', 'Multiboot module (repeatable), like qemu -initrd')
   .option('--screen', 'print the final 80x25 VGA text screen when the run ends')
   .option('--gdb <[host:]port>', 'stop before the first instruction and wait for gdb on this port (host default 127.0.0.1)')
@@ -36,21 +32,14 @@ program
     process.exitCode = await runCommand(image, opts);
   });
 
-program
+const record = program
   .command('record')
   .description('run a guest and record every state transition into a trace (default traces/<image>-<mode>.sqlite)')
-  .argument('<image>', 'Multiboot kernel, or a flat binary with --flat')
-  .option('--mode <mode>', 'native | sw-013 | sw-033 | vtx', 'native')
-  .option('--shadow <kind>', 'sw-033 shadow page tables: split | shared')
+  .argument('<image>', 'Multiboot kernel, or a flat binary with --flat');
+inputOptions(machineOptions(record))
   .option('--out <file>', 'trace file (created if needed; several runs may share one)')
-  .option('--input <file>', 'bytes fed to the UART receiver, stored in the trace')
-  .option('--keyboard <file>', 'text typed on the PS/2 keyboard, stored in the trace')
   .option('--jitter <seed>', 'raise extra timer interrupts at pseudo-random instruction counts (stored as inputs)')
-  .option('--max-instructions <n>', 'stop after N retired instructions')
   .option('--snapshot-interval <n>', 'instructions between snapshots (default 2000000)')
-  .option('--cmdline <string>', 'Multiboot command line')
-  .option('--flat <address>', 'load IMAGE as a flat binary at this address')
-  .option('--ram <size>', 'RAM size (default 128M)')
   .option('--gdb <[host:]port>', 'record while gdb debugs the run: stop before the first instruction and wait for gdb')
   .action(async (image: string, opts) => {
     process.exitCode = await recordCommand(image, opts);

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { UsageError } from './errors';
 import { ramSizeProblem } from '../recorder/validate-run';
 
-import { modeProblem, type Mode, type ShadowPolicy } from '../emulator/monitors/modes';
+import { modeProblem, type Mode, type ShadowPolicy, type VtxGeneration } from '../emulator/monitors/modes';
 
 export type { Mode };
 
@@ -21,6 +21,14 @@ export function parseShadow(mode: Mode, s: string | undefined): ShadowPolicy | u
   const problem = modeProblem(mode, s);
   if (problem !== null) throw new UsageError(problem);
   return (s ?? (mode === 'sw-033' ? 'split' : undefined)) as ShadowPolicy | undefined;
+}
+
+/** --vtx-gen for mode vtx: 2 (default: EPT, TPR shadow, APIC-access virtualization) or 1 (first generation). */
+export function parseVtxGen(mode: Mode, s: string | undefined): VtxGeneration | undefined {
+  if (s === undefined) return undefined;
+  if (mode !== 'vtx') throw new UsageError(`--vtx-gen applies to mode vtx only, not '${mode}'`);
+  if (s !== '1' && s !== '2') throw new UsageError(`--vtx-gen must be 1 or 2, not '${s}'`);
+  return Number(s) as VtxGeneration;
 }
 
 /** A count (instructions, icount): a non-negative integer up to 2^53 - 1, which every count fits. */

@@ -43,6 +43,8 @@ export function describeSegments(m: Machine): string[] {
 export function describeVirtualCpu(m: Machine): string[] {
   const mon = m.monitor;
   if (mon === null) return [];
+  const own = mon.describe();
+  if (own.length > 0) return [`monitor ${m.mode}:`, ...own.map((l) => `  ${l}`)]; // the VT-x model: the VMCS says it all
   const cpu = m.cpu;
   const v = mon.virtualCpu;
   const kinds = Object.entries(mon.interventions()).map(([k, n]) => `${k} ${n}`).join(', ');

@@ -4,7 +4,8 @@
  * Bytes are read as the guest sees them (guest-view.ts): through the guest's own page tables,
  * also under a monitor, without side effects (no accessed bits, no MMIO reads, no faults).
  */
-import iced from 'iced-x86';
+import { createRequire } from 'node:module';
+import type Iced from 'iced-x86';
 import type { Machine } from './machine';
 import { decode, DECODE_TRUNCATED } from './cpu/decoder';
 import { Insn } from './cpu/insn';
@@ -19,11 +20,15 @@ export interface DisasmLine {
   symbol: string; // symbol+offset of the address, or ''
 }
 
-const { Decoder, DecoderOptions, Formatter, FormatterSyntax } = iced;
-let formatter: InstanceType<typeof Formatter> | null = null;
+// iced-x86 is loaded on the first disassembly, not when the CLI starts (it costs more start-up
+// time than the rest of ringside together).
+let iced: typeof Iced | null = null;
+let formatter: InstanceType<typeof Iced.Formatter> | null = null;
 
 /** Disassembles `count` instructions from the guest's CS:`eip` (default: its current instruction). */
 export function disassemble(m: Machine, count: number, eip?: number): DisasmLine[] {
+  iced ??= createRequire(import.meta.url)('iced-x86') as typeof Iced;
+  const { Decoder, DecoderOptions, Formatter, FormatterSyntax } = iced;
   formatter ??= new Formatter(FormatterSyntax.Intel);
   const g = guestRegisters(m);
   const csBase = g.segBase[CS];

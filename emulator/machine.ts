@@ -34,6 +34,9 @@ import { memUpperKiB } from './loader/multiboot';
 import { modeProblem, type Mode, type ShadowPolicy } from './monitors/modes';
 import { SoftwareMonitor } from './monitors/sw/monitor';
 import { MON_SIZE } from './monitors/sw/layout';
+import type { Monitor, MonitorHost } from './monitors/monitor';
+import { VtxMonitor, VMX_HOST_SIZE } from './monitors/vtx/vmm';
+import type { VtxGeneration } from './monitors/modes';
 
 export const DEFAULT_RAM_SIZE = 128 * 1024 * 1024;
 
@@ -65,6 +68,7 @@ export interface MachineOptions {
   onDebugconByte?: (byte: number) => void; // bytes written to port 0xE9 (default: onUartByte, one console stream)
   mode?: Mode; // the monitor the guest runs under (default native)
   shadow?: ShadowPolicy; // sw-033: split (default) or shared shadow page tables
+  vtxGen?: VtxGeneration; // vtx: 2 (default, EPT and TPR shadow) or 1 (first generation)
 }
 
 /** A mode this machine cannot run. */
@@ -89,19 +93,22 @@ export class Machine {
   readonly image: LoadedImage; // what the loader did
   readonly symbols: SymbolTable; // symbols of the guest image
   readonly mode: Mode; // the monitor the guest runs under
-  readonly monitor: SoftwareMonitor | null = null; // the software VMM (sw-013, sw-033)
+  readonly monitor: Monitor | null = null; // the monitor the guest runs under (null natively)
   readonly firmwareRanges: { start: number; end: number }[]; // RAM the firmware tables occupy
 
   constructor(image: Uint8Array, opts: MachineOptions = {}) {
     const ramSize = opts.ramSize ?? DEFAULT_RAM_SIZE;
     this.mode = opts.mode ?? 'native';
     const software = this.mode === 'sw-013' || this.mode === 'sw-033';
+    const vtx = this.mode === 'vtx';
     const problem = modeProblem(this.mode, opts.shadow);
     if (problem !== null) throw new ModeError(problem);
+    if (opts.vtxGen !== undefined && !vtx) throw new ModeError(`--vtx-gen applies to mode vtx only, not '${this.mode}'`);
     if (software && ramSize > 2 * 1024 * 1024 * 1024 - MON_SIZE) throw new ModeError('under a software monitor, RAM is at most 2 GiB - 4 MiB (the monitor takes 4 MiB above it)');
+    if (vtx && ramSize > 2 * 1024 * 1024 * 1024 - VMX_HOST_SIZE) throw new ModeError('under vtx, RAM is at most 2 GiB - 64 KiB (the VMM takes 64 KiB above it)');
     this.apic = new LocalApic(() => this.cpu.icount);
-    // A software monitor's memory sits above the guest's RAM, out of the guest's reach.
-    this.cpu = new Cpu(ramSize + (software ? MON_SIZE : 0), this.io, this.apic);
+    // A monitor's memory sits above the guest's RAM, out of the guest's reach.
+    this.cpu = new Cpu(ramSize + (software ? MON_SIZE : vtx ? VMX_HOST_SIZE : 0), this.io, this.apic);
     const onByte = opts.onUartByte ?? (() => {});
     this.uart = new Uart16550(onByte);
     this.io.register(Uart16550.COM1, 8, this.uart);
@@ -146,9 +153,16 @@ export class Machine {
     this.symbols = this.image.symbols;
     this.reset(ramSize);
     if (software) {
-      this.monitor = new SoftwareMonitor(this, { kernelRing: this.mode === 'sw-013' ? 1 : 3, shadow: opts.shadow ?? 'split' });
-      this.monitor.boot();
-      this.cpu.vmm = this.monitor;
+      const mon = new SoftwareMonitor(this, { kernelRing: this.mode === 'sw-013' ? 1 : 3, shadow: opts.shadow ?? 'split' });
+      this.monitor = mon;
+      mon.boot();
+      this.cpu.vmm = mon;
+    } else if (vtx) {
+      const executor = this.executor;
+      const host: MonitorHost = { cpu: this.cpu, io: this.io, decodeCurrent: () => executor.decodeCurrent(), stepOne: () => executor.stepOne() };
+      const mon = new VtxMonitor(host, { generation: opts.vtxGen ?? 2, guestRam: ramSize });
+      this.monitor = mon;
+      mon.boot();
     }
   }
 

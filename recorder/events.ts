@@ -9,8 +9,9 @@
  * Kind-specific fields go in four integer slots (a, b, c, d) and one text slot; KIND_FIELDS
  * names them, and the store exposes one SQL view per kind with those names as columns.
  *
- * `checkpoint` marks the kinds at which replay must regenerate identical state: a replay that
- * regenerates a different event there has diverged (see replay verification).
+ * Replay verification compares every event of every kind (each stored block's digest, then the
+ * first event that differs; see replay.ts): no kind is exempt, so no kind carries a flag saying
+ * whether replay checks it.
  */
 
 export const EventKind = {

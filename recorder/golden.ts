@@ -3,6 +3,7 @@
  * traces/golden/ and compared exactly by the tests. Long streams keep their first
  * GOLDEN_HEAD events; the summary at the top counts every event of every kind.
  */
+import { packageRoot } from '../emulator/package-root';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KIND_NAMES, formatEvent, type TraceEvent } from './events';
@@ -11,18 +12,21 @@ import { DEFAULT_RAM_SIZE } from '../emulator/machine';
 import { SCENARIOS } from '../emulator/monitors/scenarios';
 
 export const GOLDEN_HEAD = 1500;
-export const GOLDEN_DIR = join(import.meta.dirname, '../traces/golden');
+export const GOLDEN_DIR = join(packageRoot(import.meta.dirname), 'traces/golden');
 export const GOLDEN_GUESTS = SCENARIOS.map((s) => s.name);
 
 /**
  * Guests whose stream is also pinned under the software monitors (file `<guest>.<mode>.events.txt`):
  * one per kind of divergence, so that a change in what the monitors do shows event by event.
  */
-export const GOLDEN_MONITORED: { guest: string; mode: 'sw-013' | 'sw-033' }[] = [
+export const GOLDEN_MONITORED: { guest: string; mode: 'sw-013' | 'sw-033' | 'vtx' }[] = [
   { guest: 'ring-aliasing', mode: 'sw-013' },
   { guest: 'interrupts', mode: 'sw-013' },
   { guest: 'hidden-state', mode: 'sw-033' },
   { guest: 'ring-compression', mode: 'sw-033' },
+  // VT-x: interrupt injection, the interrupt window and HLT exits; the TPR shadow's silent writes.
+  { guest: 'interrupts', mode: 'vtx' },
+  { guest: 'minikernel', mode: 'vtx' },
 ];
 
 /** The golden file of a guest under a mode. */

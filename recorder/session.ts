@@ -4,7 +4,7 @@
  * loop, so a replay reaches every input and every snapshot at the same instruction.
  */
 import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../emulator/machine';
-import type { Mode, ShadowPolicy } from '../emulator/monitors/modes';
+import type { Mode, ShadowPolicy, VtxGeneration } from '../emulator/monitors/modes';
 import { EventRecorder, type EventSink } from './recorder';
 import { EventKind } from './events';
 import { Xorshift } from './prng';
@@ -13,6 +13,7 @@ import { Xorshift } from './prng';
 export interface RunOptions {
   mode: string; // monitor mode
   shadow?: string; // sw-033 shadow page tables
+  vtxGen?: number; // vtx generation (1 or 2; undefined: 2)
   cmdline: string; // Multiboot command line
   ramSize: number; // bytes of RAM
   flatAddress?: number; // flat binary load address
@@ -58,6 +59,7 @@ export function buildMachine(image: Uint8Array, opts: RunOptions, onUartByte?: (
   return new Machine(image, {
     mode: opts.mode as Mode,
     shadow: opts.shadow as ShadowPolicy | undefined,
+    vtxGen: opts.vtxGen as VtxGeneration | undefined,
     ramSize: opts.ramSize ?? DEFAULT_RAM_SIZE,
     cmdline: opts.cmdline,
     flatAddress: opts.flatAddress,

@@ -1,11 +1,12 @@
 /**
- * `ringside matrix [--json]`: runs every scenario guest natively and under each
- * software-VMM column, and prints the outcome matrix as measured next to the expected
- * one (stated in the README). Runs are deterministic: no wall-clock time appears in the results.
+ * `ringside matrix [--json]`: runs every scenario guest natively and under each monitor
+ * column (the software VMMs, VT-x in both generations), and prints the outcome matrix as
+ * measured next to the expected one (stated in the README). Runs are deterministic: no
+ * wall-clock time appears in the results.
  */
 import { writeStdout } from '../stdout';
 import {
-  SCENARIOS, COLUMNS, runScenario, scenarioImage, expectationFor, outcomeOf, meets, firstDifference,
+  SCENARIOS, MATRIX_COLUMNS as COLUMNS, runScenario, scenarioImage, expectationFor, outcomeOf, meets, firstDifference,
   type Column, type Expectation, type ScenarioRun,
 } from '../../emulator/monitors/scenarios';
 
@@ -17,6 +18,7 @@ export interface MatrixCell {
   label: string;
   mode: string;
   shadow: string | null;
+  vtxGen: number | null;
   outcome: 'same' | 'diverges';
   firstDifference?: { line: number; native: string; other: string };
   exits: number;
@@ -69,6 +71,7 @@ function cell(c: Column, native: ScenarioRun, run: ScenarioRun, expected: Expect
     label: c.label,
     mode: c.mode,
     shadow: c.shadow ?? null,
+    vtxGen: c.vtxGen ?? null,
     outcome,
     ...(diff !== undefined ? { firstDifference: diff } : {}),
     exits: run.exits,
@@ -175,8 +178,11 @@ export function formatMatrix(report: MatrixReport): string {
     out.push('', 'cells that differ from the expected matrix:');
     for (const { r, c } of wrong) {
       const e = c.expected;
-      const want = e.outcome + (e.atLeast !== undefined ? `, >= ${e.atLeast.count} ${e.atLeast.kind} (${e.atLeast.per})` : '');
-      const got = c.outcome + (e.atLeast !== undefined ? `, ${e.atLeast.kind.split('+').reduce((n, k) => n + (c.interventions[k] ?? 0), 0)} ${e.atLeast.kind}` : '');
+      const count = (kind: string) => (kind === 'exits' ? c.exits : kind.split('+').reduce((n, k) => n + (c.interventions[k] ?? 0), 0));
+      const want = e.outcome + (e.atLeast !== undefined ? `, >= ${e.atLeast.count} ${e.atLeast.kind} (${e.atLeast.per})` : '') +
+        (e.atMost !== undefined ? `, <= ${e.atMost.count} ${e.atMost.kind} (${e.atMost.per})` : '') + (e.only !== undefined ? `, exits only: ${e.only.join(', ')}` : '');
+      const got = c.outcome + (e.atLeast !== undefined ? `, ${count(e.atLeast.kind)} ${e.atLeast.kind}` : '') +
+        (e.atMost !== undefined ? `, ${count(e.atMost.kind)} ${e.atMost.kind}` : '') + (e.only !== undefined ? `, exits: ${Object.keys(c.interventions).join(', ') || 'none'}` : '');
       out.push(`  ${r.name} ${c.label}: expected ${want}; measured ${got}`);
     }
   }

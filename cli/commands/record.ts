@@ -8,7 +8,7 @@ import { serveForGdb } from '../gdb-session';
 import { DEFAULT_SNAPSHOT_INTERVAL, type RunOptions } from '../../recorder/session';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import { interruptedAt } from '../../recorder/end-reasons';
-import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress, checkTraceOutPath, parseSeed } from '../options';
+import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress, checkTraceOutPath, parseSeed } from '../options';
 import { UsageError } from '../errors';
 import { GuestOutput } from '../stdout';
 import { InterruptWatch, nextTurn } from '../interrupt';
@@ -16,6 +16,7 @@ import { InterruptWatch, nextTurn } from '../interrupt';
 export interface RecordCliOptions {
   mode?: string;
   shadow?: string;
+  vtxGen?: string;
   out?: string;
   input?: string;
   keyboard?: string;
@@ -45,6 +46,7 @@ export async function recordCommand(imagePath: string, opts: RecordCliOptions): 
   const options: RunOptions = {
     mode,
     shadow: parseShadow(mode, opts.shadow),
+    vtxGen: parseVtxGen(mode, opts.vtxGen),
     cmdline: opts.cmdline ?? '',
     ramSize: parseRamSize(opts.ram) ?? DEFAULT_RAM_SIZE,
     flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,

@@ -1,7 +1,7 @@
 /** `ringside run IMAGE`: runs a guest without recording; its UART goes to stdout. */
 import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../../emulator/machine';
 import { describeShutdown } from '../../emulator/describe-state';
-import { parseMode, parseShadow, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress } from '../options';
+import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress } from '../options';
 import { writeSync } from 'node:fs';
 import { formatScreen } from '../../emulator/devices/vga-text';
 import { endNotes } from '../end-notes';
@@ -16,6 +16,7 @@ import { interruptedAt, type RunEndResult } from '../../recorder/end-reasons';
 export interface RunOptions {
   mode?: string;
   shadow?: string;
+  vtxGen?: string;
   maxInstructions?: string;
   cmdline?: string;
   flat?: string;
@@ -34,6 +35,7 @@ export function runCommand(imagePath: string, opts: RunOptions): Promise<number>
   const gdb = opts.gdb !== undefined ? parseGdbAddress(opts.gdb) : undefined;
   const mode = parseMode(opts.mode);
   const shadow = parseShadow(mode, opts.shadow);
+  const vtxGen = parseVtxGen(mode, opts.vtxGen);
   const max = parseCount(opts.maxInstructions, '--max-instructions');
   const image = readInputFile(imagePath, 'image');
   const guest = new GuestOutput({
@@ -43,6 +45,7 @@ export function runCommand(imagePath: string, opts: RunOptions): Promise<number>
   const machine = new Machine(image, {
     mode,
     shadow,
+    vtxGen,
     ramSize: parseRamSize(opts.ram) ?? DEFAULT_RAM_SIZE,
     cmdline: opts.cmdline ?? '',
     flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,

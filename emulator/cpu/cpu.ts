@@ -16,6 +16,15 @@ import type { MonitorHooks, MonitorEntry } from './monitor-hooks';
 import type { AccessSize, IoBus, MmioDevice } from '../devices/bus';
 import { pageWalk } from './paging';
 
+/**
+ * A second level of address translation (VT-x's EPT), consulted on a TLB miss: maps the
+ * guest-physical page of a TLB entry to a host-physical one, or raises the fault that stands
+ * for the failed translation. Null outside such a guest: then the TLB miss path pays one test.
+ */
+export interface SecondLevelTranslation {
+  translate(entry: number, lin: number, write: boolean): number;
+}
+
 /** Devices that act at instruction counts of their own (timers): the executor stops at their deadlines. */
 export interface DeviceClock {
   /** The next instruction count at which the device acts; Infinity when none. */
@@ -198,6 +207,7 @@ export class Cpu {
   observer: CpuObserver | null = null; // recorder or debugger, null when nobody listens
   monitor: MonitorHooks | null = null; // a VMM's intercepts, null when the guest runs natively
   vmm: MonitorEntry | null = null; // a software VMM that owns ring 0: entered whenever CPL = 0
+  ept: SecondLevelTranslation | null = null; // guest-physical -> host-physical (VT-x non-root with EPT)
   physLimit: number; // physical addresses below this are RAM (a monitor lowers it to show the guest its own RAM only)
   io: IoBus; // the port bus
   apic: InterruptController; // the local APIC
@@ -488,6 +498,7 @@ export class Cpu {
     }
     if ((this.cr0 & CR0_PG) !== 0) e = pageWalk(this, lin, write, user);
     else e = (lin & ~0xfff) | TLB_VALID | TLB_SUP_WRITE | TLB_USER_READ | TLB_USER_WRITE | TLB_DIRTY;
+    if (this.ept !== null) e = this.ept.translate(e, lin, write);
     const phys = e >>> 12;
     if (phys >= this.physLimit / 4096) e |= TLB_MMIO;
     else {

@@ -37,8 +37,8 @@ let invalidHandler: Handler = () => {};
  * 32-bit register-to-register form of ADD). They return undefined to keep the general handler.
  */
 export type Specializer = (i: Insn) => Handler | undefined;
-let specializers: Record<string, Specializer> = {};
-export function installHandlers(h: Record<string, Handler>, invalid: Handler, spec: Record<string, Specializer> = {}): void {
+let specializers: Partial<Record<string, Specializer>> = {};
+export function installHandlers(h: Record<string, Handler>, invalid: Handler, spec: Partial<Record<string, Specializer>> = {}): void {
   handlers = h;
   invalidHandler = invalid;
   specializers = spec;

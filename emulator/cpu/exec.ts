@@ -42,19 +42,6 @@ export class Block {
   run: ((cpu: Cpu) => void) | null = null; // the compiled form, once hot (32-bit code only)
 }
 
-/** Handlers that may leave EIP on the instruction itself (REP string instructions). */
-const STRING_HANDLERS = new Set(['movs', 'cmps', 'stos', 'lods', 'scas', 'ins', 'outs']);
-/** Handlers whose register-only forms touch nothing but registers and flags. */
-const PURE_REGISTER_HANDLERS = new Set([
-  'aluEbGb', 'aluEvGv', 'aluGbEb', 'aluGvEv', 'aluALIb', 'aluEAXIz', 'aluEbIb', 'aluEvIz', 'testEbGb', 'testEvGv',
-  'testALIb', 'testEAXIz', 'testEbIb', 'testEvIz', 'incZv', 'decZv', 'incEb', 'decEb', 'incEv', 'decEv', 'notEb',
-  'notEv', 'negEb', 'negEv', 'movEbGb', 'movEvGv', 'movGbEb', 'movGvEv', 'movEbIb', 'movEvIz', 'movZbIb', 'movZvIz',
-  'leaGvM', 'movzxGvEb', 'movzxGvEw', 'movsxGvEb', 'movsxGvEw', 'cbw', 'cwd', 'nop', 'nopEv', 'xchgZvEAX',
-  'xchgEbGb', 'xchgEvGv', 'shiftEb', 'shiftEv', 'shldEvGv', 'shrdEvGv', 'setccEb', 'cmovccGvEv', 'bsfGvEv',
-  'bsrGvEv', 'bswapZd', 'btEvGv', 'btEvIb', 'imulGvEv', 'imulGvEvIz', 'mulEb', 'mulEv', 'imulEb', 'imulEv',
-  'cmc', 'clc', 'stc', 'cld', 'std', 'lahf', 'sahf',
-]);
-
 /** Executions after which a block is compiled. */
 const HOT_BLOCK = 32;
 
@@ -75,7 +62,7 @@ function compileBlock(block: Block): (cpu: Cpu) => void {
     names.push(`h${k}`, `i${k}`);
     values.push(ins.exec, ins);
     off += ins.len;
-    if (form === null || form.endsBlock || STRING_HANDLERS.has(form.handler)) {
+    if (form === null || form.endsBlock || form.repeats) {
       // May branch or repeat itself: the handler reads and writes cpu.next.
       body += `cpu.next = (cpu.eip + ${ins.len}) >>> 0; h${k}(cpu, i${k}); cpu.eip = cpu.next; cpu.icount++;`;
     } else {
@@ -83,7 +70,7 @@ function compileBlock(block: Block): (cpu: Cpu) => void {
     }
     // Only an instruction that can write memory, reach a device or change the mode can set
     // cpu.brk; register-only forms of the pure data instructions cannot.
-    const pure = form !== null && !ins.isMem && PURE_REGISTER_HANDLERS.has(form.handler);
+    const pure = form !== null && !ins.isMem && form.pure;
     if (k < block.n - 1 && !pure) body += ' if (cpu.brk) return;';
     body += '\n';
   }
@@ -157,15 +144,16 @@ export class Executor {
       let limit = stopAt < deadline ? stopAt : deadline;
       if ((cpu.flagsReg & IF) !== 0) {
         if (cpu.icount > cpu.irqShadow) {
+          if (cpu.monitor !== null && cpu.monitor.externalInterrupt(true)) continue;
           if (apic.pendingVector() >= 0) {
-            if (cpu.monitor !== null && cpu.monitor.externalInterrupt()) continue;
             const v = apic.acknowledge();
             cpu.halted = false;
             deliverEvent(cpu, v, -1, EVENT_EXTERNAL, cpu.eip);
             continue;
           }
-        } else if (apic.pendingVector() >= 0) limit = cpu.icount + 1; // run the shadowed instruction alone
-      }
+        } else if (cpu.monitor !== null && cpu.monitor.externalInterrupt(false)) continue;
+        else if (apic.pendingVector() >= 0) limit = cpu.icount + 1; // run the shadowed instruction alone
+      } else if (cpu.monitor !== null && cpu.monitor.externalInterrupt(false)) continue;
       if (cpu.halted) {
         // Halted: time jumps to the next device deadline; with nothing to wake it, the run is over.
         if ((cpu.flagsReg & IF) !== 0 && deadline !== Infinity && timers.canWake?.() !== false) {

@@ -3,7 +3,8 @@
  * point; with no monitor attached (`cpu.monitor === null`) each point costs one branch.
  *
  * - exception: a fault or trap raised by guest code, before it goes through the IDT;
- * - externalInterrupt: an interrupt is ready to be accepted, before the CPU acknowledges it;
+ * - externalInterrupt: at an instruction boundary where an interrupt is pending or the guest is
+ *   interruptible (IF = 1, no interrupt shadow), before the CPU acknowledges anything;
  * - instruction: a sensitive instruction, after its privilege checks (faults for CPL > 0 have
  *   priority over a monitor's intercept, as they have over VM exits, SDM vol. 3 25.1.1).
  *
@@ -11,16 +12,20 @@
  */
 import type { Insn } from './insn';
 
-/** The instructions a monitor can intercept. */
-export type SensitiveOp =
-  | 'cpuid' | 'hlt' | 'rdtsc' | 'rdmsr' | 'wrmsr' | 'mov-cr' | 'invlpg' | 'io'
-  | 'lgdt' | 'lidt' | 'sgdt' | 'sidt' | 'lldt' | 'ltr' | 'sldt' | 'str';
+/** The instructions a monitor can intercept: each form's `intercept` in the opcode table. */
+export type { Intercept as SensitiveOp } from './opcodes';
+import type { Intercept as SensitiveOp } from './opcodes';
 
 export interface MonitorHooks {
   /** Returns true when the monitor handled the exception (the CPU then delivers nothing). */
   exception(vector: number, errorCode: number): boolean;
-  /** Returns true when the monitor took the pending interrupt (the CPU does not acknowledge it). */
-  externalInterrupt(): boolean;
+  /**
+   * Called at every instruction boundary the dispatch loop examines, before the CPU looks for a
+   * pending interrupt: `interruptible` says whether the CPU could take one (IF = 1, past any
+   * interrupt shadow). Returns true when the monitor took control (the CPU then delivers
+   * nothing). The monitor asks the interrupt controller itself whether anything is pending.
+   */
+  externalInterrupt(interruptible: boolean): boolean;
   /**
    * Returns true when the monitor emulated the instruction: the CPU then skips its own
    * execution and the instruction retires (the monitor may have changed cpu.next).

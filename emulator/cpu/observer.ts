@@ -10,7 +10,11 @@
  * the live segSel[CS], eip and cpl. A transition that transfers control also names where
  * control went (toCs, toEip, and the new CPL).
  */
-export type PrivilegeCause = 'interrupt' | 'int' | 'exception' | 'iret' | 'far-call' | 'far-jmp' | 'far-ret' | 'sysenter' | 'sysexit' | 'monitor';
+// No 'far-jmp': a JMP through a call gate never changes CPL (SDM vol. 2A, JMP: the target code
+// segment must be conforming or have DPL = CPL), so a far JMP is never a privilege event.
+export type PrivilegeCause = 'interrupt' | 'int' | 'exception' | 'iret' | 'far-call' | 'far-ret' | 'sysenter' | 'sysexit' | 'monitor';
+// 'injected' is the VT-x model's VM-entry event injection (SDM vol. 3 27.6), which that model
+// emits; the native CPU and the software monitors never do.
 export type InterruptSource = 'apic' | 'nmi' | 'software' | 'exception' | 'injected' | 'reflected';
 
 export interface CpuObserver {

@@ -7,7 +7,11 @@ export const SHADOW_POLICIES = ['split', 'shared'] as const;
 export type ShadowPolicy = (typeof SHADOW_POLICIES)[number];
 
 /** Modes this build can run (the monitors arrive mode by mode). */
-export const AVAILABLE_MODES: readonly Mode[] = ['native', 'sw-013', 'sw-033'];
+export const AVAILABLE_MODES: readonly Mode[] = ['native', 'sw-013', 'sw-033', 'vtx'];
+
+/** VT-x generations (mode vtx): 2, the default, with EPT, TPR shadow and APIC-access virtualization; 1, the first processors, without EPT and TPR shadow. */
+export const VTX_GENERATIONS = [1, 2] as const;
+export type VtxGeneration = (typeof VTX_GENERATIONS)[number];
 
 /**
  * Why `mode` with `shadow` cannot run (null when it can): the one rule the command line checks

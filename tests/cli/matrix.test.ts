@@ -22,6 +22,7 @@ function ringsideAsync(args: string[]): Promise<{ code: number; stdout: string; 
 }
 
 const SOFTWARE = ['sw-013', 'sw-033 split', 'sw-033 shared'];
+const VTX = ['vtx', 'vtx gen1'];
 const DIVERGE_EVERYWHERE = ['ring-aliasing', 'privileged-state', 'interrupts', 'hidden-state'];
 const SAME_EVERYWHERE = ['address-space', 'syscalls', 'tpr', 'minikernel'];
 
@@ -52,13 +53,13 @@ describe('ringside matrix', () => {
     expect(report.matches).toBe(true);
   });
 
-  it('has every scenario, in order, with three software columns that meet their expectation', () => {
+  it('has every scenario, in order, with three software columns and two vtx columns that meet their expectation', () => {
     expect(report.scenarios.map((s) => s.name)).toEqual(SCENARIOS.map((s) => s.name));
     for (const s of report.scenarios) {
       expect(s.category).toBe(SCENARIOS.find((x) => x.name === s.name)?.category);
       expect(s.native.reason).toBe('exit');
       expect(s.native.icount).toBeGreaterThan(0);
-      expect(s.columns.map((c) => c.label)).toEqual(SOFTWARE);
+      expect(s.columns.map((c) => c.label)).toEqual([...SOFTWARE, ...VTX]);
       for (const c of s.columns) {
         expect(c.meets, `${s.name} ${c.label}`).toBe(true);
         expect(c.exits).toBeGreaterThan(0);
@@ -97,6 +98,14 @@ describe('ringside matrix', () => {
     expect(col('ring-compression', 'sw-033 shared').firstDifference).toBeDefined();
   });
 
+  it('every vtx cell is the same as native; syscalls cost no exit per call; tpr writes exit only without the TPR shadow', () => {
+    for (const s of report.scenarios) for (const label of VTX) expect(col(s.name, label).outcome, `${s.name} ${label}`).toBe('same');
+    expect(col('syscalls', 'vtx').exits).toBeLessThan(1000);
+    expect(col('tpr', 'vtx').interventions['APIC access'] ?? 0).toBeLessThan(20);
+    expect(col('tpr', 'vtx gen1').interventions['APIC access']).toBeGreaterThanOrEqual(100_000);
+    expect(Object.keys(col('address-space', 'vtx').interventions)).toEqual(['I/O instruction']);
+  });
+
   it('counts the interventions the specification asks for', () => {
     for (const label of SOFTWARE) {
       const sys = col('syscalls', label).interventions;
@@ -111,7 +120,7 @@ describe('ringside matrix', () => {
     expect(text.code).toBe(0);
     expect(text.stderr).toBe('');
     const lines = text.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^scenario\s+native\s+sw-013\s+sw-033 split\s+sw-033 shared\s+expected$/);
+    expect(lines[0]).toMatch(/^scenario\s+native\s+sw-013\s+sw-033 split\s+sw-033 shared\s+vtx\s+vtx gen1\s+expected$/);
     for (const s of SCENARIOS) expect(text.stdout).toMatch(new RegExp(`^${s.name}\\s.*\\sok$`, 'm'));
     expect(text.stdout).toMatch(/diverges @\d+/);
     expect(text.stdout).toMatch(/same \(\d+ exits\)/);

@@ -61,10 +61,11 @@ describe('ringside run', () => {
     expect(mk.stdout).toBe(expectedOutput('minikernel'));
   });
 
-  it('rejects --shadow outside sw-033, a bad --shadow and the unavailable vtx mode with one line', () => {
+  it('rejects --shadow outside sw-033, a bad --shadow, --vtx-gen outside vtx and a bad --vtx-gen with one line', () => {
     expectOneLineError(ringside(['run', 'emulator/guests/tpr.elf', '--mode', 'sw-013', '--shadow', 'split']), /--shadow applies to mode sw-033 only/);
     expectOneLineError(ringside(['run', 'emulator/guests/tpr.elf', '--shadow', 'shared']), /--shadow applies to mode sw-033 only/);
     expectOneLineError(ringside(['run', 'emulator/guests/tpr.elf', '--mode', 'sw-033', '--shadow', 'half']), /--shadow must be 'split' or 'shared'/);
-    expectOneLineError(ringside(['run', 'emulator/guests/tpr.elf', '--mode', 'vtx']), /not available/);
+    expectOneLineError(ringside(['run', 'emulator/guests/tpr.elf', '--vtx-gen', '1']), /--vtx-gen applies to mode vtx only/);
+    expectOneLineError(ringside(['run', 'emulator/guests/tpr.elf', '--mode', 'vtx', '--vtx-gen', '3']), /--vtx-gen must be 1 or 2/);
   });
 });

@@ -7,7 +7,7 @@ import type { Cpu } from '../cpu';
 import type { Insn } from '../insn';
 import { LAZY_ADD, LAZY_ADC, LAZY_SUB, LAZY_SBB, LAZY_LOGIC, MASK, SIGN } from '../cpu';
 import { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP } from '../opcodes';
-import { CF, AF, ZF, SF, PF, ARITH_FLAGS, DF, EAX, DE_VECTOR } from '../constants';
+import { CF, AF, ARITH_FLAGS, EAX, DE_VECTOR } from '../constants';
 import { ea, getReg, setReg, readLin, writeLin, getEb, getEv } from './operands';
 
 /** The result of ALU operation `op` at `size` bytes (masked; int32 for 32 bits). */
@@ -109,6 +109,8 @@ export function aluEbIb(cpu: Cpu, i: Insn): void {
 export function aluEvIz(cpu: Cpu, i: Insn): void {
   aluE(cpu, i, i.os32 ? 4 : 2, i.os32 ? i.imm : i.imm & 0xffff);
 }
+// 83 /digit ib: ALU Ev,Ib (the decoder sign-extends the immediate to the operand size)
+export const aluEvIb: (cpu: Cpu, i: Insn) => void = aluEvIz;
 
 function testFlags(cpu: Cpu, r: number, size: number): void {
   aluFlags(cpu, ALU_AND, r, r, r & MASK[size], 0, size);
@@ -297,27 +299,4 @@ export function aad(cpu: Cpu, i: Insn): void {
 }
 
 // --- Flag instructions --------------------------------------------------------------------
-export function cmc(cpu: Cpu): void {
-  cpu.setArith(CF, cpu.getCF() ? 0 : CF);
-}
-export function clc(cpu: Cpu): void {
-  cpu.setArith(CF, 0);
-}
-export function stc(cpu: Cpu): void {
-  cpu.setArith(CF, CF);
-}
-export function cld(cpu: Cpu): void {
-  cpu.flagsReg &= ~DF;
-}
-export function std(cpu: Cpu): void {
-  cpu.flagsReg |= DF;
-}
-// 9F: LAHF: AH <- SF:ZF:0:AF:0:PF:1:CF
-export function lahf(cpu: Cpu): void {
-  cpu.regs8[1] = (cpu.getFlags() & (SF | ZF | AF | PF | CF)) | 2;
-}
-// 9E: SAHF
-export function sahf(cpu: Cpu): void {
-  cpu.setArith(SF | ZF | AF | PF | CF, cpu.regs8[1]);
-}
 

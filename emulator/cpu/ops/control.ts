@@ -44,7 +44,7 @@ export function callEv(cpu: Cpu, i: Insn): void {
   cpu.next = t;
 }
 // C3, C2 iw: RET / RET imm16
-export function retnIw(cpu: Cpu, i: Insn): void {
+export function retNear(cpu: Cpu, i: Insn): void {
   const t = cpu.peek(0, i.os32);
   const tt = i.os32 ? t >>> 0 : t & 0xffff;
   if (tt > cpu.segLimit[CS]) cpu.gp(0);

@@ -13,10 +13,10 @@ import {
 } from '../constants';
 import {
   desc, fetchDescriptor, descDpl, descLimit, isCodeSeg, isConforming, isWritableData,
-  loadCodeSegment, loadCacheFromDesc, setAccessed, loadSegment, nullInvalidDataSegments, StackState,
+  loadCodeSegment, loadCacheFromDesc, setAccessed, nullInvalidDataSegments, StackState,
 } from '../segments';
 import { switchToTssStack, pushFrame, frame } from '../interrupts';
-import { ea, setGv } from './operands';
+import { ea } from './operands';
 import type { PrivilegeCause } from '../observer';
 
 const saved = new StackState();
@@ -302,16 +302,6 @@ function iretBody(cpu: Cpu, i: Insn): void {
   if (cpu.observer !== null && ((old ^ flags) & IF) !== 0) cpu.observer.interruptFlag((flags & IF) !== 0, 'iret', true);
 }
 
-// C4/C5/0F B2/0F B4/0F B5: LES LDS LSS LFS LGS Gv,Mp (arg = segment register)
-export function lfpGvMp(cpu: Cpu, i: Insn): void {
-  const off = ea(cpu, i);
-  const size = i.os32 ? 4 : 2;
-  const v = i.os32 ? cpu.rd32(i.seg, off) : cpu.rd16(i.seg, off);
-  const sel = cpu.rd16(i.seg, i.as32 ? (off + size) >>> 0 : (off + size) & 0xffff);
-  loadSegment(cpu, i.arg, sel);
-  setGv(cpu, i, v);
-  if (i.arg === SS) cpu.irqShadow = cpu.icount + 1;
-}
 
 /**
  * 0F 34: SYSENTER. #GP(0) when IA32_SYSENTER_CS is null. Loads flat ring-0 CS and SS

@@ -10,6 +10,7 @@ import type { Specializer } from '../decoder';
 import { LAZY_ADD, LAZY_SUB, LAZY_LOGIC, SIGN } from '../cpu';
 import { ARITH_FLAGS, CF, CS, OF, ZF, SF, PF } from '../constants';
 import { ALU_ADD, ALU_OR, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP } from '../opcodes';
+import type { HandlerName } from '../opcodes';
 import { ea } from './operands';
 import { incDecFlags } from './alu';
 
@@ -198,9 +199,10 @@ function specializeShift(i: Insn): Handler | undefined {
   return h;
 }
 
-export const SPECIALIZERS: Record<string, Specializer> = {
+export const SPECIALIZERS: Partial<Record<HandlerName, Specializer>> = {
   aluEvGv: (i) => (i.os32 && !i.isMem ? ALU_RR[i.arg] : undefined),
   aluEvIz: (i) => (i.os32 && !i.isMem ? ALU_RI[i.arg] : undefined),
+  aluEvIb: (i) => (i.os32 && !i.isMem ? ALU_RI[i.arg] : undefined),
   incZv: (i) => (i.os32 ? inc32 : undefined),
   decZv: (i) => (i.os32 ? dec32 : undefined),
   movGvEv: (i) => (i.os32 ? (i.isMem ? movRM : movRR) : undefined),

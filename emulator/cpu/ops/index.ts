@@ -17,6 +17,8 @@ import * as shift from './shift';
 import * as muldiv from './muldiv';
 import * as bit from './bit';
 import * as string from './string';
+import * as flag from './flag';
+import * as segment from './segment';
 
 /** Raises the fault an invalid encoding carries: #UD, or #GP(0) for an over-long instruction. */
 export function invalidOpcode(cpu: Cpu, i: Insn): void {
@@ -24,9 +26,9 @@ export function invalidOpcode(cpu: Cpu, i: Insn): void {
 }
 
 /** The handlers the opcode table names (families also export helpers, which are not handlers). */
-const wanted = new Set(OPCODE_FORMS.map((f) => f.handler));
+const wanted = new Set<string>(OPCODE_FORMS.map((f) => f.handler));
 export const HANDLERS: Record<string, Handler> = {};
-for (const family of [alu, move, stack, control, far, system, model, io, shift, muldiv, bit, string]) {
+for (const family of [alu, flag, move, stack, segment, control, far, system, model, io, shift, muldiv, bit, string]) {
   for (const [name, fn] of Object.entries(family)) {
     if (!wanted.has(name) || typeof fn !== 'function') continue;
     if (HANDLERS[name] !== undefined) throw new Error(`two instruction families define ${name}`);

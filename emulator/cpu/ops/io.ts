@@ -4,6 +4,7 @@
  */
 import type { Cpu } from '../cpu';
 import type { Insn } from '../insn';
+import type { Intercept } from '../opcodes';
 import { EAX, EDX } from '../constants';
 
 /** #GP(0) unless the current privilege may access `size` ports from `port`. */
@@ -21,7 +22,7 @@ export function checkIoPermission(cpu: Cpu, port: number, size: number): void {
 
 function portIn(cpu: Cpu, i: Insn, port: number, size: number): void {
   checkIoPermission(cpu, port, size);
-  if (cpu.monitor !== null && cpu.monitor.instruction('io', i)) return;
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   const v = cpu.io.portIn(port, size as 1 | 2 | 4);
   if (size === 1) cpu.regs8[0] = v;
   else if (size === 2) cpu.regs16[0] = v;
@@ -32,7 +33,7 @@ function portIn(cpu: Cpu, i: Insn, port: number, size: number): void {
 
 function portOut(cpu: Cpu, i: Insn, port: number, size: number): void {
   checkIoPermission(cpu, port, size);
-  if (cpu.monitor !== null && cpu.monitor.instruction('io', i)) return;
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   const v = size === 1 ? cpu.regs8[0] : size === 2 ? cpu.regs16[0] : cpu.regs[EAX] >>> 0;
   if (cpu.observer !== null) cpu.observer.io(true, port, size, v);
   cpu.io.portOut(port, v, size as 1 | 2 | 4);

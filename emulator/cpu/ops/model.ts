@@ -7,6 +7,7 @@
  */
 import type { Cpu } from '../cpu';
 import type { Insn } from '../insn';
+import type { Intercept } from '../opcodes';
 import { EAX, EBX, ECX, EDX, CR4_TSD, MSR_TSC, MSR_APIC_BASE, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_MISC_ENABLE, MSR_EFER } from '../constants';
 
 /** CPUID.1:EAX: family 6, model 8, stepping 6 (a P6-family part with SEP). */
@@ -63,7 +64,7 @@ export function cpuidLeaf(cpu: Cpu, leaf: number): void {
 
 // 0F A2: CPUID
 export function cpuid(cpu: Cpu, i: Insn): void {
-  if (cpu.monitor !== null && cpu.monitor.instruction('cpuid', i)) return;
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   cpuidLeaf(cpu, cpu.regs[EAX]);
 }
 
@@ -75,7 +76,7 @@ export function readTsc(cpu: Cpu): number {
 // 0F 31: RDTSC (#GP(0) at CPL > 0 when CR4.TSD is set)
 export function rdtsc(cpu: Cpu, i: Insn): void {
   if ((cpu.cr4 & CR4_TSD) !== 0 && cpu.cpl !== 0) cpu.gp(0);
-  if (cpu.monitor !== null && cpu.monitor.instruction('rdtsc', i)) return;
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   const t = readTsc(cpu);
   cpu.regs[EAX] = t % 4294967296;
   cpu.regs[EDX] = Math.floor(t / 4294967296);
@@ -125,7 +126,7 @@ export function writeMsr(cpu: Cpu, index: number, lo: number, hi: number): boole
 // 0F 32: RDMSR
 export function rdmsr(cpu: Cpu, i: Insn): void {
   if (cpu.cpl !== 0) cpu.gp(0);
-  if (cpu.monitor !== null && cpu.monitor.instruction('rdmsr', i)) return;
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   const index = cpu.regs[ECX];
   if (!readMsr(cpu, index)) cpu.gp(0);
   cpu.regs[EAX] = msrOut.lo;
@@ -135,7 +136,7 @@ export function rdmsr(cpu: Cpu, i: Insn): void {
 // 0F 30: WRMSR
 export function wrmsr(cpu: Cpu, i: Insn): void {
   if (cpu.cpl !== 0) cpu.gp(0);
-  if (cpu.monitor !== null && cpu.monitor.instruction('wrmsr', i)) return;
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   const index = cpu.regs[ECX];
   if (!writeMsr(cpu, index, cpu.regs[EAX], cpu.regs[EDX])) cpu.gp(0);
   if (cpu.observer !== null) cpu.observer.msr(true, index >>> 0, (BigInt(cpu.regs[EDX] >>> 0) << 32n) | BigInt(cpu.regs[EAX] >>> 0));

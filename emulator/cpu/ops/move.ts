@@ -87,12 +87,12 @@ export function movsxGvEw(cpu: Cpu, i: Insn): void {
   setGv(cpu, i, (getEw(cpu, i) << 16) >> 16);
 }
 // 98: CBW / CWDE
-export function cbw(cpu: Cpu, i: Insn): void {
+export function cwde(cpu: Cpu, i: Insn): void {
   if (i.os32) cpu.regs[EAX] = (cpu.regs[EAX] << 16) >> 16;
   else cpu.regs16[0] = (cpu.regs8[0] << 24) >> 24;
 }
 // 99: CWD / CDQ
-export function cwd(cpu: Cpu, i: Insn): void {
+export function cdq(cpu: Cpu, i: Insn): void {
   if (i.os32) cpu.regs[EDX] = cpu.regs[EAX] >> 31;
   else cpu.regs16[EDX << 1] = (cpu.regs16[0] & 0x8000) !== 0 ? 0xffff : 0;
 }

@@ -5,9 +5,8 @@
  */
 import type { Cpu } from '../cpu';
 import type { Insn } from '../insn';
-import { ESP, EBP, SS, CS, UD_VECTOR, IF, IOPL, VM, RF, FLAGS_IMPLEMENTED, FIXED1 } from '../constants';
+import { ESP, EBP, SS } from '../constants';
 import { ea, getEw, setEv, getReg, setReg } from './operands';
-import { loadSegment } from '../segments';
 
 // 50+r: PUSH Zv (PUSH ESP pushes the value before the decrement)
 export function pushZv(cpu: Cpu, i: Insn): void {
@@ -50,30 +49,6 @@ export function popEv(cpu: Cpu, i: Insn): void {
  * PUSH Sreg. With a 32-bit operand size the selector is pushed zero-extended to 32 bits (the
  * SDM allows this or a 16-bit write; P6-family processors and QEMU zero-extend).
  */
-export function pushSreg(cpu: Cpu, i: Insn): void {
-  cpu.push(cpu.segSel[i.arg], i.os32);
-}
-// 07, 17, 1F, 0F A1, 0F A9: POP Sreg
-export function popSreg(cpu: Cpu, i: Insn): void {
-  const sel = cpu.peek(0, i.os32) & 0xffff;
-  loadSegment(cpu, i.arg, sel);
-  cpu.setSp(cpu.spAdd(i.os32 ? 4 : 2));
-  if (i.arg === SS) cpu.irqShadow = cpu.icount + 1;
-}
-// 8E /r: MOV Sreg,Ew (MOV CS is #UD)
-export function movSwEw(cpu: Cpu, i: Insn): void {
-  if (i.reg === CS || i.reg > 5) cpu.raise(UD_VECTOR, -1);
-  loadSegment(cpu, i.reg, getEw(cpu, i));
-  if (i.reg === SS) cpu.irqShadow = cpu.icount + 1;
-}
-// 8C /r: MOV Ev,Sreg (a register destination is zero-extended with a 32-bit operand size; a
-// memory destination is always written as 16 bits)
-export function movEvSw(cpu: Cpu, i: Insn): void {
-  if (i.reg > 5) cpu.raise(UD_VECTOR, -1);
-  const v = cpu.segSel[i.reg];
-  if (i.isMem) cpu.wr16(i.seg, ea(cpu, i), v);
-  else setEv(cpu, i, v);
-}
 
 // 60: PUSHA / PUSHAD
 export function pusha(cpu: Cpu, i: Insn): void {
@@ -100,33 +75,12 @@ export function popa(cpu: Cpu, i: Insn): void {
   cpu.setSp(cpu.spAdd(8 * size));
 }
 
-// 9C: PUSHF / PUSHFD (VM and RF read as 0 in the pushed image)
-export function pushf(cpu: Cpu, i: Insn): void {
-  const f = cpu.getFlags() & ~(VM | RF);
-  cpu.push(i.os32 ? f : f & 0xffff, i.os32);
-}
 
 /**
  * 9D: POPF / POPFD. At CPL 0 every flag but VM and RF can change; at CPL > 0 IOPL keeps its
  * value, and IF changes only when CPL <= IOPL. Otherwise the change is silently dropped: this
  * is the non-faulting behaviour that makes IF hard to virtualize.
  */
-export function popf(cpu: Cpu, i: Insn): void {
-  const v = cpu.peek(0, i.os32);
-  const old = cpu.getFlags();
-  let mask = FLAGS_IMPLEMENTED & ~(VM | RF);
-  if (cpu.cpl > 0) {
-    mask &= ~IOPL;
-    if (cpu.cpl > cpu.iopl()) mask &= ~IF;
-  }
-  if (!i.os32) mask &= 0xffff;
-  cpu.setSp(cpu.spAdd(i.os32 ? 4 : 2));
-  const f = (old & ~mask) | (v & mask) | FIXED1;
-  cpu.setFlags(f & ~RF);
-  if (cpu.observer !== null && ((old ^ v) & IF) !== 0) {
-    cpu.observer.interruptFlag((f & IF) !== 0, 'popf', ((old ^ f) & IF) !== 0);
-  }
-}
 
 // C8 iw ib: ENTER
 export function enter(cpu: Cpu, i: Insn): void {

@@ -354,12 +354,14 @@ export function ins(cpu: Cpu, i: Insn): void {
   const port = cpu.regs16[EDX << 1];
   if (i.rep === 0) {
     checkIoPermission(cpu, port, size);
+    if (cpu.monitor !== null && cpu.monitor.instruction('io', i)) return;
     insOne(cpu, port, size, as32, delta, true);
     return;
   }
   let count = getCount(cpu, as32);
   if (count === 0) return;
   checkIoPermission(cpu, port, size);
+  if (cpu.monitor !== null && cpu.monitor.instruction('io', i)) return;
   let budget = repBudget(cpu);
   let done = 0, digest = IO_DIGEST_START, last = 0;
   try {
@@ -394,12 +396,14 @@ export function outs(cpu: Cpu, i: Insn): void {
   const port = cpu.regs16[EDX << 1];
   if (i.rep === 0) {
     checkIoPermission(cpu, port, size);
+    if (cpu.monitor !== null && cpu.monitor.instruction('io', i)) return;
     outsOne(cpu, seg, port, size, as32, delta, true);
     return;
   }
   let count = getCount(cpu, as32);
   if (count === 0) return;
   checkIoPermission(cpu, port, size);
+  if (cpu.monitor !== null && cpu.monitor.instruction('io', i)) return;
   let budget = repBudget(cpu);
   let done = 0, digest = IO_DIGEST_START, last = 0;
   try {

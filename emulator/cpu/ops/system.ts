@@ -6,9 +6,10 @@
  */
 import type { Cpu } from '../cpu';
 import type { Insn } from '../insn';
+import type { Intercept } from '../opcodes';
 import {
   CR0_PE, CR0_PG, CR0_WP, CR0_ET, CR0_CD, CR0_NW, CR0_TS, CR0_EM, CR0_MP, CR4_SUPPORTED, CR4_PSE, CR4_PGE, CR4_DE,
-  GP_VECTOR, NP_VECTOR, UD_VECTOR, NM_VECTOR, ZF, IF, AR_P, AR_S,
+  GP_VECTOR, NP_VECTOR, UD_VECTOR, NM_VECTOR, ZF, AR_P, AR_S,
 } from '../constants';
 import { ea, getEw, setEv, getReg, setReg } from './operands';
 import { desc, fetchDescriptor, descBase, descLimit, descRights, descDpl, isConforming } from '../segments';
@@ -18,9 +19,9 @@ function requireCpl0(cpu: Cpu): void {
 }
 
 // 0F 01 /2, /3: LGDT/LIDT m16&32 (arg 0 GDTR, 1 IDTR); a 16-bit operand size loads a 24-bit base
-export function ldtMs(cpu: Cpu, i: Insn): void {
+function loadDescriptorTable(cpu: Cpu, i: Insn): void {
   requireCpl0(cpu);
-  if (cpu.monitor !== null && cpu.monitor.instruction(i.arg === 0 ? 'lgdt' : 'lidt', i)) return;
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   const off = ea(cpu, i);
   const limit = cpu.rd16(i.seg, off);
   let base = cpu.rd32(i.seg, i.as32 ? (off + 2) >>> 0 : (off + 2) & 0xffff);
@@ -34,9 +35,11 @@ export function ldtMs(cpu: Cpu, i: Insn): void {
   }
   if (cpu.observer !== null) cpu.observer.descriptorTable(i.arg === 0 ? 'lgdt' : 'lidt', base, limit, 0);
 }
+export const lgdt: (cpu: Cpu, i: Insn) => void = loadDescriptorTable;
+export const lidt: (cpu: Cpu, i: Insn) => void = loadDescriptorTable;
 // 0F 01 /0, /1: SGDT/SIDT m (16-bit operand size stores a 24-bit base and a zero high byte)
-export function sdtMs(cpu: Cpu, i: Insn): void {
-  if (cpu.monitor !== null && cpu.monitor.instruction(i.arg === 0 ? 'sgdt' : 'sidt', i)) return;
+function storeDescriptorTable(cpu: Cpu, i: Insn): void {
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   const off = ea(cpu, i);
   const limit = i.arg === 0 ? cpu.gdtrLimit : cpu.idtrLimit;
   let base = i.arg === 0 ? cpu.gdtrBase : cpu.idtrBase;
@@ -47,16 +50,18 @@ export function sdtMs(cpu: Cpu, i: Insn): void {
   cpu.wr32(i.seg, i.as32 ? (off + 2) >>> 0 : (off + 2) & 0xffff, base);
   if (cpu.observer !== null) cpu.observer.descriptorTable(i.arg === 0 ? 'sgdt' : 'sidt', base, limit, 0);
 }
+export const sgdt: (cpu: Cpu, i: Insn) => void = storeDescriptorTable;
+export const sidt: (cpu: Cpu, i: Insn) => void = storeDescriptorTable;
 // 0F 00 /0: SLDT Ew (a register destination is zero-extended)
 export function sldtEw(cpu: Cpu, i: Insn): void {
-  if (cpu.monitor !== null && cpu.monitor.instruction('sldt', i)) return;
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   if (i.isMem) cpu.wr16(i.seg, ea(cpu, i), cpu.ldtrSel);
   else setEv(cpu, i, cpu.ldtrSel);
   if (cpu.observer !== null) cpu.observer.descriptorTable('sldt', cpu.ldtrBase, cpu.ldtrLimit, cpu.ldtrSel);
 }
 // 0F 00 /1: STR Ew
 export function strEw(cpu: Cpu, i: Insn): void {
-  if (cpu.monitor !== null && cpu.monitor.instruction('str', i)) return;
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   if (i.isMem) cpu.wr16(i.seg, ea(cpu, i), cpu.trSel);
   else setEv(cpu, i, cpu.trSel);
   if (cpu.observer !== null) cpu.observer.descriptorTable('str', cpu.trBase, cpu.trLimit, cpu.trSel);
@@ -64,7 +69,7 @@ export function strEw(cpu: Cpu, i: Insn): void {
 // 0F 00 /2: LLDT Ew
 export function lldtEw(cpu: Cpu, i: Insn): void {
   requireCpl0(cpu);
-  if (cpu.monitor !== null && cpu.monitor.instruction('lldt', i)) return;
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   const sel = getEw(cpu, i);
   if ((sel & 0xfffc) === 0) {
     cpu.ldtrSel = sel;
@@ -86,7 +91,7 @@ export function lldtEw(cpu: Cpu, i: Insn): void {
 // 0F 00 /3: LTR Ew (marks the TSS busy)
 export function ltrEw(cpu: Cpu, i: Insn): void {
   requireCpl0(cpu);
-  if (cpu.monitor !== null && cpu.monitor.instruction('ltr', i)) return;
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   const sel = getEw(cpu, i);
   if ((sel & 0xfffc) === 0) cpu.gp(0);
   if ((sel & 4) !== 0) cpu.gp(sel & 0xfffc);
@@ -142,7 +147,7 @@ export function writeCr0(cpu: Cpu, v: number): void {
 export function movRdCd(cpu: Cpu, i: Insn): void {
   if (i.reg === 1 || i.reg > 4) cpu.raise(UD_VECTOR, -1);
   requireCpl0(cpu);
-  if (cpu.monitor !== null && cpu.monitor.instruction('mov-cr', i)) return;
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   const v = i.reg === 0 ? cpu.cr0 : i.reg === 2 ? cpu.cr2 : i.reg === 3 ? cpu.cr3 : cpu.cr4;
   cpu.regs[i.rm] = v;
   if (cpu.observer !== null) cpu.observer.controlRegister(false, i.reg, v);
@@ -151,9 +156,12 @@ export function movRdCd(cpu: Cpu, i: Insn): void {
 export function movCdRd(cpu: Cpu, i: Insn): void {
   if (i.reg === 1 || i.reg > 4) cpu.raise(UD_VECTOR, -1);
   requireCpl0(cpu);
-  if (cpu.monitor !== null && cpu.monitor.instruction('mov-cr', i)) return;
-  const v = cpu.regs[i.rm];
-  switch (i.reg) {
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
+  writeControlRegister(cpu, i.reg, cpu.regs[i.rm]);
+}
+/** MOV to CR0, CR2, CR3 or CR4 of `v` (also a monitor's write of a guest's control register). */
+export function writeControlRegister(cpu: Cpu, reg: number, v: number): void {
+  switch (reg) {
     case 0:
       writeCr0(cpu, v);
       return;
@@ -171,7 +179,7 @@ export function movCdRd(cpu: Cpu, i: Insn): void {
       if ((changed & (CR4_PSE | CR4_PGE)) !== 0) cpu.flushTlb(true);
     }
   }
-  if (cpu.observer !== null) cpu.observer.controlRegister(true, i.reg, v);
+  if (cpu.observer !== null) cpu.observer.controlRegister(true, reg, v);
 }
 // 0F 21 /r: MOV Rd,DRn (DR4/DR5 alias DR6/DR7 unless CR4.DE, which makes them #UD)
 function drIndex(cpu: Cpu, r: number): number {
@@ -193,36 +201,24 @@ export function movDdRd(cpu: Cpu, i: Insn): void {
 // 0F 01 /7: INVLPG m
 export function invlpgMb(cpu: Cpu, i: Insn): void {
   requireCpl0(cpu);
-  if (cpu.monitor !== null && cpu.monitor.instruction('invlpg', i)) return;
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   cpu.invalidatePage((cpu.segBase[i.seg] + ea(cpu, i)) | 0);
 }
 // 0F 08, 0F 09: INVD, WBINVD (no caches to write back)
 export function wbinvd(cpu: Cpu): void {
   requireCpl0(cpu);
 }
+// 0F 08: INVD (there are no caches to drop: only the privilege check)
+export function invd(cpu: Cpu): void {
+  requireCpl0(cpu);
+}
 // F4: HLT
 export function hlt(cpu: Cpu, i: Insn): void {
   requireCpl0(cpu);
-  if (cpu.monitor !== null && cpu.monitor.instruction('hlt', i)) return;
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   cpu.halted = true;
   cpu.brk = true;
   if (cpu.observer !== null) cpu.observer.halt();
-}
-// FA: CLI (#GP(0) when CPL > IOPL; PVI/VME are not implemented)
-export function cli(cpu: Cpu): void {
-  if (cpu.cpl > cpu.iopl()) cpu.gp(0);
-  const was = (cpu.flagsReg & IF) !== 0;
-  cpu.flagsReg &= ~IF;
-  if (cpu.observer !== null) cpu.observer.interruptFlag(false, 'cli', was);
-}
-// FB: STI (interrupts stay inhibited until after the next instruction)
-export function sti(cpu: Cpu): void {
-  if (cpu.cpl > cpu.iopl()) cpu.gp(0);
-  const was = (cpu.flagsReg & IF) !== 0;
-  if (!was) cpu.irqShadow = cpu.icount + 1;
-  cpu.flagsReg |= IF;
-  cpu.brk = true;
-  if (cpu.observer !== null) cpu.observer.interruptFlag(true, 'sti', !was);
 }
 
 /** Fetches a descriptor for LAR/LSL/VERR/VERW without faulting on the table limit. */

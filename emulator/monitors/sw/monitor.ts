@@ -40,6 +40,7 @@ import type { Cpu } from '../../cpu/cpu';
 import type { Insn } from '../../cpu/insn';
 import { APIC_BASE_PHYS } from '../../cpu/cpu';
 import type { MonitorEntry } from '../../cpu/monitor-hooks';
+import type { Monitor } from '../monitor';
 import { FAULT, hasErrorCode } from '../../cpu/fault';
 import {
   CS, SS, ESP, EDX, IF, TF, DB_VECTOR, IOPL, RF, VM, NT, CR0_PE, CR0_ET, CR0_PG, CR0_WP, CR4_PSE, CR4_PGE, PFEC_W,
@@ -71,20 +72,6 @@ export const INTERVENTIONS = [
 export type Intervention = (typeof INTERVENTIONS)[number];
 const KIND_INDEX = new Map<string, number>(INTERVENTIONS.map((k, n) => [k, n]));
 
-/** The kind of a trapped instruction that the monitor emulated, by its handler. */
-const HANDLER_KIND: Record<string, Intervention> = {
-  cli: 'iflag', sti: 'iflag',
-  hlt: 'privileged', wbinvd: 'privileged', movDdRd: 'privileged', movRdDd: 'privileged',
-  movCdRd: 'control-register', movRdCd: 'control-register', clts: 'control-register', lmswEw: 'control-register', invlpgMb: 'control-register',
-  ldtMs: 'descriptor-table', lldtEw: 'descriptor-table', ltrEw: 'descriptor-table',
-  rdmsr: 'msr', wrmsr: 'msr',
-  inPort: 'io', inDX: 'io', outPort: 'io', outDX: 'io', ins: 'io', outs: 'io',
-  intIb: 'int', int3: 'int', into: 'int',
-  iret: 'iret', sysexit: 'sysexit',
-  movSwEw: 'segment', popSreg: 'segment', lfpGvMp: 'segment',
-  jmpAp: 'far-transfer', jmpMp: 'far-transfer', callAp: 'far-transfer', callMp: 'far-transfer', retfIw: 'far-transfer',
-};
-
 /** What an emulated memory access is called in monitor_emulation events. */
 const ACCESS_TEXT: Partial<Record<Intervention, string>> = {
   apic: 'local apic access emulated',
@@ -106,7 +93,7 @@ export interface SoftwareMonitorOptions {
   shadow: ShadowPolicy; // split or shared shadow page tables (sw-033; sw-013 always has one)
 }
 
-export class SoftwareMonitor implements MonitorEntry {
+export class SoftwareMonitor implements MonitorEntry, Monitor {
   private readonly machine: Machine;
   private readonly cpu: Cpu;
   readonly kernelRing: number; // 1 (sw-013) or 3 (sw-033)
@@ -156,6 +143,11 @@ export class SoftwareMonitor implements MonitorEntry {
   /** The guest's virtual CPU as of the last return to the guest (registers the swap does not touch are the CPU's). */
   get virtualCpu(): Readonly<RegisterFile> {
     return this.v;
+  }
+
+  /** Nothing beyond the virtual CPU and the counts (describe-state.ts prints those). */
+  describe(): string[] {
+    return [];
   }
 
   /** Interventions by kind, non-zero ones only. */
@@ -315,19 +307,19 @@ export class SoftwareMonitor implements MonitorEntry {
   private emulate(): void {
     const cpu = this.cpu;
     const ins: Insn = this.machine.executor.decodeCurrent();
-    const handler = ins.form === null ? '' : ins.form.handler;
+    const intercept = ins.form === null ? '' : ins.form.intercept;
     // Anything else re-executes cleanly only because the virtual CPU's segments are the guest's
     // own: in sw-013, a limit cut below the monitor region.
-    const kind = HANDLER_KIND[handler] ?? (this.compressAll ? 'memory' : 'monitor-region');
-    const invlpgAt = handler === 'invlpgMb' ? (cpu.segBase[ins.seg] + ea(cpu, ins)) | 0 : 0;
+    const kind: Intervention = ins.form !== null && ins.form.trap !== '' ? ins.form.trap : this.compressAll ? 'memory' : 'monitor-region';
+    const invlpgAt = intercept === 'invlpg' ? (cpu.segBase[ins.seg] + ea(cpu, ins)) | 0 : 0;
     const mnemonic = ins.form === null ? '(bad)' : ins.form.mnemonic;
-    const port = handler === 'inPort' || handler === 'outPort' ? ins.imm & 0xff : cpu.regs[EDX] & 0xffff;
+    const port = intercept === 'io' && ins.form!.imm === 'Ib' ? ins.imm & 0xff : cpu.regs[EDX] & 0xffff;
     const cr0 = cpu.cr0, cr4 = cpu.cr4, gdtBase = cpu.gdtrBase, gdtLimit = cpu.gdtrLimit, ldtr = cpu.ldtrSel, tr = cpu.trSel;
     if (!this.step(kind, mnemonic, kind === 'io' ? port : 0)) return;
     if ((cr0 ^ cpu.cr0) & (CR0_PG | CR0_WP) || (cr4 ^ cpu.cr4) & (CR4_PSE | CR4_PGE)) this.shadow.flushAll();
-    if (handler === 'invlpgMb') this.shadow.invalidate(invlpgAt);
+    if (intercept === 'invlpg') this.shadow.invalidate(invlpgAt);
     const tablesChanged = gdtBase !== cpu.gdtrBase || gdtLimit !== cpu.gdtrLimit || ldtr !== cpu.ldtrSel || tr !== cpu.trSel;
-    if (tablesChanged || handler === 'ltrEw') this.rebuildDescriptorTables(); // LTR also sets the busy bit in the guest's GDT
+    if (tablesChanged || intercept === 'ltr') this.rebuildDescriptorTables(); // LTR also sets the busy bit in the guest's GDT
   }
 
   /** A page fault: hidden (fill the shadow), emulated, or the guest's own (reflected). */

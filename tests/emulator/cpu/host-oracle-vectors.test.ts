@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { bareCpu, execOne, hexBytes } from '../../helpers/bare-cpu';
 import { ARITH_FLAGS, FIXED1 } from '../../../emulator/cpu/constants';
+import { formLabel } from './vectors/form-label';
 
 const REG_ORDER = [0, 1, 2, 3, 5, 6, 7];
 const NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
 
 /**
  * Vectors produced by running each instruction on the host processor
- * (tests/emulator/cpu/vectors/host-oracle.c): results and every SDM-defined flag must match.
+ * (tests/emulator/cpu/vectors/host-oracle.c), each labelled with its form (`# mnemonic operands`):
+ * results and every SDM-defined flag must match, and the label must be the decoded form.
  */
 describe('integer instructions against the host processor', () => {
   const lines = readFileSync(new URL('./vectors/host-oracle.txt', import.meta.url), 'utf8').trim().split('\n');
@@ -18,7 +20,8 @@ describe('integer instructions against the host processor', () => {
     const cpu = bareCpu();
     const failures: string[] = [];
     for (const line of lines) {
-      const [lhs, rhs] = line.split(' : ');
+      const [data, label] = line.split(' # ');
+      const [lhs, rhs] = data.split(' : ');
       const inp = lhs.split(' ');
       const out = rhs.split(' ');
       const bytes = hexBytes(inp[0]);
@@ -27,6 +30,7 @@ describe('integer instructions against the host processor', () => {
       cpu.eip = 0x1000;
       const fault = execOne(cpu, bytes);
       const problems: string[] = [];
+      if (label !== formLabel(inp[0])) problems.push(`labelled '${label}', decodes as '${formLabel(inp[0])}'`);
       if (fault >= 0) problems.push(`fault ${fault}`);
       REG_ORDER.forEach((r, k) => {
         const want = parseInt(out[k], 16) >>> 0;

@@ -30,7 +30,7 @@ describe('deprivileging', () => {
       expect(m.cpu.idtrBase >>> 0).toBe(0xffc01000);
       expect(m.cpu.trSel).toBe(0xffd0);
       expect(m.cpu.sysenterCs).toBe(0xffc0);
-      expect(m.monitor!.virtualCpl).toBe(0);
+      expect(m.monitor!.virtualCpu.cpl).toBe(0);
       expect(m.cpu.segSel[1] & 3).toBe(cpl); // CS.RPL
     }
   });
@@ -191,9 +191,9 @@ ${FLAT_END}`);
 });
 
 describe('bad configurations', () => {
-  it('--shadow is for sw-033 only; vtx is not available yet', () => {
+  it('--shadow is for sw-033 only, --vtx-gen for vtx only', () => {
     expect(() => new Machine(guestImage('tpr'), { mode: 'sw-013', shadow: 'shared' })).toThrow(/sw-033 only/);
-    expect(() => new Machine(guestImage('tpr'), { mode: 'vtx' })).toThrow(/not available/);
+    expect(() => new Machine(guestImage('tpr'), { mode: 'sw-013', vtxGen: 1 })).toThrow(/vtx only/);
     // a trace's stored options reach the machine unchecked by the command line
     expect(() => new Machine(guestImage('tpr'), { mode: 'ring9' as Mode })).toThrow(/unknown mode 'ring9'/);
   });

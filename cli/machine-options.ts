@@ -1,0 +1,26 @@
+/**
+ * The option groups `run` and `record` share, declared once: how the machine is built (image,
+ * mode, RAM) and what it is fed. Help texts list the values from the same constants the
+ * parsers check (MODES, SHADOW_POLICIES).
+ */
+import type { Command } from 'commander';
+import { MODES, SHADOW_POLICIES } from '../emulator/monitors/modes';
+
+/** --mode, --shadow, --vtx-gen, --cmdline, --flat, --ram, --max-instructions. */
+export function machineOptions(cmd: Command): Command {
+  return cmd
+    .option('--mode <mode>', MODES.join(' | '), 'native')
+    .option('--shadow <kind>', `sw-033 shadow page tables: ${SHADOW_POLICIES.join(' | ')}`)
+    .option('--vtx-gen <n>', 'vtx generation: 2 (EPT, TPR shadow; default) | 1 (first VT-x processors)')
+    .option('--max-instructions <n>', 'stop after N retired instructions (run: exit code 124)')
+    .option('--cmdline <string>', 'Multiboot command line')
+    .option('--flat <address>', 'load IMAGE as a flat binary at this address and start there')
+    .option('--ram <size>', 'RAM size (default 128M)');
+}
+
+/** --input, --keyboard (`record` stores both in the trace). */
+export function inputOptions(cmd: Command): Command {
+  return cmd
+    .option('--input <file>', 'bytes fed to the UART receiver (record: stored in the trace)')
+    .option('--keyboard <file>', 'text typed on the PS/2 keyboard, scancode set 1, US layout (record: stored in the trace)');
+}
