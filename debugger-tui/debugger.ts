@@ -18,6 +18,7 @@ import { resolveAddress, memoryRows, stackView, symbolize, type MemoryRow, type 
 import { eventWindow, firstEventFrom, nextEventAfter, previousEventBefore, lastEventBefore, kindNumbers, eventLine, type EventWindow, type EventLine } from '../recorder/view/event-view';
 import { EventKind } from '../recorder/events';
 import type { Divergence } from '../recorder/view/diff-view';
+import { screenView, type ScreenView } from '../recorder/view/screen-view';
 
 /** Instructions run between two looks at the keyboard during a long move. */
 export const SLICE = 4_000_000;
@@ -328,6 +329,11 @@ export class Debugger {
     } catch (e) {
       return { error: (e as Error).message };
     }
+  }
+
+  /** The guest's VGA text screen at this point. */
+  screen(): ScreenView {
+    return screenView(this.timeline.machine);
   }
 
   stack(count: number): StackEntry[] {

@@ -1,9 +1,9 @@
 /**
  * The panes that share the lower part of the screen, in the order of their digit keys. The
- * registers pane is always shown above them. A pane that comes with a later feature (the
- * guest's VGA text screen) is one more entry here and one component.
+ * registers pane is always shown above them. A new pane is one more entry here and one
+ * component.
  */
-export type PaneId = 'code' | 'memory' | 'events' | 'monitor' | 'sql' | 'diff';
+export type PaneId = 'code' | 'memory' | 'events' | 'monitor' | 'sql' | 'diff' | 'screen';
 
 export interface PaneInfo {
   id: PaneId;
@@ -17,4 +17,5 @@ export const PANES: readonly PaneInfo[] = [
   { id: 'monitor', title: 'monitor' },
   { id: 'sql', title: 'sql' },
   { id: 'diff', title: 'diff' },
+  { id: 'screen', title: 'screen' },
 ];

@@ -18,6 +18,7 @@ import { EventsPane } from './EventsPane';
 import { MonitorPane } from './MonitorPane';
 import { SqlPane } from './SqlPane';
 import { DiffPane, diffRows } from './DiffPane';
+import { ScreenPane, screenWindow } from './ScreenPane';
 import { HelpOverlay } from './HelpOverlay';
 import { StatusLine } from './StatusLine';
 import { TabBar } from './TabBar';
@@ -89,9 +90,9 @@ export function App(props: AppProps) {
   const [getHelp, setHelp] = useLiveState(false, redraw);
   const [getPickerCursor, setPickerCursor] = useLiveState(0, redraw);
   const [pickerError, setPickerError] = useState('');
-  const cursors = useRef({ code: -1, events: -1, sql: 0, diff: 0 }); // -1: follow the current point
+  const cursors = useRef({ code: -1, events: -1, sql: 0, diff: 0, screen: -1 }); // -1: follow the current point (screen: its cursor)
   const codeStart = useRef<number | null>(null);
-  const shown = useRef<{ code: CodeLine[]; eventSeqs: number[]; eventsHere: number }>({ code: [], eventSeqs: [], eventsHere: 0 });
+  const shown = useRef<{ code: CodeLine[]; eventSeqs: number[]; eventsHere: number; screenFirst: number }>({ code: [], eventSeqs: [], eventsHere: 0, screenFirst: 0 });
 
   const quit = () => {
     dbg?.cancel();
@@ -102,6 +103,7 @@ export function App(props: AppProps) {
   const moved = () => {
     cursors.current.code = -1;
     cursors.current.events = -1;
+    cursors.current.screen = -1;
     redraw();
   };
 
@@ -153,6 +155,7 @@ export function App(props: AppProps) {
     else if (focus === 'events') c.events = Math.max(0, Math.min(shown.current.eventSeqs.length - 1, (c.events < 0 ? shown.current.eventsHere : c.events) + delta));
     else if (focus === 'sql') c.sql = Math.max(0, Math.min((dbg?.sql?.rows.length ?? 1) - 1, c.sql + delta));
     else if (focus === 'diff') c.diff = Math.max(0, c.diff + delta);
+    else if (focus === 'screen') c.screen = Math.max(0, (c.screen < 0 ? shown.current.screenFirst : c.screen) + delta);
     redraw();
   };
 
@@ -335,6 +338,13 @@ export function App(props: AppProps) {
         const data = { left: { run: dbg.run, view }, right: other && dbg.diff ? { run: dbg.diff.run, view: other } : null, divergence: dbg.divergence, candidates: dbg.sameGuestRuns(props.runs) };
         if (other) cursors.current.diff = Math.min(cursors.current.diff, Math.max(0, diffRows(view, other).length - 1));
         return <DiffPane data={data} scroll={cursors.current.diff} width={width} height={height} />;
+      }
+      case 'screen': {
+        const screen = dbg.screen();
+        const first = screenWindow(screen, cursors.current.screen, height - 1);
+        shown.current.screenFirst = first;
+        if (cursors.current.screen >= 0) cursors.current.screen = first; // scrolling stops at the last row
+        return <ScreenPane screen={screen} scroll={first} width={width} height={height} />;
       }
     }
   };

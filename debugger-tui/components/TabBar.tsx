@@ -2,6 +2,9 @@
 import { Text } from 'ink';
 import { PANES, type PaneId } from '../panes';
 
+const TABS = PANES.reduce((n, p, k) => n + ` ${k + 1} ${p.title} `.length, 0);
+const HINT = '  ? help  q quit';
+
 export function TabBar({ focus, width }: { focus: PaneId; width: number }) {
   return (
     <Text wrap="truncate">
@@ -10,7 +13,7 @@ export function TabBar({ focus, width }: { focus: PaneId; width: number }) {
           {` ${k + 1} ${p.title} `}
         </Text>
       ))}
-      <Text dimColor>{width >= 70 ? '  ? help  q quit' : ''}</Text>
+      <Text dimColor>{width >= TABS + HINT.length ? HINT : ''}</Text>
     </Text>
   );
 }

@@ -40,6 +40,8 @@ const CRTC_MODE3 = [
 export interface VgaScreen {
   /** 25 lines of 80 characters each. */
   lines: string[];
+  /** The attribute byte of each cell, row by row (80x25; colours: background << 4 | foreground). */
+  attributes: Uint8Array;
   /** Cursor position, or null when hidden or off screen. */
   cursor: { row: number; column: number } | null;
 }
@@ -113,18 +115,20 @@ const CP437_LOW = ' ☺☻♥♦♣♠•◘○◙♂♀♪♫☼►◄↕‼¶�
  */
 export function screenText(ram: Uint8Array, start = 0, cursor = -1, cursorHidden = false): VgaScreen {
   const lines: string[] = [];
+  const attributes = new Uint8Array(VGA_ROWS * VGA_COLUMNS);
   for (let row = 0; row < VGA_ROWS; row++) {
     let line = '';
     for (let col = 0; col < VGA_COLUMNS; col++) {
       const at = VGA_TEXT_BUFFER + ((start + 2 * (row * VGA_COLUMNS + col)) & 0x7fff);
       const c = at < ram.length ? ram[at] : 0;
+      attributes[row * VGA_COLUMNS + col] = at + 1 < ram.length ? ram[at + 1] : 0;
       line += c < 0x20 ? CP437_LOW[c] : c < 0x7f ? String.fromCharCode(c) : c === 0x7f ? '⌂' : CP437_HIGH[c - 0x80];
     }
     lines.push(line);
   }
   const rel = cursor - start / 2;
   const visible = !cursorHidden && rel >= 0 && rel < VGA_ROWS * VGA_COLUMNS;
-  return { lines, cursor: visible ? { row: Math.floor(rel / VGA_COLUMNS), column: rel % VGA_COLUMNS } : null };
+  return { lines, attributes, cursor: visible ? { row: Math.floor(rel / VGA_COLUMNS), column: rel % VGA_COLUMNS } : null };
 }
 
 /** The screen framed for a terminal: a border, the 25 lines, and the cursor position. */

@@ -25,3 +25,32 @@ export function recordDebugTrace(): string {
   }
   return out;
 }
+
+/** The run id of the one run recordVgaTrace makes. */
+export const VGA_RUN = 1;
+
+/** vga-debugcon recorded natively: it clears the VGA text screen, writes three lines, moves the cursor. */
+export function recordVgaTrace(): string {
+  const out = join(mkdtempSync(join(tmpdir(), 'ringside-vga-')), 'vga.sqlite');
+  recordRun({
+    image: scenarioImage('vga-debugcon'),
+    imageName: 'vga-debugcon.elf',
+    options: { mode: 'native', cmdline: '', ramSize: RAM, snapshotInterval: DEFAULT_SNAPSHOT_INTERVAL },
+    out,
+  });
+  return out;
+}
+
+/** The first icount at which `pred` holds, given that once it holds it holds to the end (binary search over seeks). */
+export function firstIcountWhere(seek: (icount: number) => void, end: number, pred: () => boolean): number {
+  let lo = 0, hi = end;
+  seek(hi);
+  if (!pred()) throw new Error('the predicate never holds in this run');
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    seek(mid);
+    if (pred()) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
