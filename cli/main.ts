@@ -7,6 +7,7 @@ import { replayCommand } from './commands/replay';
 import { atCommand } from './commands/at';
 import { queryCommand } from './commands/query';
 import { matrixCommand } from './commands/matrix';
+import { diffCommand } from './commands/diff';
 
 const program = new Command();
 program
@@ -96,6 +97,20 @@ program
   .option('--json', 'print one JSON document instead of the table')
   .action((opts) => {
     process.exitCode = matrixCommand(opts);
+  });
+
+program
+  .command('diff')
+  .description('where two runs of one guest image first differ in guest-visible state, the category, and the monitor cost; exit 0 same, 1 diverged')
+  .argument('<files...>', 'one trace file (with --left and --right) or two trace files')
+  .option('--left <run>', 'left run id (one trace file)')
+  .option('--right <run>', 'right run id (one trace file)')
+  .option('--left-run <run>', 'run id in the first file (two trace files; default 1)')
+  .option('--right-run <run>', 'run id in the second file (two trace files; default 1)')
+  .option('--cost <file>', 'cost model figures (JSON: roundTrip, shadowFill, emulation) replacing the built-in ones')
+  .option('--json', 'print the report as one JSON document')
+  .action((files: string[], opts) => {
+    process.exitCode = diffCommand(files, opts);
   });
 
 // Output that goes away (`| head`) is not an error: writes to a closed stdout or stderr end

@@ -21,7 +21,7 @@ import { CS } from '../../emulator/cpu/constants';
 import { guestTranslate } from '../../emulator/guest-view';
 import type { Machine } from '../../emulator/machine';
 import {
-  GuestCore, guestRamTop, registerDifferences, pageDifferences, samePage, EIP_SLOT, type Difference,
+  GuestCore, guestRamTop, registerDifferences, REG_NAMES, pageDifferences, samePage, EIP_SLOT, type Difference,
 } from './guest-state';
 import { sensitiveForm, type Form } from './forms';
 
@@ -247,7 +247,11 @@ export function diffRuns(left: DiffRun, right: DiffRun, opts: DiffOptions = {}):
     written.giveBack();
     stepBoth(first.icount);
     const known = new Map<string, string>();
-    const remember = (d: Difference[]): void => { for (const x of d) known.set(`${x.name}@${x.address ?? ''}`, `${x.left}/${x.right}`); };
+    const prevL = new Uint32Array(10), prevR = new Uint32Array(10);
+    // A difference is new when its pattern (left XOR right) changed: a register whose differing
+    // bits an instruction did not touch (AH after IN AL) keeps its pattern.
+    const pattern = (x: Difference): string => (typeof x.left === 'number' && typeof x.right === 'number' ? String((x.left ^ x.right) >>> 0) : `${x.left}/${x.right}`);
+    const remember = (d: Difference[]): void => { for (const x of d) known.set(`${x.name}@${x.address ?? ''}`, pattern(x)); };
     const regsNow: Difference[] = [];
     registerDifferences(coreL.read(lm), coreR.read(rm), regsNow);
     remember(regsNow);
@@ -262,6 +266,8 @@ export function diffRuns(left: DiffRun, right: DiffRun, opts: DiffOptions = {}):
         const before: Difference[] = [];
         compareWritten(before);
         remember(before);
+        prevL.set(coreL.values);
+        prevR.set(coreR.read(rm));
       }
       stepBoth(t + 1);
       t++;
@@ -276,7 +282,16 @@ export function diffRuns(left: DiffRun, right: DiffRun, opts: DiffOptions = {}):
       }
       registerDifferences(a, b, d);
       compareWritten(d);
-      const fresh = d.filter((x) => known.get(`${x.name}@${x.address ?? ''}`) !== `${x.left}/${x.right}`);
+      // A register counts when the instruction changed differing bits of it in either run; a
+      // memory dword when its difference pattern is new.
+      const fresh = d.filter((x) => {
+        if (x.kind === 'register') {
+          const r = REG_NAMES.indexOf(x.name as (typeof REG_NAMES)[number]);
+          const changed = (prevL[r] ^ a[r]) | (prevR[r] ^ b[r]);
+          return ((a[r] ^ b[r]) & changed) !== 0;
+        }
+        return known.get(`${x.name}@${x.address ?? ''}`) !== pattern(x);
+      });
       remember(d);
       if (fresh.length > 0) later.push(divergenceAt(t, cs, eip, form, fresh));
       if ((t & 0xffff) === 0) opts.progress?.('after the first divergence', t - first.icount, budget - first.icount);
