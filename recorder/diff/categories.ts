@@ -15,8 +15,8 @@ export interface CategoryRule {
   /** What the rule recognises (the README lists these with an example each). */
   explains: string;
   forms?: Form[];
-  /** An event of this kind (and vector, for exceptions) at the divergent instruction in one run only. */
-  eventInOneRun?: { kind: keyof typeof EventKind; vector?: number };
+  /** A fault of this vector that reaches the guest's own handler at the divergent instruction, in one run only (faults a monitor takes for itself, such as hidden page faults, do not count). */
+  guestFaultInOneRun?: number;
   /** An event text at the divergent instruction in either run (monitor emulation, io...). */
   eventText?: RegExp;
   /** A stale_descriptor event in either run at or before the divergence. */
@@ -29,7 +29,7 @@ export const CATEGORY_RULES: CategoryRule[] = [
   { category: 'ring aliasing', explains: 'PUSH/MOV from a segment register, LAR, LSL, VERR, VERW: the selector\'s RPL or the descriptor\'s DPL shows the ring the monitor runs the guest in', forms: ['push-sreg', 'mov-from-sreg', 'lar', 'lsl', 'verr', 'verw'] },
   { category: 'interrupt virtualization', explains: 'PUSHF/POPF/CLI/STI/IRET: POPF at a deprivileged ring ignores IF silently and PUSHF shows the real IF', forms: ['pushf', 'popf', 'cli', 'sti', 'iret'] },
   { category: 'hidden state', explains: 'a segment register used after its descriptor was rewritten (a stale_descriptor event): natively the hidden cache keeps the old descriptor, a monitor that reloads segments after a trap picks up the new one', staleDescriptorBefore: true },
-  { category: 'ring compression', explains: 'a page fault in one run only: with guest kernel and user at the same real ring and one shadow page table, page protection no longer tells them apart', eventInOneRun: { kind: 'exception', vector: 14 } },
+  { category: 'ring compression', explains: 'a page fault in one run only: with guest kernel and user at the same real ring and one shadow page table, page protection no longer tells them apart', guestFaultInOneRun: 14 },
   { category: 'address-space compression', explains: 'an access to the linear range the monitor reserves for itself, emulated by the monitor', eventText: /monitor region/ },
   { category: 'frequent access to privileged resources', explains: 'a TPR or local-APIC access, which a monitor must intercept every time', eventText: /local apic|tpr/i },
 ];
@@ -37,6 +37,13 @@ export const CATEGORY_RULES: CategoryRule[] = [
 export interface Classification {
   category: string; // one of CATEGORY_RULES' categories, or 'unclassified'
   rule: string; // the rule's explanation, or the evidence when unclassified
+}
+
+/** Faults of `vector` delivered at these events minus those the monitor took for itself (a monitor_exit for each). */
+function guestFaults(es: TraceEvent[], vector: number): number {
+  const delivered = es.filter((e) => e.kind === EventKind.interrupt && e.a === vector && (e.text === 'exception' || e.text === 'reflected')).length;
+  const taken = es.filter((e) => e.kind === EventKind.monitor_exit && e.a === vector).length;
+  return delivered - taken;
 }
 
 function eventsAt(events: TraceEvent[], icount: number): TraceEvent[] {
@@ -53,9 +60,9 @@ export function classify(d: Divergence, left: TraceEvent[], right: TraceEvent[],
   for (const rule of CATEGORY_RULES) {
     if (rule.forms !== undefined && (d.form === null || !rule.forms.includes(d.form))) continue;
     if (rule.staleDescriptorBefore === true && !staleBefore) continue;
-    if (rule.eventInOneRun !== undefined) {
-      const want = rule.eventInOneRun;
-      const has = (es: TraceEvent[]) => es.some((e) => e.kind === EventKind[want.kind] && (want.vector === undefined || e.a === want.vector));
+    if (rule.guestFaultInOneRun !== undefined) {
+      const v = rule.guestFaultInOneRun;
+      const has = (es: TraceEvent[]) => guestFaults(es, v) > 0;
       if (has(atL) === has(atR)) continue;
     }
     if (rule.eventText !== undefined) {
