@@ -9,7 +9,7 @@ import { openTraceReadOnly, closeTrace, readEvents, type TraceDb } from '../../r
 import { pickRun } from '../../recorder/load-run';
 import { traceDiffRun } from '../../recorder/diff/trace-run';
 import { buildReport, formatReport } from '../../recorder/diff/report';
-import { parseCostModel, modelForMode, COST_MODELS, type CostModel } from '../../recorder/diff/cost';
+import { parseCostModel, COST_MODELS, type CostModel } from '../../recorder/diff/cost';
 import { parseRunId } from '../options';
 import { UsageError } from '../errors';
 import { writeStdout } from '../stdout';
@@ -46,7 +46,7 @@ export function diffCommand(files: string[], opts: DiffCliOptions): number {
     leftId = runId(opts.leftRun, '--left-run') ?? 1;
     rightId = runId(opts.rightRun, '--right-run') ?? 1;
   }
-  let costModel: CostModel | undefined;
+  let costText: string | undefined;
   if (opts.cost !== undefined) {
     let text: string;
     try {
@@ -55,10 +55,11 @@ export function diffCommand(files: string[], opts: DiffCliOptions): number {
       throw new UsageError(`cannot read the cost file ${opts.cost}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     try {
-      costModel = parseCostModel(text, COST_MODELS.software);
+      parseCostModel(text, COST_MODELS.software); // checked before any run is opened
     } catch (e) {
       throw new UsageError(`${opts.cost}: ${(e as Error).message}`);
     }
+    costText = text;
   }
   const dbs: TraceDb[] = [];
   try {
@@ -74,10 +75,9 @@ export function diffCommand(files: string[], opts: DiffCliOptions): number {
     const left = traceDiffRun(ldb, lrun, label(lrun));
     const right = traceDiffRun(rdb, rrun, label(rrun));
     const tty = process.stderr.isTTY === true;
-    // The override applies to the monitored runs; the base figures are those of each run's family.
-    const override = costModel !== undefined ? (mode: string) => (mode === 'native' ? undefined : costModel ?? modelForMode(mode) ?? undefined) : () => undefined;
+    // The file's figures replace those of each monitored run's family; figures it omits stay.
     const report = buildReport(left, right, {
-      costModel: override(rrun.mode) ?? override(lrun.mode),
+      costModel: costText === undefined ? undefined : (base: CostModel) => parseCostModel(costText, base),
       allEvents: (side) => readEvents(side === 'left' ? ldb : rdb, side === 'left' ? lrun.id : rrun.id),
       progress: tty ? (what, done, total) => process.stderr.write(`\r\x1b[Kringside diff: ${what} ${done}/${total}`) : undefined,
     });

@@ -43,17 +43,18 @@ export interface DiffReport {
 }
 
 export interface ReportOptions extends DiffOptions {
-  /** Replaces the cost model of monitored runs (`--cost FILE`). */
-  costModel?: CostModel;
+  /** Replaces the cost model of monitored runs (`--cost FILE`): given the built-in one, the figures to use. */
+  costModel?: (base: CostModel) => CostModel;
   /** Every event of a run, for the cost (streamed from a trace or held in memory). */
   allEvents?: (side: 'left' | 'right') => Iterable<TraceEvent>;
   /** Events either side of the first divergence to show. */
   around?: number;
 }
 
-function summary(run: DiffRun, events: Iterable<TraceEvent> | undefined, over?: CostModel): RunSummary {
+function summary(run: DiffRun, events: Iterable<TraceEvent> | undefined, over?: (base: CostModel) => CostModel): RunSummary {
   const opts = run.recorded.options;
-  const model = over !== undefined && opts.mode !== 'native' ? over : modelForMode(opts.mode);
+  const base = modelForMode(opts.mode);
+  const model = base !== null && over !== undefined ? over(base) : base;
   return {
     label: run.label,
     mode: opts.mode,
