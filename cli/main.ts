@@ -93,10 +93,11 @@ program
 
 program
   .command('matrix')
-  .description('every scenario guest natively and in every software mode; prints the measured matrix next to the expected one; exits 1 on a mismatch')
+  .description('every scenario guest (or the images given) natively and in every monitor mode, diffed against native; prints the measured matrix next to the expected one; exits 1 on a mismatch')
+  .argument('[images...]', 'guest images to use instead of the scenario guests (no check against the expected matrix)')
   .option('--json', 'print one JSON document instead of the table')
-  .action((opts) => {
-    process.exitCode = matrixCommand(opts);
+  .action((images: string[], opts) => {
+    process.exitCode = matrixCommand(opts, images);
   });
 
 program

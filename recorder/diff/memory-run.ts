@@ -29,13 +29,14 @@ export function eventsBetween(events: TraceEvent[], from: number, to: number): T
 }
 
 /** Records `image` under `over` in memory; `inputs` are applied at their counts (replay-style). */
-export function recordRunInMemory(image: Uint8Array, over: Partial<RunOptions>, label: string, inputs: Input[] = [], maxInstructions = Infinity): MemoryRun {
+/** `keep`: which events to hold (default all; the matrix keeps only what classification and cost read). */
+export function recordRunInMemory(image: Uint8Array, over: Partial<RunOptions>, label: string, inputs: Input[] = [], maxInstructions = Infinity, keep?: (kind: number) => boolean): MemoryRun {
   const options: RunOptions = { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 1_000_000, ...over };
   const events: TraceEvent[] = [];
   const snapshots: StoredSnapshot[] = [];
   const recorded: Input[] = [];
   const machine = buildMachine(image, options);
-  const session = new Session(machine, options, (e) => events.push(e), inputs, {
+  const session = new Session(machine, options, keep === undefined ? (e) => events.push(e) : (e) => { if (keep(e.kind)) events.push(e); }, inputs, {
     snapshot: (m) => snapshots.push(takeSnapshot(m, snapshots.length === 0)),
     input: (i) => recorded.push(i),
   }, true);
