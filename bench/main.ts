@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Machine } from '../emulator/machine';
 import { benchRecorder } from './recorder';
 import { benchMonitors } from './monitors';
+import { benchDiff } from './diff';
 import { GUEST_DIR, scenarioImage } from '../emulator/monitors/scenarios';
 
 const REPEATS = 3;
@@ -90,3 +91,7 @@ benchMonitors(line);
 line('');
 line('recorder');
 benchRecorder(scenarioImage, line);
+
+line('');
+line('diff');
+benchDiff(scenarioImage, line);
