@@ -2,7 +2,7 @@
  * ringside's benchmark (`npm run bench`): guest MIPS on bench-loop and system-call round trips
  * per second on bench-syscall, each against qemu-system-i386 -icount shift=0 when QEMU is
  * installed; the slowdown of each software VMM against native on minikernel and bench-syscall;
- * recorder figures. A benchmark, not a test: it prints figures and ratios and always exits 0.
+ * recorder figures; the debugger's redraw latency. A benchmark, not a test: it prints figures and ratios and always exits 0.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { Machine } from '../emulator/machine';
 import { benchRecorder } from './recorder';
 import { benchMonitors } from './monitors';
 import { benchDiff } from './diff';
+import { benchTui } from './tui';
 import { GUEST_DIR, scenarioImage } from '../emulator/monitors/scenarios';
 
 const REPEATS = 3;
@@ -95,3 +96,7 @@ benchRecorder(scenarioImage, line);
 line('');
 line('diff');
 benchDiff(scenarioImage, line);
+
+line('');
+line('debugger (key to next frame)');
+await benchTui(scenarioImage, line);

@@ -8,6 +8,8 @@ import { atCommand } from './commands/at';
 import { queryCommand } from './commands/query';
 import { matrixCommand } from './commands/matrix';
 import { diffCommand } from './commands/diff';
+import { tuiCommand } from './commands/tui';
+import { demoCommand } from './commands/demo';
 
 const program = new Command();
 program
@@ -112,6 +114,23 @@ program
   .option('--json', 'print the report as one JSON document')
   .action((files: string[], opts) => {
     process.exitCode = diffCommand(files, opts);
+  });
+
+program
+  .command('tui')
+  .description('the terminal debugger: step, run backwards, watch the hidden segment caches, query events (needs a terminal)')
+  .argument('<file>', 'trace file')
+  .option('--run <id>', 'run id (default: the only run, or a picker when there are several)')
+  .option('--icount <n>', 'open at this retired-instruction count')
+  .action(async (file: string, opts) => {
+    process.exitCode = await tuiCommand(file, opts);
+  });
+
+program
+  .command('demo')
+  .description('records every scenario guest in every mode into traces/demo.sqlite and opens the debugger; without a terminal prints a summary')
+  .action(async () => {
+    process.exitCode = await demoCommand();
   });
 
 // Output that goes away (`| head`) is not an error: writes to a closed stdout or stderr end

@@ -205,7 +205,8 @@ export class Timeline {
 
   /**
    * Runs forward to the next breakpoint or watchpoint hit, or to `until` (default: the end of
-   * the run; 'target' when reached first); returns what stopped it.
+   * the run; 'target' when reached first, so a caller can continue in slices); returns what
+   * stopped it.
    */
   continue(until = this.run.finalIcount): StopKind {
     this.lastHit = null;
@@ -222,13 +223,15 @@ export class Timeline {
 
   /**
    * Moves back to the last breakpoint or watchpoint hit before the current point; returns
-   * false (and stays) when there is none.
+   * false (and stays) when there is none. With `notBefore`, only the snapshot intervals that
+   * end after that count are searched, so a caller can search backwards in slices.
    */
-  reverseContinue(): boolean {
+  reverseContinue(notBefore = 0): boolean {
     const here = this.icount;
     const bps = this.machine.executor.breakpoints;
+    const snaps = this.run.snapshots;
     this.lastHit = null;
-    for (let s = this.snapshotBefore(Math.max(0, here - 1)); s >= 0; s--) {
+    for (let s = this.snapshotBefore(Math.max(0, here - 1)); s >= 0 && (s + 1 >= snaps.length || snaps[s + 1].icount > notBefore); s--) {
       this.restoreSnapshot(s);
       let last = -1;
       let hit: Timeline['lastHit'] = null;

@@ -11,6 +11,7 @@ export { listRuns } from './list-runs';
 export { EventWriter, DEFAULT_BATCH_EVENTS } from './append-events';
 export { readEvents, type EventFilter } from './read-events';
 export { readEventRows, type EventRow } from './read-event-rows';
+export { readEventsBackward } from './read-events-backward';
 export { readEventBlocks, type EventBlocks } from './read-event-blocks';
 export { EventDigest } from './event-digest';
 export { readStrings } from './read-strings';

@@ -16,6 +16,7 @@ export interface EventFilter {
   fromIcount?: number; // smallest icount wanted
   toIcount?: number; // largest icount wanted
   kinds?: readonly number[]; // only these kinds
+  limit?: number; // at most this many events (a small limit reads a small page)
 }
 
 /** Events per query. */
@@ -44,13 +45,17 @@ export function* readEvents(db: TraceDb, run: number, filter: EventFilter = {}):
         AND e.seq BETWEEN @lo AND @hi AND e.kind IN (${kinds.join(', ')})`;
   }
   if (filter.fromIcount !== undefined || filter.toIcount !== undefined) sql += ' AND e.icount BETWEEN @fromIcount AND @toIcount';
-  sql += (filter.kinds === undefined ? ' ORDER BY e.seq' : ' ORDER BY b.first_seq, e.seq') + ` LIMIT ${PAGE}`;
+  const limit = filter.limit ?? Infinity;
+  const page = Math.max(1, Math.min(PAGE, limit));
+  sql += (filter.kinds === undefined ? ' ORDER BY e.seq' : ' ORDER BY b.first_seq, e.seq') + ` LIMIT ${page}`;
 
   const stmt = db.prepare(sql).raw();
   let texts = readStrings(db);
+  let left = limit;
   for (;;) {
     const rows = stmt.all(params) as Row[];
     for (const r of rows) {
+      if (left-- <= 0) return;
       let text = texts.get(r[10]);
       if (text === undefined) {
         texts = readStrings(db); // written by a concurrent recorder after we started
@@ -58,7 +63,7 @@ export function* readEvents(db: TraceDb, run: number, filter: EventFilter = {}):
       }
       yield { seq: r[0], icount: r[1], kind: r[2], cpl: r[3], cs: r[4], eip: r[5], a: r[6], b: r[7], c: r[8], d: r[9], text };
     }
-    if (rows.length < PAGE) return;
+    if (rows.length < page) return;
     params.lo = rows[rows.length - 1][0] + 1;
   }
 }
