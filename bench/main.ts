@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Machine } from '../emulator/machine';
 import { benchRecorder } from './recorder';
 import { benchMonitors } from './monitors';
+import { benchDiff } from './diff';
 import { benchTui } from './tui';
 import { GUEST_DIR, scenarioImage } from '../emulator/monitors/scenarios';
 
@@ -104,6 +105,10 @@ benchMonitors(line);
 line('');
 line('recorder');
 benchRecorder(scenarioImage, line);
+
+line('');
+line('diff');
+benchDiff(scenarioImage, line);
 
 line('');
 line('debugger (key to next frame)');

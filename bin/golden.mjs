@@ -13,3 +13,8 @@ for (const { guest, mode } of runs) {
   writeFileSync(goldenFile(guest, mode), text);
   process.stdout.write(`${guest} ${mode}: ${text.split('\n', 1)[0].slice(2)}\n`);
 }
+const { GOLDEN_DIFFS, goldenDiffFile, goldenDiffText } = await import('../recorder/diff/golden-diffs.ts');
+for (const g of GOLDEN_DIFFS) {
+  writeFileSync(goldenDiffFile(g), goldenDiffText(g));
+  process.stdout.write(`diff ${g.guest} native vs ${g.mode}${g.shadow ? ' ' + g.shadow : ''}\n`);
+}

@@ -9,6 +9,7 @@ import { queryCommand } from './commands/query';
 import { matrixCommand } from './commands/matrix';
 import { RINGSIDE_VERSION } from '../recorder/version';
 import { machineOptions, inputOptions } from './machine-options';
+import { diffCommand } from './commands/diff';
 import { tuiCommand } from './commands/tui';
 import { demoCommand } from './commands/demo';
 
@@ -83,10 +84,24 @@ program
 
 program
   .command('matrix')
-  .description('every scenario guest natively and in every software mode; prints the measured matrix next to the expected one; exits 1 on a mismatch')
+  .description('every scenario guest natively and in every monitor mode; prints the measured matrix next to the expected one; exits 1 on a mismatch')
   .option('--json', 'print one JSON document instead of the table')
   .action((opts) => {
     process.exitCode = matrixCommand(opts);
+  });
+
+program
+  .command('diff')
+  .description('where two runs of one guest image first differ in guest-visible state, the category, and the monitor cost; exit 0 same, 1 diverged')
+  .argument('<files...>', 'one trace file (with --left and --right) or two trace files')
+  .option('--left <run>', 'left run id (one trace file)')
+  .option('--right <run>', 'right run id (one trace file)')
+  .option('--left-run <run>', 'run id in the first file (two trace files; default 1)')
+  .option('--right-run <run>', 'run id in the second file (two trace files; default 1)')
+  .option('--cost <file>', 'cost model figures (JSON: roundTrip, shadowFill, emulation) replacing the built-in ones')
+  .option('--json', 'print the report as one JSON document')
+  .action((files: string[], opts) => {
+    process.exitCode = diffCommand(files, opts);
   });
 
 program

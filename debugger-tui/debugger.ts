@@ -19,6 +19,8 @@ import { eventWindow, firstEventFrom, nextEventAfter, previousEventBefore, lastE
 import { EventKind } from '../recorder/events';
 import type { Divergence } from '../recorder/view/diff-view';
 import { screenView, type ScreenView } from '../recorder/view/screen-view';
+import { buildReport, type DiffReport } from '../recorder/diff/report';
+import { traceDiffRun } from '../recorder/diff/trace-run';
 
 /** Instructions run between two looks at the keyboard during a long move. */
 export const SLICE = 4_000_000;
@@ -53,6 +55,8 @@ export class Debugger {
   sql: SqlResult | null = null;
   diff: { run: RunInfo; timeline: Timeline } | null = null;
   divergence: Divergence | null = null; // from the diff engine, when there is one
+  diffReport: DiffReport | null = null; // the diff engine's report on the two runs
+  divergenceAt = -1; // which divergence the last jump went to (0: the first, then the later ones)
   progress: Progress | null = null; // a long move under way
   slice = SLICE; // instructions between two looks at the keyboard
   private cancelled = false;
@@ -390,6 +394,31 @@ export class Debugger {
     if (other.id === this.run.id) return this.notice('pick another run than the one being debugged');
     this.diff = { run: other, timeline: new Timeline(loadRecordedRun(this.db, readRun(this.db, id))) };
     this.divergence = null;
+    this.diffReport = null;
+    this.divergenceAt = -1;
+    // The diff engine's report on the two runs (its own timelines: the panes' stay where they are).
+    const report = buildReport(traceDiffRun(this.db, readRun(this.db, this.run.id), `run ${this.run.id}`), traceDiffRun(this.db, readRun(this.db, id), `run ${id}`), { maxLater: 64 });
+    this.diffReport = report;
+    const f = report.first;
+    if (f === null) return this.notice(`runs ${this.run.id} and ${id} never diverge`);
+    const what = f.differences.slice(0, 2).map((d) => (d.kind === 'memory' ? `[${(d.address ?? 0).toString(16)}]` : d.name)).join(', ');
+    this.showDivergence({ icount: f.icount, category: f.category, summary: `${f.disassembly}: ${what} differ; ${report.later.length} later` });
+  }
+
+  /** The icounts of the first divergence and of each later one (empty: none known). */
+  divergences(): number[] {
+    const r = this.diffReport;
+    return r === null || r.first === null ? [] : [r.first.icount, ...r.later.map((d) => d.icount)];
+  }
+
+  /** Goes to the first divergence (k = 0) or a later one, at the point after the instruction where the values differ. */
+  gotoDivergence(step: 'first' | 'next' | 'previous'): void {
+    const all = this.divergences();
+    if (all.length === 0) return this.notice(this.diff === null ? 'd picks a run to diff against first' : 'the runs never diverge');
+    const k = step === 'first' ? 0 : Math.max(0, Math.min(all.length - 1, this.divergenceAt + (step === 'next' ? 1 : -1)));
+    this.divergenceAt = k;
+    const d = k === 0 ? this.diffReport?.first : this.diffReport?.later[k - 1];
+    this.goto(all[k], `${k === 0 ? 'first divergence' : `divergence ${k + 1} of ${all.length}`}: ${d?.category ?? ''}`);
   }
 
   /** The first divergence of the two runs, as the diff engine reports it (null: none known). */

@@ -5,7 +5,7 @@
  */
 export type Action =
   | 'step' | 'stepBack' | 'next' | 'previous' | 'continue' | 'reverseContinue' | 'nextEvent' | 'previousEvent'
-  | 'goto' | 'breakpoint' | 'watch' | 'filter' | 'sql' | 'memory' | 'diffRun'
+  | 'goto' | 'breakpoint' | 'watch' | 'filter' | 'sql' | 'memory' | 'diffRun' | 'firstDivergence' | 'nextDivergence' | 'previousDivergence'
   | 'nextPane' | 'previousPane' | 'pane' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'select'
   | 'help' | 'cancel' | 'quit';
 
@@ -49,6 +49,9 @@ export const KEYS: readonly KeyBinding[] = [
   { keys: ':', action: 'sql', help: 'SQL over the trace', group: 'points', matches: char(':') },
   { keys: 'a', action: 'memory', help: 'memory at an address or [reg]', group: 'points', matches: char('a') },
   { keys: 'd', action: 'diffRun', help: 'pick the run to diff against', group: 'points', matches: char('d') },
+  { keys: 'v', action: 'firstDivergence', help: 'go to the first divergence of the diff', group: 'move', matches: char('v') },
+  { keys: ']', action: 'nextDivergence', help: 'go to the next divergence', group: 'move', matches: char(']') },
+  { keys: '[', action: 'previousDivergence', help: 'go to the previous divergence', group: 'move', matches: char('[') },
   { keys: 'Tab', action: 'nextPane', help: 'next pane (Shift-Tab: previous)', group: 'panes', matches: (k) => k.tab === true && !k.shift },
   { keys: 'S-Tab', action: 'previousPane', help: 'previous pane', group: 'panes', matches: (k) => k.tab === true && k.shift === true },
   { keys: '1-7', action: 'pane', help: 'show pane by number', group: 'panes', matches: (k) => /^[1-9]$/.test(k.input) },

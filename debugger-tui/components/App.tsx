@@ -194,6 +194,9 @@ export function App(props: AppProps) {
       case 'sql': return open('sql');
       case 'memory': return open('memory', dbg.memoryExpr);
       case 'diffRun': return open('diffRun');
+      case 'firstDivergence': return act(() => dbg.gotoDivergence('first'));
+      case 'nextDivergence': return act(() => dbg.gotoDivergence('next'));
+      case 'previousDivergence': return act(() => dbg.gotoDivergence('previous'));
       case 'nextPane': return setFocus(PANES[(paneIndex + 1) % PANES.length].id);
       case 'previousPane': return setFocus(PANES[(paneIndex + PANES.length - 1) % PANES.length].id);
       case 'pane': {

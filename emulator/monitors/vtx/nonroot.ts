@@ -174,7 +174,7 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
   /** MOV to/from CR0, CR3, CR4 (25.1.3 and 25.3). */
   private movCr(i: Insn): boolean {
     const cpu = this.cpu;
-    const toCr = i.form !== null && i.form.handler === 'movCdRd';
+    const toCr = i.form !== null && i.form.operands.startsWith('Cd'); // MOV CRn, r32
     const cr = i.reg, gpr = i.rm, len = i.len;
     const exitWith = (type: number) => this.exit({ reason: X.EXIT_CR_ACCESS, qualification: Q.crAccessQualification(cr, type, gpr), instructionLength: len });
     if (cr === 3) {
@@ -204,10 +204,11 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
   /** IN, OUT, INS, OUTS (25.1.3): unconditional I/O exiting, or the I/O bitmaps A and B. */
   private io(i: Insn): boolean {
     const cpu = this.cpu;
-    const h = i.form === null ? '' : i.form.handler;
-    const immediate = h === 'inPort' || h === 'outPort';
-    const string = h === 'ins' || h === 'outs';
-    const input = h === 'inPort' || h === 'inDX' || h === 'ins';
+    // The form's row says it: the port is an immediate byte, INS/OUTS repeat, IN/INS read.
+    const f = i.form;
+    const immediate = f !== null && f.imm === 'Ib';
+    const string = f !== null && f.repeats;
+    const input = f !== null && f.mnemonic.startsWith('in');
     const port = immediate ? i.imm & 0xff : cpu.regs16[EDX << 1];
     const size = string ? (i.arg !== 0 ? i.arg : i.os32 ? 4 : 2) : i.arg === 1 ? 1 : i.os32 ? 4 : 2;
     if ((this.proc & C.CPU_USE_IO_BITMAPS) !== 0) {

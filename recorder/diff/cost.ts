@@ -1,0 +1,129 @@
+/**
+ * The cost model: estimated cycles a monitor's interventions add to a run. A run's
+ * interventions are read from its events: each monitor_exit is one trap (software VMM) or one
+ * VM-exit round trip (VT-x), each monitor_emulation one emulated instruction or access, of a
+ * kind named by its text; a shadow page-table fill is an emulation of its own kind. Figures
+ * per model and their published sources are in the README; `--cost FILE` replaces them.
+ */
+import type { TraceEvent } from '../events';
+import { EventKind } from '../events';
+
+export interface CostModel {
+  name: string;
+  source: string;
+  /** Cycles of one trap or VM-exit round trip (exit, monitor entry, resume). */
+  roundTrip: number;
+  /** Cycles to emulate one instruction or access, by kind ('default' for the rest). */
+  emulation: Record<string, number>;
+  /** Cycles to fill one shadow page-table entry (beyond the round trip of its fault). */
+  shadowFill: number;
+}
+
+/** The figures (README: the cost model), chosen by the monitor's family. */
+export const COST_MODELS: Record<string, CostModel> = {
+  software: {
+    name: 'software VMM (trap and emulate, Pentium 4 class)',
+    source: 'Adams and Agesen, "A Comparison of Software and Hardware Techniques for x86 Virtualization", ASPLOS 2006',
+    roundTrip: 1000,
+    emulation: { default: 100, io: 200, 'descriptor-table': 300, 'control-register': 300 },
+    shadowFill: 1000,
+  },
+  'vtx-first-generation': {
+    name: 'VT-x, first generation (Prescott, 2005)',
+    source: 'Adams and Agesen, ASPLOS 2006; Agesen, Mattson, Rugina and Sheldon, "Software Techniques for Avoiding Hardware Virtualization Exits", USENIX ATC 2012 (round-trip latency by processor generation)',
+    roundTrip: 2400,
+    emulation: { default: 100, io: 200, 'descriptor-table': 300, 'control-register': 300 },
+    shadowFill: 1000,
+  },
+  vtx: {
+    name: 'VT-x, later generations (Nehalem and after)',
+    source: 'Agesen, Mattson, Rugina and Sheldon, USENIX ATC 2012 (round-trip latency by processor generation)',
+    roundTrip: 500,
+    emulation: { default: 100, io: 200, 'descriptor-table': 300, 'control-register': 300 },
+    shadowFill: 1000,
+  },
+};
+
+/** The model for a monitor mode: software VMMs, a first-generation VT-x variant, later VT-x. */
+export function modelForMode(mode: string): CostModel | null {
+  if (mode === 'native') return null;
+  if (mode.startsWith('sw')) return COST_MODELS.software;
+  if (/first|gen1|-1$/.test(mode)) return COST_MODELS['vtx-first-generation'];
+  return COST_MODELS.vtx;
+}
+
+/** The kind of one monitor_emulation text. */
+export function emulationKind(text: string): string {
+  if (/shadow page-table entry filled/.test(text)) return 'shadow-fill';
+  const word = text.split(/\s/)[0];
+  if (/^(in|out|ins|outs)/.test(word)) return 'io';
+  if (/^(lgdt|lidt|lldt|ltr)$/.test(word)) return 'descriptor-table';
+  if (/^(mov cr|clts|lmsw|invlpg)/.test(text) || /control register|cr\d/.test(text)) return 'control-register';
+  if (/^(cli|sti|popf|pushf)$/.test(word)) return 'iflag';
+  if (/^(iret|sysenter|sysexit|int)/.test(word)) return 'control-transfer';
+  return /emulated$/.test(text) ? 'memory-access' : word;
+}
+
+export interface CostSummary {
+  model: string;
+  source: string;
+  exits: Record<string, number>; // by exit reason
+  emulations: Record<string, number>; // by kind
+  extraCycles: number;
+  guestInstructions: number;
+  /** (instructions + extra cycles) / instructions, at one cycle per native instruction. */
+  slowdown: number;
+}
+
+/** Counts a run's interventions and prices them. */
+export function estimateCost(events: Iterable<TraceEvent>, guestInstructions: number, model: CostModel): CostSummary {
+  const exits: Record<string, number> = {};
+  const emulations: Record<string, number> = {};
+  let extra = 0;
+  for (const e of events) {
+    if (e.kind === EventKind.monitor_exit) {
+      exits[e.text] = (exits[e.text] ?? 0) + 1;
+      extra += model.roundTrip;
+    } else if (e.kind === EventKind.monitor_emulation) {
+      const k = emulationKind(e.text);
+      emulations[k] = (emulations[k] ?? 0) + 1;
+      extra += k === 'shadow-fill' ? model.shadowFill : model.emulation[k] ?? model.emulation.default ?? 0;
+    }
+  }
+  const n = Math.max(1, guestInstructions);
+  return { model: model.name, source: model.source, exits: sortCounts(exits), emulations: sortCounts(emulations), extraCycles: extra, guestInstructions, slowdown: Math.round(((n + extra) / n) * 100) / 100 };
+}
+
+function sortCounts(r: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).sort(([ka, a], [kb, b]) => b - a || (ka < kb ? -1 : 1)));
+}
+
+/** A cost model from a JSON file's text, every figure checked; throws Error with one line. */
+export function parseCostModel(text: string, base: CostModel): CostModel {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`the cost file is not JSON: ${(e as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('the cost file must hold a JSON object');
+  const o = v as Record<string, unknown>;
+  const num = (key: string, x: unknown): number => {
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw new Error(`cost file: ${key} must be a number of cycles >= 0`);
+    return x;
+  };
+  const known = new Set(['name', 'source', 'roundTrip', 'emulation', 'shadowFill']);
+  for (const k of Object.keys(o)) if (!known.has(k)) throw new Error(`cost file: unknown field '${k}' (fields: ${[...known].join(', ')})`);
+  const emulation = { ...base.emulation };
+  if (o.emulation !== undefined) {
+    if (typeof o.emulation !== 'object' || o.emulation === null || Array.isArray(o.emulation)) throw new Error('cost file: emulation must be an object of kind: cycles');
+    for (const [k, x] of Object.entries(o.emulation)) emulation[k] = num(`emulation.${k}`, x);
+  }
+  return {
+    name: typeof o.name === 'string' ? o.name : `${base.name}, overridden`,
+    source: typeof o.source === 'string' ? o.source : 'the cost file',
+    roundTrip: o.roundTrip === undefined ? base.roundTrip : num('roundTrip', o.roundTrip),
+    shadowFill: o.shadowFill === undefined ? base.shadowFill : num('shadowFill', o.shadowFill),
+    emulation,
+  };
+}

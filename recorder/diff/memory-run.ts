@@ -1,0 +1,58 @@
+/**
+ * A run recorded in memory (no trace file): events, inputs and snapshots, for diffing runs
+ * that were never stored (`ringside matrix`) and for tests.
+ */
+import { Session, buildMachine, type Input, type RunOptions } from '../session';
+import { takeSnapshot } from '../snapshotter';
+import { Timeline, type RecordedRun, type StoredSnapshot } from '../timeline';
+import type { TraceEvent } from '../events';
+import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
+import type { DiffRun } from './engine';
+
+export interface MemoryRun extends DiffRun {
+  allEvents: TraceEvent[];
+  interventions: Record<string, number>; // the monitor's own counts by kind ({} natively)
+  exits: number;
+}
+
+/** Events in [from, to] of an icount-ordered list. */
+export function eventsBetween(events: TraceEvent[], from: number, to: number): TraceEvent[] {
+  let lo = 0, hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (events[mid].icount < from) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: TraceEvent[] = [];
+  for (let k = lo; k < events.length && events[k].icount <= to; k++) out.push(events[k]);
+  return out;
+}
+
+/** Records `image` under `over` in memory; `inputs` are applied at their counts (replay-style). */
+/** `keep`: which events to hold (default all; the matrix keeps only what classification and cost read). */
+export function recordRunInMemory(image: Uint8Array, over: Partial<RunOptions>, label: string, inputs: Input[] = [], maxInstructions = Infinity, keep?: (kind: number) => boolean): MemoryRun {
+  const options: RunOptions = { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 1_000_000, ...over };
+  const events: TraceEvent[] = [];
+  const snapshots: StoredSnapshot[] = [];
+  const recorded: Input[] = [];
+  const machine = buildMachine(image, options);
+  const session = new Session(machine, options, keep === undefined ? (e) => events.push(e) : (e) => { if (keep(e.kind)) events.push(e); }, inputs, {
+    snapshot: (m) => snapshots.push(takeSnapshot(m, snapshots.length === 0)),
+    input: (i) => recorded.push(i),
+  }, true);
+  const result = session.run(Math.min(maxInstructions, options.maxInstructions ?? Infinity));
+  session.end(result);
+  const run: RecordedRun = { image, options, inputs: recorded, snapshots, finalIcount: result.icount };
+  const mon = machine.monitor;
+  return {
+    label,
+    recorded: run,
+    timeline: new Timeline(run),
+    events: (from, to) => eventsBetween(events, from, to),
+    endReason: result.reason,
+    exitCode: result.exitCode,
+    allEvents: events,
+    interventions: mon === null ? {} : mon.interventions(),
+    exits: mon === null ? 0 : mon.exits,
+  };
+}

@@ -1,0 +1,15 @@
+/** A stored run as the diff reads it: its timeline and its events, streamed from the trace. */
+import { readEvents, type TraceDb, type Run } from '../store';
+import { loadRecordedRun, openTimeline } from '../load-run';
+import type { DiffRun } from './engine';
+
+export function traceDiffRun(db: TraceDb, run: Run, label: string): DiffRun {
+  return {
+    label,
+    recorded: loadRecordedRun(db, run),
+    timeline: openTimeline(db, run),
+    events: (from, to) => [...readEvents(db, run.id, { fromIcount: from, toIcount: to })],
+    endReason: run.endReason ?? 'incomplete',
+    exitCode: run.exitCode ?? -1,
+  };
+}

@@ -1,0 +1,41 @@
+import { describe, it, expect } from 'vitest';
+import { estimateCost, parseCostModel, COST_MODELS, modelForMode, emulationKind } from '../../../recorder/diff/cost';
+import { EventKind, type TraceEvent } from '../../../recorder/events';
+
+const ev = (kind: number, text: string): TraceEvent => ({ seq: 0, icount: 0, kind, cpl: 0, cs: 0, eip: 0, a: 0, b: 0, c: 0, d: 0, text });
+const events = [
+  ev(EventKind.monitor_exit, '#GP'), ev(EventKind.monitor_emulation, 'out'),
+  ev(EventKind.monitor_exit, '#PF'), ev(EventKind.monitor_emulation, 'shadow page-table entry filled'),
+  ev(EventKind.monitor_exit, '#GP'), ev(EventKind.monitor_emulation, 'cli'),
+];
+
+describe('diff cost model', () => {
+  it('prices exits, emulations by kind and shadow fills, and gives the slowdown', () => {
+    const m = COST_MODELS.software;
+    const c = estimateCost(events, 1000, m);
+    expect(c.exits).toEqual({ '#GP': 2, '#PF': 1 });
+    expect(c.emulations).toEqual({ io: 1, 'shadow-fill': 1, iflag: 1 });
+    expect(c.extraCycles).toBe(3 * m.roundTrip + m.emulation.io + m.shadowFill + m.emulation.default);
+    expect(c.slowdown).toBe(Math.round(((1000 + c.extraCycles) / 1000) * 100) / 100);
+  });
+
+  it('takes figures from a cost file over the built-in ones', () => {
+    const m = parseCostModel('{"roundTrip": 10, "shadowFill": 1, "emulation": {"io": 2, "default": 0}}', COST_MODELS.software);
+    expect(estimateCost(events, 100, m).extraCycles).toBe(30 + 2 + 1 + 0);
+    expect(m.source).toBe('the cost file');
+  });
+
+  it('refuses a cost file with a bad figure or an unknown field, in one line', () => {
+    expect(() => parseCostModel('{"roundTrip": -1}', COST_MODELS.software)).toThrow(/roundTrip must be a number/);
+    expect(() => parseCostModel('{"roundtrip": 1}', COST_MODELS.software)).toThrow(/unknown field 'roundtrip'/);
+    expect(() => parseCostModel('[1]', COST_MODELS.software)).toThrow(/JSON object/);
+    expect(() => parseCostModel('{', COST_MODELS.software)).toThrow(/not JSON/);
+  });
+
+  it('chooses the model by monitor family and none natively', () => {
+    expect(modelForMode('native')).toBeNull();
+    expect(modelForMode('sw-033')).toBe(COST_MODELS.software);
+    expect(modelForMode('vtx')).toBe(COST_MODELS.vtx);
+    expect(emulationKind('lgdt')).toBe('descriptor-table');
+  });
+});
