@@ -1,15 +1,23 @@
 #!/usr/bin/env node
 // `npm run build` (also run by `npm ci` and `npm install` through `prepare`): compiles the CLI
-// and everything it imports into one JavaScript module, dist/ringside.mjs, so that the
+// and everything it imports into dist/ringside.mjs (the debugger in a chunk beside it), so that the
 // ringside command starts without transpiling TypeScript. Packages stay imports. An argument
 // names another output file (it must lie inside the checkout, which the bundle finds upwards).
 import { build } from 'esbuild';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
+const out = process.argv[2] ?? join(root, 'dist/ringside.mjs');
+rmSync(join(dirname(out), 'chunks'), { recursive: true, force: true }); // chunks of an earlier build
 await build({
-  entryPoints: [join(root, 'cli/main.ts')],
-  outfile: process.argv[2] ?? join(root, 'dist/ringside.mjs'),
+  entryPoints: { [basename(out, '.mjs')]: join(root, 'cli/main.ts') },
+  outdir: dirname(out),
+  outExtension: { '.js': '.mjs' },
+  // The debugger (Ink, React) goes into a chunk of its own, loaded only by `tui` and `demo`:
+  // the other commands start without it.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',

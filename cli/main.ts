@@ -10,8 +10,6 @@ import { matrixCommand } from './commands/matrix';
 import { RINGSIDE_VERSION } from '../recorder/version';
 import { machineOptions, inputOptions } from './machine-options';
 import { diffCommand } from './commands/diff';
-import { tuiCommand } from './commands/tui';
-import { demoCommand } from './commands/demo';
 
 const program = new Command();
 program
@@ -111,6 +109,8 @@ program
   .option('--run <id>', 'run id (default: the only run, or a picker when there are several)')
   .option('--icount <n>', 'open at this retired-instruction count')
   .action(async (file: string, opts) => {
+    // The debugger (Ink and React) loads only when asked for: other commands start without it.
+    const { tuiCommand } = await import('./commands/tui');
     process.exitCode = await tuiCommand(file, opts);
   });
 
@@ -118,6 +118,7 @@ program
   .command('demo')
   .description('records every scenario guest in every mode into traces/demo.sqlite and opens the debugger; without a terminal prints a summary')
   .action(async () => {
+    const { demoCommand } = await import('./commands/demo');
     process.exitCode = await demoCommand();
   });
 
