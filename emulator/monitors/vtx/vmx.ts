@@ -65,6 +65,33 @@ export type EntryResult =
   | { ok: false; error: number; check: string } // VMfailValid: nothing changed, the VMCS holds the error number
   | { ok: false; exitReason: number; check: string }; // a VM exit (reason 33): host state loaded
 
+/** The system registers a guest-state area holds beside the segment registers. */
+export interface SystemRegisters {
+  ldtrSel: number; ldtrBase: number; ldtrLimit: number; ldtrAR: number;
+  trSel: number; trBase: number; trLimit: number; trAR: number;
+  gdtrBase: number; gdtrLimit: number; idtrBase: number; idtrLimit: number;
+  sysenterCs: number; sysenterEsp: number; sysenterEip: number;
+}
+
+/** LDTR, TR, GDTR, IDTR and the SYSENTER MSRs from the guest-state area (into the CPU, or a register file to show). */
+export function readGuestSystemRegisters(v: Vmcs, into: SystemRegisters): void {
+  into.ldtrSel = v.get(F.GUEST_LDTR_SELECTOR);
+  into.ldtrBase = v.get(F.GUEST_LDTR_BASE) | 0;
+  into.ldtrLimit = v.get(F.GUEST_LDTR_LIMIT);
+  into.ldtrAR = cpuRights(v.get(F.GUEST_LDTR_AR_BYTES));
+  into.trSel = v.get(F.GUEST_TR_SELECTOR);
+  into.trBase = v.get(F.GUEST_TR_BASE) | 0;
+  into.trLimit = v.get(F.GUEST_TR_LIMIT);
+  into.trAR = cpuRights(v.get(F.GUEST_TR_AR_BYTES));
+  into.gdtrBase = v.get(F.GUEST_GDTR_BASE) | 0;
+  into.gdtrLimit = v.get(F.GUEST_GDTR_LIMIT);
+  into.idtrBase = v.get(F.GUEST_IDTR_BASE) | 0;
+  into.idtrLimit = v.get(F.GUEST_IDTR_LIMIT);
+  into.sysenterCs = v.get(F.GUEST_SYSENTER_CS);
+  into.sysenterEsp = v.get(F.GUEST_SYSENTER_ESP) | 0;
+  into.sysenterEip = v.get(F.GUEST_SYSENTER_EIP) | 0;
+}
+
 export class Vmx implements MonitorEntry {
   readonly cpu: Cpu;
   readonly vmcs: Vmcs;
@@ -192,24 +219,10 @@ export class Vmx implements MonitorEntry {
       for (let s = 0; s < 6; s++) {
         cpu.setSegCache(s, v.get(F.GUEST_SEG_SELECTOR[s]), v.get(F.GUEST_SEG_BASE[s]) | 0, v.get(F.GUEST_SEG_LIMIT[s]), cpuRights(v.get(F.GUEST_SEG_AR[s])));
       }
-      cpu.ldtrSel = v.get(F.GUEST_LDTR_SELECTOR);
-      cpu.ldtrBase = v.get(F.GUEST_LDTR_BASE) | 0;
-      cpu.ldtrLimit = v.get(F.GUEST_LDTR_LIMIT);
-      cpu.ldtrAR = cpuRights(v.get(F.GUEST_LDTR_AR_BYTES));
-      cpu.trSel = v.get(F.GUEST_TR_SELECTOR);
-      cpu.trBase = v.get(F.GUEST_TR_BASE) | 0;
-      cpu.trLimit = v.get(F.GUEST_TR_LIMIT);
-      cpu.trAR = cpuRights(v.get(F.GUEST_TR_AR_BYTES));
-      cpu.gdtrBase = v.get(F.GUEST_GDTR_BASE) | 0;
-      cpu.gdtrLimit = v.get(F.GUEST_GDTR_LIMIT);
-      cpu.idtrBase = v.get(F.GUEST_IDTR_BASE) | 0;
-      cpu.idtrLimit = v.get(F.GUEST_IDTR_LIMIT);
+      readGuestSystemRegisters(v, cpu);
       cpu.regs[ESP] = v.get(F.GUEST_RSP) | 0;
       cpu.eip = cpu.next = v.get(F.GUEST_RIP) | 0;
       cpu.setFlags(v.get(F.GUEST_RFLAGS) | 0);
-      cpu.sysenterCs = v.get(F.GUEST_SYSENTER_CS);
-      cpu.sysenterEsp = v.get(F.GUEST_SYSENTER_ESP) | 0;
-      cpu.sysenterEip = v.get(F.GUEST_SYSENTER_EIP) | 0;
       cpu.setCpl((v.get(F.GUEST_SS_AR_BYTES) >>> 5) & 3); // 26.3.2.1: CPL = SS.DPL
       const intr = v.get(F.GUEST_INTERRUPTIBILITY_INFO);
       cpu.irqShadow = (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) !== 0 ? cpu.icount : -1;
