@@ -225,10 +225,7 @@ export class Debugger {
   private async forwardToHit(what: string, extra: number[] = []): Promise<string> {
     const tl = this.timeline;
     const start = tl.icount;
-    this.arm(extra);
-    this.cancelled = false;
-    this.progress = { what, done: 0 };
-    try {
+    return this.sliced(what, extra, async () => {
       for (;;) {
         const why = tl.continue(Math.min(tl.end, tl.icount + this.slice));
         if (why !== 'target') return why;
@@ -237,6 +234,16 @@ export class Debugger {
         await yieldToInput();
         if (this.cancelled) return 'stopped';
       }
+    });
+  }
+
+  /** A long move: arms the breakpoints (plus `extra`), shows progress while `body` runs, clears it after. */
+  private async sliced<T>(what: string, extra: number[], body: () => Promise<T>): Promise<T> {
+    this.arm(extra);
+    this.cancelled = false;
+    this.progress = { what, done: 0 };
+    try {
+      return await body();
     } finally {
       this.progress = null;
     }
@@ -246,10 +253,7 @@ export class Debugger {
   private async backwardToHit(what: string, extra: number[] = []): Promise<boolean | 'stopped'> {
     const tl = this.timeline;
     const start = tl.icount;
-    this.arm(extra);
-    this.cancelled = false;
-    this.progress = { what, done: 0 };
-    try {
+    return this.sliced(what, extra, async (): Promise<boolean | 'stopped'> => {
       for (;;) {
         const notBefore = Math.max(0, tl.icount - this.slice);
         if (tl.reverseContinue(notBefore)) return true;
@@ -259,9 +263,7 @@ export class Debugger {
         await yieldToInput();
         if (this.cancelled) return 'stopped';
       }
-    } finally {
-      this.progress = null;
-    }
+    });
   }
 
   private stopText(why: string): string {
