@@ -36,7 +36,10 @@ describe.skipIf(!hasTmux)('ringside tui in tmux at 80x24', () => {
   it('draws the registers, steps with s and S, shows the help, and quits with q', async () => {
     const cmd = `${process.execPath} ${join(ROOT, 'bin/ringside.mjs')} tui ${trace} --run ${RUNS.hiddenNative} --icount 2986; echo "exited $?"; sleep 60`;
     expect(tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', cmd).status).toBe(0);
-    let s = await until((x) => x.includes('2986/108350'));
+    // Wait for a whole frame (registers on the first line, the status bar on the last): a
+    // capture can fall between the writes of one frame on a loaded machine.
+    const whole = (x: string, at: string) => /^eax [0-9a-f]{8} ecx /.test(x) && x.split('\n')[23]?.includes(at);
+    let s = await until((x) => whole(x, '2986/108350'));
     const lines = s.split('\n');
     expect(lines[0]).toMatch(/^eax [0-9a-f]{8} ecx /);
     expect(s).toMatch(/\nfs  0030 [0-9a-f]{8} 0000000f /);
