@@ -44,12 +44,11 @@ export const COST_MODELS: Record<string, CostModel> = {
   },
 };
 
-/** The model for a monitor mode: software VMMs, a first-generation VT-x variant, later VT-x. */
-export function modelForMode(mode: string): CostModel | null {
+/** The model for a monitor mode: software VMMs, VT-x's first generation (`vtxGen` 1), later VT-x. */
+export function modelForMode(mode: string, vtxGen?: number): CostModel | null {
   if (mode === 'native') return null;
   if (mode.startsWith('sw')) return COST_MODELS.software;
-  if (/first|gen1|-1$/.test(mode)) return COST_MODELS['vtx-first-generation'];
-  return COST_MODELS.vtx;
+  return vtxGen === 1 ? COST_MODELS['vtx-first-generation'] : COST_MODELS.vtx;
 }
 
 /** The kind of one monitor_emulation text. */

@@ -53,7 +53,7 @@ export interface ReportOptions extends DiffOptions {
 
 function summary(run: DiffRun, events: Iterable<TraceEvent> | undefined, over?: (base: CostModel) => CostModel): RunSummary {
   const opts = run.recorded.options;
-  const base = modelForMode(opts.mode);
+  const base = modelForMode(opts.mode, opts.vtxGen);
   const model = base !== null && over !== undefined ? over(base) : base;
   return {
     label: run.label,

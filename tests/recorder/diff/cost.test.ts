@@ -36,6 +36,8 @@ describe('diff cost model', () => {
     expect(modelForMode('native')).toBeNull();
     expect(modelForMode('sw-033')).toBe(COST_MODELS.software);
     expect(modelForMode('vtx')).toBe(COST_MODELS.vtx);
+    expect(modelForMode('vtx', 2)).toBe(COST_MODELS.vtx);
+    expect(modelForMode('vtx', 1)).toBe(COST_MODELS['vtx-first-generation']);
     expect(emulationKind('lgdt')).toBe('descriptor-table');
   });
 });
