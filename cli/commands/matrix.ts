@@ -17,9 +17,9 @@ import {
 } from '../../emulator/monitors/scenarios';
 import { recordRunInMemory, type MemoryRun } from '../../recorder/diff/memory-run';
 import { buildReport } from '../../recorder/diff/report';
-import { shortCategory } from '../../recorder/diff/categories';
+import { shortCategory, CLASSIFIER_KINDS, STALE_KIND } from '../../recorder/diff/categories';
+import { COST_KINDS } from '../../recorder/diff/cost';
 import type { Difference } from '../../recorder/diff/guest-state';
-import { EventKind } from '../../recorder/events';
 
 export interface MatrixOptions {
   json?: boolean;
@@ -80,7 +80,7 @@ export const MONITORED_COLUMNS: Column[] = MATRIX_COLUMNS.filter((c) => c.mode !
 const NATIVE: Column = MATRIX_COLUMNS.find((c) => c.mode === 'native') as Column;
 
 /** The events the matrix keeps of a run: what classification and the cost model read. */
-const KEPT = new Set<number>([EventKind.interrupt, EventKind.monitor_exit, EventKind.monitor_emulation, EventKind.stale_descriptor]);
+const KEPT = new Set<number>([...CLASSIFIER_KINDS, STALE_KIND, ...COST_KINDS]);
 const keep = (kind: number): boolean => KEPT.has(kind);
 
 /** Instructions a run may retire before the matrix stops it (every scenario guest ends far below). */

@@ -29,6 +29,9 @@ export interface CostModel {
 const ASPLOS06 = 'Adams and Agesen, "A Comparison of Software and Hardware Techniques for x86 Virtualization", ASPLOS 2006';
 const ATC12 = 'Agesen, Mattson, Rugina and Sheldon, "Software Techniques for Avoiding Hardware Virtualization Exits", USENIX ATC 2012';
 
+/** The kinds of event the estimate reads (every other kind may be left unread). */
+export const COST_KINDS: readonly number[] = [EventKind.monitor_exit, EventKind.monitor_emulation];
+
 /** The emulation figures, the same for every family: the work after the exit, not the exit. */
 const EMULATION = { default: 100, io: 200, 'descriptor-table': 300, 'control-register': 300 };
 const EMULATION_BASIS: Record<string, string> = {

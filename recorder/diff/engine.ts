@@ -30,10 +30,16 @@ export interface DiffRun {
   label: string; // how reports name it ('run 2 (sw-033 shared)')
   recorded: RecordedRun;
   timeline: Timeline;
-  /** The run's events with icount in [from, to]. */
-  events(from: number, to: number): TraceEvent[];
+  /** The run's events with icount in [from, to], of the kinds asked for (all without `kinds`), at most `limit`. */
+  events(from: number, to: number, filter?: EventQuery): TraceEvent[];
   endReason: string; // exit, halt, shutdown, limit...
   exitCode: number;
+}
+
+/** Which events of a range to read: a trace answers it in SQL through its event index. */
+export interface EventQuery {
+  kinds?: readonly number[];
+  limit?: number;
 }
 
 /** The first divergence, or a later sensitive instruction whose result differs. */
