@@ -83,6 +83,13 @@ const NATIVE: Column = MATRIX_COLUMNS.find((c) => c.mode === 'native') as Column
 const KEPT = new Set<number>([...CLASSIFIER_KINDS, STALE_KIND, ...COST_KINDS]);
 const keep = (kind: number): boolean => KEPT.has(kind);
 
+/**
+ * Instructions between the snapshots of the matrix's in-memory runs: the diff compares runs at
+ * these points and steps only the interval where they first differ (or the last one), so a
+ * short interval keeps most of a run out of the instruction-by-instruction lockstep.
+ */
+const MATRIX_SNAPSHOT_INTERVAL = 100_000;
+
 /** Instructions a run may retire before the matrix stops it (every scenario guest ends far below). */
 export const DEFAULT_MATRIX_LIMIT = 100_000_000;
 
@@ -110,12 +117,12 @@ export function measureMatrix(progress?: MatrixProgress, files?: string[], limit
   const rows: MatrixRow[] = [];
   for (const g of list) {
     progress?.(`${g.name} native`, done, total);
-    const native = recordRunInMemory(g.image, { mode: 'native' }, NATIVE.label, [], limit, keep);
+    const native = recordRunInMemory(g.image, { mode: 'native', snapshotInterval: MATRIX_SNAPSHOT_INTERVAL }, NATIVE.label, [], limit, keep);
     const cells: MatrixCell[] = [];
     for (const c of MONITORED_COLUMNS) {
       const what = `${g.name} ${c.label}`;
       progress?.(what, done, total);
-      const run = recordRunInMemory(g.image, { mode: c.mode, shadow: c.shadow, vtxGen: c.vtxGen }, c.label, [], limit, keep);
+      const run = recordRunInMemory(g.image, { mode: c.mode, shadow: c.shadow, vtxGen: c.vtxGen, snapshotInterval: MATRIX_SNAPSHOT_INTERVAL }, c.label, [], limit, keep);
       const expected = g.scenario !== undefined ? expectationFor(g.scenario, c) ?? null : null;
       cells.push(measureCell(c, native, run, expected, g.scenario, progress === undefined ? undefined : (step) => progress(`${what}: ${step}`, done, total)));
       done++;
