@@ -150,8 +150,8 @@ export class Timeline {
     const inputs = this.run.inputs;
     target = Math.min(target, this.run.finalIcount);
     const bps = m.executor.breakpoints;
-    const saved = stopAtHits ? null : new Set(bps);
-    if (!stopAtHits) bps.clear();
+    const saved = stopAtHits || bps.size === 0 ? null : new Set(bps); // no copy per step when there are none (the diff steps one instruction at a time)
+    if (saved !== null) bps.clear();
     try {
       while (cpu.icount < target) {
         while (this.inputAt < inputs.length && inputs[this.inputAt].icount <= cpu.icount) {
