@@ -31,6 +31,14 @@ export interface MonitorHooks {
    * execution and the instruction retires (the monitor may have changed cpu.next).
    */
   instruction(op: SensitiveOp, i: Insn): boolean;
+  /**
+   * A task switch about to pass its commit point (after the checks that precede it): `source`
+   * is the VT-x qualification's (0 CALL, 1 IRET, 2 JMP, 3 task gate in the IDT), `vector`,
+   * `kind` (interrupts.ts EVENT_*) and `errorCode` name a task gate's event (vector -1
+   * otherwise), `retEip` the EIP the old task would save. Returns true when the monitor took
+   * control instead (nothing of the switch happens). Absent: task switches run.
+   */
+  taskSwitch?(selector: number, source: number, vector: number, kind: number, errorCode: number, retEip: number): boolean;
 }
 
 /**
