@@ -229,11 +229,11 @@ export function switchTasks(cpu: Cpu, tss: number, source: number, retEip: numbe
   cpu.setFlags(newFlags);
   cpu.eip = cpu.next = image[TSS_EIP >> 2] >>> 0;
   for (let r = 0; r < 8; r++) cpu.regs[r] = image[(TSS_EAX >> 2) + r];
-  // Selectors first, with empty caches: a fault while their descriptors are checked leaves them so.
+  // The selectors first; each hidden cache keeps the old task's descriptor until its own is
+  // loaded, so a fault raised while they are checked is delivered with the new selectors, the
+  // new ESP and the new CPL on the caches of the old task (the state the SDM calls corrupt).
   const obs = cpu.observer;
-  cpu.observer = null;
-  for (let s = 0; s < 6; s++) cpu.setSegCache(s, image[(TSS_ES >> 2) + s] & 0xffff, 0, 0, 0);
-  cpu.observer = obs;
+  for (let s = 0; s < 6; s++) cpu.segSel[s] = image[(TSS_ES >> 2) + s] & 0xffff;
   cpu.setCpl(cpu.segSel[CS] & 3);
   const ldt = image[TSS_LDT >> 2] & 0xffff;
   cpu.ldtrSel = ldt;
