@@ -34,7 +34,7 @@ import { desc, fetchDescriptor, descBase, descLimit, descRights, descDpl, isConf
 import { deliverEvent, pushFrame, frame, EVENT_EXCEPTION, EVENT_SOFTWARE } from '../interrupts';
 import type { TaskSwitchCause } from '../observer';
 
-/** What started a task switch: the source codes of the VT-x exit qualification (SDM vol. 3C table 27-3... 28-x, "task switch"). */
+/** What started a task switch, numbered as the source field of the VT-x exit qualification for task switches (SDM vol. 3C 27.2.1). */
 export const TASK_CALL = 0;
 export const TASK_IRET = 1;
 export const TASK_JMP = 2;
