@@ -24,3 +24,19 @@ describe('task_switch events', () => {
     expect(after.kind).toBe(EventKind.segment_load);
   });
 });
+
+describe('task switches under a software monitor', () => {
+  it('each is one monitor_emulation saying the switch was emulated on the guest\'s tables, and one task_switch event', () => {
+    const { events, result } = recordInMemory(guestImage('tasks'), { mode: 'sw-013' });
+    expect(result.reason).toBe('exit');
+    const emulated = events.filter((e) => e.kind === EventKind.monitor_emulation && e.text.startsWith('task switch'));
+    expect(emulated.map((e) => e.text)).toEqual([
+      ...Array(8).fill(0).map((_, k) => `task switch (${['jmp', 'jmp', 'call', 'iret', 'jmp', 'jmp', 'call', 'iret'][k]}) emulated on the guest's tss and gdt`),
+      "task switch (int) emulated on the guest's tss and gdt", "task switch (iret) emulated on the guest's tss and gdt",
+      "task switch through a task gate of the guest's idt", "task switch (iret) emulated on the guest's tss and gdt",
+      "task switch through a task gate of the guest's idt", "task switch (iret) emulated on the guest's tss and gdt",
+    ]);
+    expect(emulated.map((e) => e.a)).toEqual([0x30, 0x28, 0x30, 0x28, 0x30, 0x28, 0x30, 0x28, 0x30, 0x28, 0x40, 0x28, 0x38, 0x28]);
+    expect(events.filter((e) => e.kind === EventKind.task_switch)).toHaveLength(14);
+  });
+});
