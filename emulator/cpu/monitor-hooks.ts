@@ -6,7 +6,9 @@
  * - externalInterrupt: at an instruction boundary where an interrupt is pending or the guest is
  *   interruptible (IF = 1, no interrupt shadow), before the CPU acknowledges anything;
  * - instruction: a sensitive instruction, after its privilege checks (faults for CPL > 0 have
- *   priority over a monitor's intercept, as they have over VM exits, SDM vol. 3 25.1.1).
+ *   priority over a monitor's intercept, as they have over VM exits, SDM vol. 3 25.1.1);
+ * - taskSwitch (optional): a task switch, after the checks that precede its commit point (a
+ *   VMX monitor exits there, SDM vol. 3C 25.4.2).
  *
  * Swapping the whole guest state is done with emulator/snapshot.ts (saveCpuState/loadCpuState).
  */
