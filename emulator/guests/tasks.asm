@@ -10,7 +10,8 @@
 ;   1. far JMP to B's TSS; B jumps back (JMP leaves NT clear and no link);
 ;   2. far CALL to B's TSS; B returns with IRET through its back link;
 ;   3. far JMP and far CALL through the task gate;
-;   4. INT 0x40 through a task gate in the IDT (nested: IRET back);
+;   4. INT 0x40 through a task gate in the IDT (nested: IRET back), then the
+;      local APIC timer's interrupt through a task gate (taken in HLT);
 ;   5. #PF behind a task gate (task D): the error code on D's stack, CR2;
 ;      D moves the saved EIP of the kernel's task past the faulting write;
 ;   6. #DF behind a task gate (task C): a #PF (through an interrupt gate for
@@ -27,6 +28,7 @@
 
 %include "lib/kernel.inc"
 %include "lib/paging.inc"
+%include "lib/apic.inc"
 
 TSS_B       equ 0x30
 TSS_C       equ 0x38
@@ -38,6 +40,7 @@ TGDT_ENTRIES equ 12
 EFLAGS_NT   equ 0x4000
 CR0_TS      equ 0x8
 TASK_VECTOR equ 0x40
+TIMER_VECTOR equ 0x20
 
 ; a 32-bit TSS: %1 EIP, %2 ESP (the task's stack top)
 %macro task_tss 2
@@ -116,6 +119,7 @@ main:
     mov edi, page_dir
     xor ecx, ecx
     call map_kernel
+    call map_apic
     call paging_enable
     mov eax, cr3
     mov [tss + 0x1c], eax
@@ -165,6 +169,20 @@ main:
     println `4. int 0x40 through a task gate`
     mov ebx, 0x55555555
     int TASK_VECTOR
+    call after_return
+
+    ; --- 4. an external interrupt through a task gate in the IDT
+    println `4. timer interrupt through a task gate`
+    mov dword [idt + TIMER_VECTOR * 8], TSS_B << 16
+    mov dword [idt + TIMER_VECTOR * 8 + 4], 0x8500
+    call apic_enable
+    mov ebx, 0x58585858
+    mov eax, TIMER_VECTOR           ; one-shot
+    call apic_timer_start
+    sti
+    hlt                             ; task B runs (nested); its IRET returns after the HLT
+    cli
+    call apic_eoi
     call after_return
 
     ; --- 5. #PF behind a task gate

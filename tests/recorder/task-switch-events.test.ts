@@ -6,7 +6,7 @@ import { recordInMemory } from '../helpers/record-memory';
 import { guestImage } from '../helpers/guests';
 
 describe('task_switch events', () => {
-  it('the tasks guest records each of its 14 switches with its cause', () => {
+  it('the tasks guest records each of its 16 switches with its cause', () => {
     const { events, result } = recordInMemory(guestImage('tasks'));
     expect(result.reason).toBe('exit');
     const ts = events.filter((e) => e.kind === EventKind.task_switch);
@@ -15,6 +15,7 @@ describe('task_switch events', () => {
       [0x28, 0x30, -1, 'call'], [0x30, 0x28, -1, 'iret'],
       [0x28, 0x30, -1, 'jmp'], [0x30, 0x28, -1, 'jmp'], [0x28, 0x30, -1, 'call'], [0x30, 0x28, -1, 'iret'],
       [0x28, 0x30, 0x40, 'int'], [0x30, 0x28, -1, 'iret'],
+      [0x28, 0x30, 0x20, 'interrupt'], [0x30, 0x28, -1, 'iret'],
       [0x28, 0x40, 14, 'exception'], [0x40, 0x28, -1, 'iret'],
       [0x28, 0x38, 8, 'exception'], [0x38, 0x28, -1, 'iret'],
     ]);
@@ -35,8 +36,9 @@ describe('task switches under a software monitor', () => {
       "task switch (int) emulated on the guest's tss and gdt", "task switch (iret) emulated on the guest's tss and gdt",
       "task switch through a task gate of the guest's idt", "task switch (iret) emulated on the guest's tss and gdt",
       "task switch through a task gate of the guest's idt", "task switch (iret) emulated on the guest's tss and gdt",
+      "task switch through a task gate of the guest's idt", "task switch (iret) emulated on the guest's tss and gdt",
     ]);
-    expect(emulated.map((e) => e.a)).toEqual([0x30, 0x28, 0x30, 0x28, 0x30, 0x28, 0x30, 0x28, 0x30, 0x28, 0x40, 0x28, 0x38, 0x28]);
-    expect(events.filter((e) => e.kind === EventKind.task_switch)).toHaveLength(14);
+    expect(emulated.map((e) => e.a)).toEqual([0x30, 0x28, 0x30, 0x28, 0x30, 0x28, 0x30, 0x28, 0x30, 0x28, 0x30, 0x28, 0x40, 0x28, 0x38, 0x28]);
+    expect(events.filter((e) => e.kind === EventKind.task_switch)).toHaveLength(16);
   });
 });

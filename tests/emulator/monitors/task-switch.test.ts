@@ -11,7 +11,7 @@ import type { VtxMonitor } from '../../../emulator/monitors/vtx/vmm';
 import * as F from '../../../emulator/monitors/vtx/encodings';
 import { guestImage, expectedOutput, testGuestImage } from '../../helpers/guests';
 
-const TASKS_SWITCHES = 14; // the tasks guest: 6 steps, each there and back (step 3 twice)
+const TASKS_SWITCHES = 16; // the tasks guest: its switches, each there and back
 
 /**
  * What the task-trap guest prints (SDM vol. 3A 7.2.1 and 17.3.1.5: the T bit raises #DB after
@@ -70,10 +70,11 @@ describe('VM exits for task switches', () => {
       [C, 0x30], [I, 0x28], // 2. CALL, IRET
       [J, 0x30], [J, 0x28], [C, 0x30], [I, 0x28], // 3. through the task gate (the TSS's selector is reported)
       [G, 0x30], [I, 0x28], // 4. INT 0x40
+      [G, 0x30], [I, 0x28], // 4. the timer interrupt (injected by the VMM at VM entry: the exit happens during the entry)
       [G, 0x40], [I, 0x28], // 5. #PF
       [G, 0x38], [I, 0x28], // 6. #DF
     ]);
     // IDT-vectoring information (27.2.4): valid, type, vector, error code valid; then the error code.
-    expect(idtVectoring).toEqual([0x80000440, 0, 0x80000b0e, 0x2, 0x80000b08, 0]);
+    expect(idtVectoring).toEqual([0x80000440, 0, 0x80000020, 0, 0x80000b0e, 0x2, 0x80000b08, 0]);
   });
 });
