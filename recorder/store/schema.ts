@@ -228,6 +228,15 @@ export const MIGRATIONS: Migration[] = [
       'ALTER TABLE snapshots DROP COLUMN pages',
     ],
   },
+  {
+    version: 4,
+    description: 'task_switch kind (hardware task switches) and its view ev_task_switch',
+    statements: () => [
+      `INSERT OR IGNORE INTO kinds (id, name) VALUES ${KIND_NAMES.map((name, id) => (name ? `(${id}, '${name}')` : '')).filter(Boolean).join(', ')}`,
+      ...viewNames().map((v) => `DROP VIEW IF EXISTS ${v}`),
+      ...viewStatements(),
+    ],
+  },
 ];
 
 /**
@@ -250,7 +259,7 @@ export const EVENT_MODEL =
   'msr:a=is_write,b=msr_index,c=value_lo,d=value_hi;tpr:a=old_tpr,b=new_tpr;io:a=is_write,b=port,c=size,d=value;' +
   'fast_syscall:a=to_cs,b=to_eip,c=to_cpl,text=op;monitor_exit:a=exit_reason,b=qualification,text=reason;monitor_entry:text=how;' +
   'monitor_emulation:a=value,text=what;input:a=value,text=channel;halt:;shutdown:text=reason;run_end:a=exit_code,text=reason;' +
-  'io_string:a=port,b=elements,c=digest,d=last_value,text=op';
+  'io_string:a=port,b=elements,c=digest,d=last_value,text=op;task_switch:a=old_tss,b=new_tss,c=vector,text=cause';
 
 /** The current event model in EVENT_MODEL's notation. */
 export function describeEventModel(): string {
