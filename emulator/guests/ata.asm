@@ -367,10 +367,11 @@ irq14_handler:
     pop eax
     iret
 
-; wait_irqs: ECX = count to reach in [irq_count], polled with IF set, bounded.
+; wait_irqs: ECX = count to reach in [irq_count], polled with IF set, bounded
+; (QEMU completes a sector's transfer well within the bound).
 wait_irqs:
     push edx
-    mov edx, 20000000
+    mov edx, 2000000
     sti
 .loop:
     cmp [irq_count], ecx

@@ -1,0 +1,6 @@
+/** A run's stored sector writes (its disks' copy-on-write layer), in seq order, unchecked. */
+import type { StoredDiskWrite, TraceDb } from './types';
+
+export function readDiskWrites(db: TraceDb, run: number): StoredDiskWrite[] {
+  return db.prepare('SELECT seq, icount, slot, lba, data FROM disk_writes WHERE run = ? ORDER BY seq').all(run) as StoredDiskWrite[];
+}
