@@ -12,7 +12,8 @@ import { replayRun } from '../../recorder/replay';
 import { pickRun, openTimeline } from '../../recorder/load-run';
 import { openTraceReadOnly, closeTrace, readDiskWrites } from '../../recorder/store';
 import { guestImage, expectedOutput } from '../helpers/guests';
-import { makeGuestDisks } from '../helpers/guest-disks';
+import { makeGuestDisks, guestDiskBytes } from '../helpers/guest-disks';
+import { runScenario, COLUMNS, VTX_COLUMNS } from '../../emulator/monitors/scenarios';
 import { Prng } from '../helpers/prng';
 
 const options = { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 50_000 };
@@ -180,6 +181,17 @@ describe('disks in damaged traces', () => {
       raw.exec(sql);
       raw.close();
       expect(() => verify(out), name).toThrow(error);
+    }
+  });
+});
+
+describe('disks under the monitors', () => {
+  it('the ata guest prints what QEMU printed under sw-013, sw-033 and vtx too (their I/O traps reach the same channel)', () => {
+    for (const col of [...COLUMNS.slice(1), VTX_COLUMNS[0]]) {
+      const disks = [4194304, 1049000].map((size, k) => new DiskImage(guestDiskBytes(k, size)));
+      const r = runScenario(guestImage('ata'), col, 2_000_000_000, disks);
+      expect(r.output, col.label).toBe(expectedOutput('ata'));
+      expect(r.exitCode, col.label).toBe(1);
     }
   });
 });
