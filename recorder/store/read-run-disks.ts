@@ -1,7 +1,9 @@
 /** The disks of a run as stored: slot, name, the image's recorded hash and size, and its bytes put together from its chunks. */
+import { hasDiskTables } from './has-disk-tables';
 import type { StoredRunDisk, TraceDb } from './types';
 
 export function readRunDisks(db: TraceDb, run: number): StoredRunDisk[] {
+  if (!hasDiskTables(db)) return []; // a version 3 trace: no run has disks
   const rows = db
     .prepare('SELECT d.slot, d.name, d.sha256, i.size FROM run_disks d LEFT JOIN disk_images i ON i.sha256 = d.sha256 WHERE d.run = ? ORDER BY d.slot')
     .all(run) as { slot: unknown; name: unknown; sha256: unknown; size: unknown }[];

@@ -288,6 +288,16 @@ export const MIGRATIONS: Migration[] = [
  */
 export const REPLAYABLE_SCHEMA_VERSION = 2;
 
+/**
+ * The oldest schema version that read-only commands (replay, at, query, tui) read as it is:
+ * version 4 only added the disk tables (DISK_TABLES), which a version 3 trace lacks because its
+ * runs have no disks. Older files are upgraded when opened for recording.
+ */
+export const READABLE_SCHEMA_VERSION = 3;
+
+/** The tables schema version 4 added. */
+export const DISK_TABLES = ['disk_images', 'disk_image_chunks', 'run_disks', 'disk_writes'] as const;
+
 /** The schema version this build writes, and the newest it can read. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -37,7 +37,7 @@ describe('disk tables', () => {
     }
   });
 
-  it('a schema version 3 trace is upgraded when opened for recording (the disk tables are added) and its runs still replay', () => {
+  it('a schema version 3 trace replays as it is (read-only, untouched), and is upgraded when opened for recording (the disk tables are added)', () => {
     const path = join(dir, 'v3.sqlite');
     recordRun({ image: guestImage('tpr'), imageName: 'tpr.elf', out: path, options: { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 200_000 } });
     // Version 4 only adds tables: without them, and with user_version 3, the file is what version 3 wrote.
@@ -46,7 +46,16 @@ describe('disk tables', () => {
     raw.pragma('user_version = 3');
     raw.exec('UPDATE runs SET schema_version = 3');
     raw.close();
-    expect(() => openTraceReadOnly(path)).toThrow(/schema version 3 is older than this build's 4/);
+    const bytes = readFileSync(path);
+    const old = openTraceReadOnly(path);
+    try {
+      expect(readRunDisks(old, 1)).toEqual([]);
+      expect(readDiskWrites(old, 1)).toEqual([]);
+      expect(replayRun(old, { verify: true }).mismatch).toBeNull();
+    } finally {
+      closeTrace(old);
+    }
+    expect(readFileSync(path).equals(bytes)).toBe(true);
     closeTrace(openTrace(path, { create: false }));
     const db = openTraceReadOnly(path);
     try {
