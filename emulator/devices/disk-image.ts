@@ -92,8 +92,10 @@ export class DiskImage {
     const problem = this.rewindProblem(n);
     if (problem !== null) throw new RangeError(`disk ${this.name}: ${problem}`);
     if (n === this.position) return;
-    this.overlay.clear();
-    for (let k = 0; k < n; k++) this.overlay.set(this.log[k].lba, this.log[k].data);
+    // The overlay is always the log's first `position` writes applied: forwards, apply the next ones.
+    const from = n > this.position ? this.position : 0;
+    if (from === 0) this.overlay.clear();
+    for (let k = from; k < n; k++) this.overlay.set(this.log[k].lba, this.log[k].data);
     this.position = n;
   }
 
