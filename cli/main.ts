@@ -26,6 +26,7 @@ const run = program
 inputOptions(machineOptions(run))
   .option('--module <file...>', 'Multiboot module (repeatable), like qemu -initrd')
   .option('--screen', 'print the final 80x25 VGA text screen when the run ends')
+  .option('--disk-write-back', 'at the end of the run, write what the guest wrote to its disks back into the --disk files')
   .option('--gdb <[host:]port>', 'stop before the first instruction and wait for gdb on this port (host default 127.0.0.1)')
   .action(async (image: string, opts) => {
     process.exitCode = await runCommand(image, opts);

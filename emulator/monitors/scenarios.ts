@@ -8,6 +8,7 @@ import { packageRoot } from '../package-root';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Machine } from '../machine';
+import type { DiskImage } from '../devices/disk-image';
 import type { Mode, ShadowPolicy, VtxGeneration } from './modes';
 
 export const GUEST_DIR = join(packageRoot(import.meta.dirname), 'emulator/guests');
@@ -123,10 +124,10 @@ export interface ScenarioRun {
   cr3Switches: number;
 }
 
-export function runScenario(image: Uint8Array, column: Column, maxInstructions = 2_000_000_000): ScenarioRun {
+export function runScenario(image: Uint8Array, column: Column, maxInstructions = 2_000_000_000, disks: DiskImage[] = []): ScenarioRun {
   const bytes: number[] = [];
   const debugcon: number[] = [];
-  const m = new Machine(image, { mode: column.mode, shadow: column.shadow, vtxGen: column.vtxGen, onUartByte: (b) => bytes.push(b), onDebugconByte: (b) => debugcon.push(b) });
+  const m = new Machine(image, { mode: column.mode, shadow: column.shadow, vtxGen: column.vtxGen, onUartByte: (b) => bytes.push(b), onDebugconByte: (b) => debugcon.push(b), disks });
   const r = m.run(maxInstructions);
   const mon = m.monitor;
   return {
