@@ -6,7 +6,8 @@
 import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../emulator/machine';
 import type { Mode, ShadowPolicy, VtxGeneration } from '../emulator/monitors/modes';
 import { EventRecorder, type EventSink } from './recorder';
-import { EventKind } from './events';
+import { INPUT_CHANNELS, type InputChannel } from './events';
+import type { EndReason } from './end-reasons';
 import { Xorshift } from './prng';
 
 /** Everything needed to rebuild the machine of a run (stored as the run's options). */
@@ -22,14 +23,12 @@ export interface RunOptions {
   snapshotInterval: number; // instructions between snapshots
 }
 
+export { INPUT_CHANNELS, type InputChannel };
+
 /**
  * One input: a UART byte fed to the receiver, an interrupt raised at the local APIC, or a
  * scancode typed on the keyboard (set 1, queued at the 8042).
  */
-/** The channels an input arrives on (the trace stores the name). */
-export const INPUT_CHANNELS = ['uart', 'irq', 'keyboard'] as const;
-export type InputChannel = (typeof INPUT_CHANNELS)[number];
-
 export interface Input {
   icount: number; // applied before the instruction with this count retires
   channel: InputChannel;
@@ -91,7 +90,7 @@ export class Session {
 
   private apply(input: Input): void {
     const m = this.machine;
-    this.recorder.emit(EventKind.input, input.value, 0, 0, 0, input.channel);
+    this.recorder.emit.input(input.value, input.channel);
     applyInput(m, input);
     this.hooks.input?.(input);
   }
@@ -124,7 +123,7 @@ export class Session {
   }
 
   /** Emits the run_end event. */
-  end(result: { reason: string; exitCode: number }): void {
-    this.recorder.emit(EventKind.run_end, result.exitCode, 0, 0, 0, result.reason);
+  end(result: { reason: EndReason; exitCode: number }): void {
+    this.recorder.emit.run_end(result.exitCode, result.reason);
   }
 }
