@@ -58,6 +58,17 @@ export const IO_STRING_OPS = ['insb', 'insw', 'insd', 'outsb', 'outsw', 'outsd']
 export const INPUT_CHANNELS = ['uart', 'irq', 'keyboard'] as const;
 export type InputChannel = (typeof INPUT_CHANNELS)[number];
 
+/**
+ * One input: a UART byte fed to the receiver, an interrupt raised at the local APIC, or a
+ * scancode typed on the keyboard (set 1, queued at the 8042). Recording stores it (the inputs
+ * table), replay and seek apply it at the same count, and it is an `input` event when applied.
+ */
+export interface Input {
+  icount: number; // applied before the instruction with this count retires
+  channel: InputChannel;
+  value: number; // the byte, the vector, or the scancode
+}
+
 export const EVENT_KINDS = {
   privilege: {
     id: 1,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { KIND_NAMES, emittersSource, formatEvent, kindTable, viewTable, type TraceEvent } from './events';
 import { Session, buildMachine, DEFAULT_SNAPSHOT_INTERVAL } from './session';
 import { DEFAULT_RAM_SIZE } from '../emulator/machine';
-import { SCENARIOS } from '../emulator/monitors/scenarios';
+import { SCENARIOS } from '../scenarios/scenarios';
 
 export const GOLDEN_HEAD = 1500;
 export const GOLDEN_DIR = join(packageRoot(import.meta.dirname), 'traces/golden');

@@ -8,7 +8,7 @@
 import { openTrace, closeTrace, createRun, finishRun, EventWriter, type TraceDb } from './store';
 import { Session, buildMachine, type Input, type RunOptions } from './session';
 import { snapshotPageList, pageChunks } from './snapshotter';
-import { saveMachineState } from '../emulator/snapshot';
+import { saveMachineState } from '../emulator/machine-state';
 import type { Machine, RunResult } from '../emulator/machine';
 import type { RunEndResult } from './end-reasons';
 import type { TraceEvent } from './events';

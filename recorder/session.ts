@@ -5,8 +5,8 @@
  */
 import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../emulator/machine';
 import type { Mode, ShadowPolicy, VtxGeneration } from '../emulator/monitors/modes';
-import { EventRecorder, type EventSink } from './recorder';
-import { INPUT_CHANNELS, type InputChannel } from './events';
+import { EventRecorder, type EventSink } from './event-recorder';
+import { INPUT_CHANNELS, type Input, type InputChannel } from './events';
 import type { EndReason } from './end-reasons';
 import { Xorshift } from './prng';
 
@@ -23,17 +23,7 @@ export interface RunOptions {
   snapshotInterval: number; // instructions between snapshots
 }
 
-export { INPUT_CHANNELS, type InputChannel };
-
-/**
- * One input: a UART byte fed to the receiver, an interrupt raised at the local APIC, or a
- * scancode typed on the keyboard (set 1, queued at the 8042).
- */
-export interface Input {
-  icount: number; // applied before the instruction with this count retires
-  channel: InputChannel;
-  value: number; // the byte, the vector, or the scancode
-}
+export { INPUT_CHANNELS, type Input, type InputChannel };
 
 /** Applies one input to the machine (recording, replay and seek share this). */
 export function applyInput(m: Machine, input: Input): void {

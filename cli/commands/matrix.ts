@@ -8,7 +8,7 @@ import { writeStdout } from '../stdout';
 import {
   SCENARIOS, MATRIX_COLUMNS as COLUMNS, runScenario, scenarioImage, expectationFor, outcomeOf, meets, firstDifference,
   type Column, type Expectation, type ScenarioRun,
-} from '../../emulator/monitors/scenarios';
+} from '../../scenarios/scenarios';
 
 export interface MatrixOptions {
   json?: boolean;

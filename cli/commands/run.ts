@@ -7,7 +7,7 @@ import { formatScreen } from '../../emulator/devices/vga-text';
 import { endNotes } from '../end-notes';
 import { basename } from 'node:path';
 import { LiveTarget } from '../../debugger/gdbstub/live-target';
-import { EventRecorder } from '../../recorder/recorder';
+import { EventRecorder } from '../../recorder/event-recorder';
 import { serveForGdb } from '../gdb-session';
 import { GuestOutput } from '../stdout';
 import { InterruptWatch, nextTurn } from '../interrupt';

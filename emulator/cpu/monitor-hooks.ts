@@ -8,7 +8,7 @@
  * - instruction: a sensitive instruction, after its privilege checks (faults for CPL > 0 have
  *   priority over a monitor's intercept, as they have over VM exits, SDM vol. 3 25.1.1).
  *
- * Swapping the whole guest state is done with emulator/snapshot.ts (saveCpuState/loadCpuState).
+ * Swapping the whole guest state is done with emulator/machine-state.ts (saveCpuState/loadCpuState).
  */
 import type { Insn } from './insn';
 

@@ -51,16 +51,15 @@ export interface RunEnd {
   eventCount: number; // events recorded
 }
 
-/** One input given to the machine. */
-export interface TraceInput {
-  icount: number; // applied before the instruction with this count retires
-  channel: string; // uart or irq
-  value: number | Uint8Array; // the byte or vector, or several bytes
-}
-
-/** An input as stored, with its position in the run. */
-export interface StoredInput extends TraceInput {
+/**
+ * An input as read back from a trace, before it is checked (recorder/validate-run.ts turns it
+ * into Inputs): what is written is always an Input (recorder/events.ts).
+ */
+export interface StoredInput {
   seq: number; // position among the run's inputs, from 0
+  icount: number; // applied before the instruction with this count retires
+  channel: string; // an InputChannel in a sound trace
+  value: number | Uint8Array; // the byte, vector or scancode, or several bytes (one input each)
 }
 
 /** A snapshot as the recorder hands it to the store (the blobs are opaque to the store). */
@@ -81,3 +80,6 @@ export interface StoredSnapshot extends Snapshot {
   pages: Uint8Array[]; // the chunks, in order
   chunkNumbers: number[]; // snapshot_pages.chunk of each (0, 1, 2... in a sound trace)
 }
+
+/** The part of a stored snapshot that time travel restores (an in-memory recording holds only this). */
+export type SnapshotContent = Pick<StoredSnapshot, 'icount' | 'cpu' | 'devices' | 'pages'>;

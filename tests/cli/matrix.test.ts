@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ringside, ROOT } from '../helpers/cli';
-import { SCENARIOS } from '../../emulator/monitors/scenarios';
+import { SCENARIOS } from '../../scenarios/scenarios';
 import type { MatrixReport, MatrixCell } from '../../cli/commands/matrix';
 
 type Report = MatrixReport;

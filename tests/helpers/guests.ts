@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { GUEST_DIR, scenarioImage, runScenario, COLUMNS, type ScenarioRun } from '../../emulator/monitors/scenarios';
+import { GUEST_DIR, scenarioImage, runScenario, COLUMNS, type ScenarioRun } from '../../scenarios/scenarios';
 
 export { GUEST_DIR };
 const NATIVE = COLUMNS[0];
