@@ -59,7 +59,8 @@ export class Recording {
         image: spec.image,
         imageName: spec.imageName,
         mode: spec.options.mode,
-        options: spec.options,
+        options: { ...spec.options, modules: undefined }, // the modules go to their own table
+        modules: spec.options.modules,
         ringsideVersion: RINGSIDE_VERSION,
         snapshotInterval: spec.options.snapshotInterval,
       });

@@ -7,6 +7,7 @@ import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../emulator/machine';
 import type { Mode, ShadowPolicy, VtxGeneration } from '../emulator/monitors/modes';
 import { EventRecorder, type EventSink } from './event-recorder';
 import { INPUT_CHANNELS, type Input, type InputChannel } from './events';
+import type { RunModule } from './store';
 import type { EndReason } from './end-reasons';
 import { Xorshift } from './prng';
 
@@ -21,6 +22,7 @@ export interface RunOptions {
   maxInstructions?: number; // the limit the run was recorded with (undefined: none)
   jitterSeed?: number; // seed of the extra interrupts (the interrupts themselves are inputs)
   snapshotInterval: number; // instructions between snapshots
+  modules?: RunModule[]; // Multiboot modules in load order (stored in the trace's modules table, not in the options JSON)
 }
 
 export { INPUT_CHANNELS, type Input, type InputChannel };
@@ -52,6 +54,7 @@ export function buildMachine(image: Uint8Array, opts: RunOptions, onUartByte?: (
     ramSize: opts.ramSize ?? DEFAULT_RAM_SIZE,
     cmdline: opts.cmdline,
     flatAddress: opts.flatAddress,
+    modules: opts.modules,
     onUartByte,
   });
 }

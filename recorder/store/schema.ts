@@ -137,6 +137,16 @@ export const SNAPSHOT_PAGES_TABLE = `CREATE TABLE snapshot_pages (
   PRIMARY KEY (snapshot, chunk)
 ) WITHOUT ROWID`;
 
+/** The Multiboot modules of a run (`--module`), stored whole like its image: replay loads them again. */
+export const MODULES_TABLE = `CREATE TABLE modules (
+  run INTEGER NOT NULL,       -- runs.id
+  position INTEGER NOT NULL,  -- order of the module on the command line, from 0 (the order the loader places them in)
+  name TEXT NOT NULL,         -- base name of the module file (the Multiboot module string)
+  data BLOB NOT NULL,         -- the module bytes, exactly as recorded
+  sha256 TEXT NOT NULL,       -- lowercase hex SHA-256 of data
+  PRIMARY KEY (run, position)
+) WITHOUT ROWID`;
+
 /** Pages per snapshot_pages row (about 1 MiB). */
 export const SNAPSHOT_CHUNK_PAGES = 256;
 
@@ -144,7 +154,7 @@ export const SNAPSHOT_CHUNK_PAGES = 256;
 export const SNAPSHOTS_AT_INDEX = 'CREATE UNIQUE INDEX snapshots_at ON snapshots (run, icount)';
 
 /** Every table and index of the current schema, in creation order. */
-export const TABLES = [RUNS_TABLE, EVENTS_TABLE, EVENT_BLOCKS_TABLE, EVENT_BLOCKS_ICOUNT_INDEX, STRINGS_TABLE, KINDS_TABLE, INPUTS_TABLE, SNAPSHOTS_TABLE, SNAPSHOTS_AT_INDEX, SNAPSHOT_PAGES_TABLE];
+export const TABLES = [RUNS_TABLE, EVENTS_TABLE, EVENT_BLOCKS_TABLE, EVENT_BLOCKS_ICOUNT_INDEX, STRINGS_TABLE, KINDS_TABLE, INPUTS_TABLE, SNAPSHOTS_TABLE, SNAPSHOTS_AT_INDEX, SNAPSHOT_PAGES_TABLE, MODULES_TABLE];
 
 /** The tables and indexes of schema version 1 (what migration 1 creates, whatever changed since). */
 const TABLES_V1 = [RUNS_TABLE, EVENTS_TABLE, EVENT_BLOCKS_TABLE, EVENT_BLOCKS_ICOUNT_INDEX, STRINGS_TABLE, KINDS_TABLE, INPUTS_TABLE, SNAPSHOTS_TABLE_V1, SNAPSHOTS_AT_INDEX];
@@ -201,6 +211,8 @@ export interface Migration {
   version: number; // user_version after this step
   description: string; // what it changes
   statements: () => string[]; // the SQL, run in order
+  /** The step only adds what older runs lack (a table): a file without it still reads, read-only, as it is. */
+  additive?: true;
 }
 
 export const MIGRATIONS: Migration[] = [
@@ -228,7 +240,21 @@ export const MIGRATIONS: Migration[] = [
       'ALTER TABLE snapshots DROP COLUMN pages',
     ],
   },
+  // Version 4 is taken by the disk images of the ATA disk (developed alongside); this step only
+  // adds a table, so it applies after 3 or after 4 alike.
+  {
+    version: 5,
+    description: 'modules: the Multiboot modules of each run, stored whole',
+    statements: () => [MODULES_TABLE],
+    additive: true,
+  },
 ];
+
+/**
+ * The oldest schema version a read-only open accepts: every step after it is additive (the
+ * readers treat what it adds as empty). Older files are upgraded when opened for recording.
+ */
+export const READABLE_SCHEMA_VERSION = [...MIGRATIONS].reverse().find((m) => m.additive !== true)!.version;
 
 /**
  * The oldest per-run schema version whose events this build regenerates identically: a run

@@ -14,6 +14,13 @@ export interface NewRun {
   snapshotInterval: number; // retired instructions between snapshots; 0: none
   startState?: Uint8Array | null; // opaque state at the start, if the recorder keeps one
   createdAt?: string; // ISO-8601 time; default: now
+  modules?: readonly RunModule[]; // Multiboot modules, in load order (stored in the modules table)
+}
+
+/** A Multiboot module of a run: its file's base name and its bytes. */
+export interface RunModule {
+  name: string;
+  data: Uint8Array;
 }
 
 /** A run as listed: everything but the image and start-state bytes. */
@@ -41,6 +48,7 @@ export interface RunInfo {
 export interface Run extends RunInfo {
   image: Uint8Array; // the guest image
   startState: Uint8Array | null; // opaque start state, if any
+  modules: (RunModule & { sha256: string })[]; // its Multiboot modules in load order (none in a trace older than schema version 5)
 }
 
 /** How a run ended (finishRun). */
