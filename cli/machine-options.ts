@@ -4,9 +4,11 @@
  * parsers check (MODES, SHADOW_POLICIES).
  */
 import type { Command } from 'commander';
+import { basename } from 'node:path';
 import { MODES, SHADOW_POLICIES } from '../emulator/monitors/modes';
+import { readInputFile } from './options';
 
-/** --mode, --shadow, --vtx-gen, --cmdline, --flat, --ram, --max-instructions, --disk. */
+/** --mode, --shadow, --vtx-gen, --cmdline, --flat, --module, --ram, --max-instructions, --disk. */
 export function machineOptions(cmd: Command): Command {
   return cmd
     .option('--mode <mode>', MODES.join(' | '), 'native')
@@ -15,6 +17,7 @@ export function machineOptions(cmd: Command): Command {
     .option('--max-instructions <n>', 'stop after N retired instructions (run: exit code 124)')
     .option('--cmdline <string>', 'Multiboot command line')
     .option('--flat <address>', 'load IMAGE as a flat binary at this address and start there')
+    .option('--module <file...>', 'Multiboot module (repeatable), like qemu -initrd (record: stored in the trace)')
     .option('--ram <size>', 'RAM size (default 128M)')
     .option('--disk <file>', 'raw disk image on the primary ATA channel: the first is the master, a second the slave (like -drive file=FILE,format=raw,index=0/1); the file is never written', (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
 }
@@ -24,4 +27,9 @@ export function inputOptions(cmd: Command): Command {
   return cmd
     .option('--input <file>', 'bytes fed to the UART receiver (record: stored in the trace)')
     .option('--keyboard <file>', 'text typed on the PS/2 keyboard, scancode set 1, US layout (record: stored in the trace)');
+}
+
+/** The files of --module, read in command-line order (the order the loader places them in). */
+export function readModules(paths: readonly string[] | undefined): { name: string; data: Uint8Array }[] {
+  return (paths ?? []).map((path) => ({ name: basename(path), data: readInputFile(path, 'module') }));
 }

@@ -9,7 +9,7 @@ import { openTrace, closeTrace, createRun, finishRun, addRunDisk, appendDiskWrit
 import { DiskImage } from '../emulator/devices/disk-image';
 import { Session, buildMachine, type Input, type RunOptions } from './session';
 import { snapshotPageList, pageChunks } from './snapshotter';
-import { saveMachineState } from '../emulator/snapshot';
+import { saveMachineState } from '../emulator/machine-state';
 import type { Machine, RunResult } from '../emulator/machine';
 import type { RunEndResult } from './end-reasons';
 import type { TraceEvent } from './events';
@@ -64,7 +64,8 @@ export class Recording {
         image: spec.image,
         imageName: spec.imageName,
         mode: spec.options.mode,
-        options: spec.options,
+        options: { ...spec.options, modules: undefined }, // the modules go to their own table
+        modules: spec.options.modules,
         ringsideVersion: RINGSIDE_VERSION,
         snapshotInterval: spec.options.snapshotInterval,
       });

@@ -69,7 +69,14 @@ export function checkRun(db: TraceDb, run: Run): RunOptions {
   }
   if (run.lastIcount !== null && !isCount(run.lastIcount)) throw bad(`event_blocks: last_icount ${String(run.lastIcount)} is not a count`);
   if (run.finalIcount !== null && run.lastIcount !== null && run.lastIcount > run.finalIcount) throw bad(`an event at icount ${run.lastIcount}, after the run's end at ${run.finalIcount}`);
-  return options;
+  run.modules.forEach((m, k) => {
+    if (typeof m.name !== 'string') throw bad(`module ${k}: its name is not text`);
+    if (!(m.data instanceof Uint8Array)) throw bad(`module ${k} (${m.name}): its data is not a BLOB`);
+    if (createHash('sha256').update(m.data).digest('hex') !== m.sha256) throw bad(`module ${k} (${m.name}): its data does not match its SHA-256`);
+  });
+  // The modules live in their own table, not in the options JSON: whatever the JSON says of them is not used.
+  const { modules: _ignored, ...stored } = options;
+  return run.modules.length === 0 ? stored : { ...stored, modules: run.modules.map((m) => ({ name: m.name, data: m.data })) };
 }
 
 /** Checks a run's stored inputs and returns them as replay feeds them (a BLOB value: its bytes, one input each). */

@@ -1,5 +1,6 @@
 /** `ringside record IMAGE`: the same run as `ringside run`, recorded into a trace. */
 import { endNotes } from '../end-notes';
+import { readModules } from '../machine-options';
 import { basename, dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { Recording, type RecordSpec, type RecordResult } from '../../recorder/record';
@@ -25,6 +26,7 @@ export interface RecordCliOptions {
   cmdline?: string;
   flat?: string;
   ram?: string;
+  module?: string[];
   snapshotInterval?: string;
   quiet?: boolean;
   gdb?: string;
@@ -52,6 +54,7 @@ export async function recordCommand(imagePath: string, opts: RecordCliOptions): 
     cmdline: opts.cmdline ?? '',
     ramSize: parseRamSize(opts.ram) ?? DEFAULT_RAM_SIZE,
     flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,
+    modules: opts.module !== undefined ? readModules(opts.module) : undefined,
     maxInstructions: Number.isFinite(max) ? max : undefined,
     jitterSeed,
     snapshotInterval: interval,

@@ -7,9 +7,9 @@ import { DiskImage } from '../../emulator/devices/disk-image';
 import { UsageError } from '../errors';
 import { formatScreen } from '../../emulator/devices/vga-text';
 import { endNotes } from '../end-notes';
-import { basename } from 'node:path';
+import { readModules } from '../machine-options';
 import { LiveTarget } from '../../debugger/gdbstub/live-target';
-import { EventRecorder } from '../../recorder/recorder';
+import { EventRecorder } from '../../recorder/event-recorder';
 import { serveForGdb } from '../gdb-session';
 import { GuestOutput } from '../stdout';
 import { InterruptWatch, nextTurn } from '../interrupt';
@@ -55,7 +55,7 @@ export function runCommand(imagePath: string, opts: RunOptions): Promise<number>
     ramSize: parseRamSize(opts.ram) ?? DEFAULT_RAM_SIZE,
     cmdline: opts.cmdline ?? '',
     flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,
-    modules: (opts.module ?? []).map((path) => ({ name: basename(path), data: readInputFile(path, 'module') })),
+    modules: readModules(opts.module),
     onUartByte: guest.byte,
     disks,
   });

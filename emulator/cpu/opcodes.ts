@@ -16,6 +16,7 @@
  * are typed against the instruction families' exports, so a misspelt one fails type checking.
  */
 import type { Handler } from './insn';
+import { FORM_FLAGS } from './form-flags';
 import type * as alu from './ops/alu';
 import type * as move from './ops/move';
 import type * as stack from './ops/stack';
@@ -98,7 +99,19 @@ export interface OpForm {
   readonly intercept: Intercept | '';
   /** What a software monitor counts the form as when it traps and emulates it ('' = memory). */
   readonly trap: TrapKind | '';
+  /**
+   * The flags it reads, writes (gives a defined value) and leaves undefined, as EFLAGS bits, as
+   * iced-x86 records them (form-flags.ts, generated; a test keeps it current).
+   */
+  readonly flags: { readonly read: number; readonly written: number; readonly undefined: number };
 }
+
+/** A form's key in tables about forms: its opcode and ModRM.reg digit, e.g. `0f01/2`, `01/-1`. */
+export function formKey(f: Pick<OpForm, 'code' | 'reg'>): string {
+  return `${f.code.toString(16).padStart(2, '0')}/${f.reg}`;
+}
+
+const NO_FLAGS = [0, 0, 0] as const;
 
 const forms: OpForm[] = [];
 
@@ -139,7 +152,13 @@ function op(code: number, mnemonic: string, operands: string, handler: HandlerNa
     pure: x.pure ?? false,
     intercept: x.intercept ?? '',
     trap: x.trap ?? '',
+    flags: flagsOf(code, x.reg ?? -1),
   });
+}
+
+function flagsOf(code: number, reg: number): OpForm['flags'] {
+  const [read, written, undef] = FORM_FLAGS[formKey({ code, reg })] ?? NO_FLAGS;
+  return { read, written, undefined: undef };
 }
 
 /** A group opcode: ModRM.reg selects the form. */

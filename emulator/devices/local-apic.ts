@@ -90,7 +90,7 @@
  * effect); the machine should then stop routing the MMIO page here (`hardwareEnabled`).
  */
 import type { AccessSize, MmioDevice } from './bus';
-import { sealState, openState } from '../snapshot';
+import { sealState, openState } from '../state/codec';
 
 // LVT indices (register offset 0x320 + 0x10 * index).
 const LVT_TIMER = 0;
@@ -208,7 +208,7 @@ export class LocalApic implements MmioDevice {
 
   /**
    * Every register and the timer's phase (base, count, expiry, deadline), as bytes for
-   * emulator/snapshot.ts. Clock values are absolute (retired-instruction counts), so the state
+   * emulator/state/codec.ts. Clock values are absolute (retired-instruction counts), so the state
    * belongs with the CPU state saved at the same moment. Hooks are not part of the state.
    */
   saveState(): Uint8Array {

@@ -18,7 +18,8 @@ import { internString } from './intern-string';
 import { readStrings } from './read-strings';
 import { appendInputs } from './append-inputs';
 import { appendSnapshot } from './append-snapshot';
-import type { Snapshot, TraceDb, TraceInput } from './types';
+import type { Snapshot, TraceDb } from './types';
+import type { Input } from '../events';
 
 /** Rows per multi-row INSERT statement. */
 const ROWS = 64;
@@ -52,7 +53,7 @@ export class EventWriter {
   private blockKinds = 0; // kinds bit mask of the open block
   private readonly digest = new EventDigest(); // digest of the open block
 
-  private inputs: TraceInput[] = []; // inputs added since the last flush
+  private inputs: Input[] = []; // inputs added since the last flush
   private nextInputSeq: number; // seq of the next input
   private lastSeq: number; // seq of the last event added (-1: none)
   private lastIcount: number; // icount of the last event added
@@ -129,7 +130,7 @@ export class EventWriter {
   }
 
   /** Buffers one input; it is committed with the events of the same batch. */
-  addInput(input: TraceInput): void {
+  addInput(input: Input): void {
     if (this.closed) throw new Error('EventWriter: addInput after close');
     this.inputs.push({ icount: input.icount, channel: input.channel, value: input.value });
   }

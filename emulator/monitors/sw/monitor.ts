@@ -58,7 +58,7 @@ import { probeTranslate } from '../../cpu/paging';
 import { ea } from '../../cpu/ops/operands';
 import { iret, sysenter } from '../../cpu/ops/far';
 import { Insn as InsnRecord } from '../../cpu/insn';
-import { sealState, openState } from '../../snapshot';
+import { sealState, openState } from '../../state/codec';
 import type { ShadowPolicy } from '../modes';
 import { RegisterFile, SEGS, DATA_SEGS } from './virtual-cpu';
 import { GuestWalk } from './guest-walk';

@@ -12,7 +12,7 @@
  * shared by the guest and the monitor.
  */
 import type { Cpu } from '../../cpu/cpu';
-import type { StateWriter, StateReader } from '../../snapshot';
+import type { StateWriter, StateReader } from '../../state/codec';
 import { CS, SS, ES, DS, FS, GS, ESP } from '../../cpu/constants';
 
 /** The registers that differ between the virtual and the real CPU. */

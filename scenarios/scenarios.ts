@@ -4,12 +4,12 @@
  * share this table and runScenario(); expectations are data here so that the matrix can print
  * measured results next to them, and the tests assert them.
  */
-import { packageRoot } from '../package-root';
+import { packageRoot } from '../emulator/package-root';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Machine } from '../machine';
-import type { DiskImage } from '../devices/disk-image';
-import type { Mode, ShadowPolicy, VtxGeneration } from './modes';
+import { Machine } from '../emulator/machine';
+import type { DiskImage } from '../emulator/devices/disk-image';
+import type { Mode, ShadowPolicy, VtxGeneration } from '../emulator/monitors/modes';
 
 export const GUEST_DIR = join(packageRoot(import.meta.dirname), 'emulator/guests');
 
