@@ -108,3 +108,15 @@ export function smallTrace(path: string): void {
   finishRun(db, run, { endReason: 'exit', exitCode: 3, finalIcount: 400, eventCount: events.length });
   closeTrace(db);
 }
+
+/**
+ * Makes a trace written by this build look as schema version 3 wrote it: drops what the additive
+ * steps after 3 added (the disk tables, the task_switch view and kind, the modules table).
+ */
+export function downgradeToVersion3(raw: { exec(sql: string): unknown; pragma(sql: string): unknown }): void {
+  for (const t of ['disk_images', 'disk_image_chunks', 'run_disks', 'disk_writes', 'modules']) raw.exec(`DROP TABLE IF EXISTS ${t}`);
+  raw.exec('DROP VIEW IF EXISTS ev_task_switch');
+  raw.exec(`DELETE FROM kinds WHERE id = ${EventKind.task_switch}`);
+  raw.pragma('user_version = 3');
+  raw.exec('UPDATE runs SET schema_version = 3');
+}

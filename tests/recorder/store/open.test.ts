@@ -12,7 +12,7 @@ import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from '../../../recorder/st
 import { readSnapshots } from '../../../recorder/store/read-snapshots';
 import { readRun } from '../../../recorder/store/read-run';
 import { reportError } from '../../../cli/errors';
-import { SAMPLE_RUN, siblings, smallTrace, syntheticEvents, tempDir } from './helpers';
+import { SAMPLE_RUN, downgradeToVersion3, siblings, smallTrace, syntheticEvents, tempDir } from './helpers';
 
 const dir = tempDir('open');
 
@@ -199,8 +199,7 @@ describe('opening traces', () => {
     createRun(db, { ...SAMPLE_RUN, modules: [{ name: 'm.bin', data: new Uint8Array([1, 2, 3]) }] });
     closeTrace(db);
     const raw = new Database(path);
-    raw.exec('DROP TABLE modules');
-    raw.pragma('user_version = 3');
+    downgradeToVersion3(raw);
     raw.close();
     const ro = openTraceReadOnly(path);
     expect(readRun(ro, 1).modules).toEqual([]);
