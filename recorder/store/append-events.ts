@@ -26,7 +26,7 @@ export class EventWriter {
   private readonly appender: BatchAppender; // writes batches
   private readonly encoder: BatchEncoder; // packs events into the batch
   private inputs: TraceInput[] = []; // inputs added since the last flush
-  private committed = 0; // events committed by this writer
+  private done = 0; // events committed by this writer
   private closed = false; // close() was called
 
   constructor(db: TraceDb, run: number, opts: { batchEvents?: number } = {}) {
@@ -38,7 +38,12 @@ export class EventWriter {
 
   /** Events added so far (committed or not). */
   get count(): number {
-    return this.committed + this.encoder.batch.count;
+    return this.done + this.encoder.batch.count;
+  }
+
+  /** Events committed so far. */
+  get committed(): number {
+    return this.done;
   }
 
   /** Buffers one event; seq must increase and icount must not decrease. */
@@ -75,7 +80,7 @@ export class EventWriter {
         also?.();
       })
       .immediate();
-    this.committed += batch.count;
+    this.done += batch.count;
     batch.count = 0;
     this.inputs = [];
   }
