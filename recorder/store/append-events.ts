@@ -15,8 +15,8 @@ import type { Snapshot, TraceDb, TraceInput } from './types';
 
 /**
  * Default events per transaction. A commit in WAL mode with synchronous=NORMAL costs little
- * (no fsync): batches of 4,096 and of 16,384 events insert at the same rate; the batch size
- * bounds what a kill can lose and what the writer's thread holds in its queue.
+ * (no fsync): batches of 2,048 to 32,768 events insert at the same rate; the batch size bounds
+ * what a kill can lose and the memory of the writer's queue (SLOTS batches of 88 bytes an event).
  */
 export const DEFAULT_BATCH_EVENTS = 8192;
 
