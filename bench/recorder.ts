@@ -109,7 +109,8 @@ export function benchRecorder(guest: (name: string) => Uint8Array, line: (s: str
   const storeSeconds = (performance.now() - s0) / 1000;
   const fileBytes = statSync(storeFile).size;
   const text = sdb.prepare('SELECT id FROM strings WHERE text = ?').pluck().get(ev.text) as number;
-  sdb.exec('CREATE TEMP TABLE numbers AS WITH RECURSIVE g(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM g WHERE v < 999999) SELECT v FROM g');
+  sdb.exec('CREATE TEMP TABLE numbers (v INTEGER PRIMARY KEY)');
+  sdb.exec('INSERT INTO temp.numbers WITH RECURSIVE g(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM g WHERE v < 999999) SELECT v FROM g');
   const sqlRun = newRun();
   const fromSql = sdb.prepare(`INSERT INTO events SELECT ${sqlRun}, v, v * 3, 5, 0, 8, 1048576 + (v & 4095), 3, 16, 0, -1, ${text} FROM temp.numbers WHERE v >= ? AND v < ?`);
   const c0 = performance.now();
