@@ -5,12 +5,12 @@
  * seek latency over a long recording. The machine may be shared: the rates are taken in one run,
  * one after the other, so that they compare with each other.
  */
-import { mkdtempSync, statSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, rmSync } from 'node:fs';
 import os, { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Machine, DEFAULT_RAM_SIZE } from '../emulator/machine';
-import { recordRun } from '../recorder/record';
+import { Recording } from '../recorder/record';
 import { replayRun } from '../recorder/replay';
 import { openTrace, openTraceReadOnly, closeTrace, createRun, EventWriter } from '../recorder/store';
 import { pickRun, loadRecordedRun } from '../recorder/load-run';
@@ -30,11 +30,44 @@ function timeRun(image: Uint8Array): number {
   return (performance.now() - t0) / 1000;
 }
 
+/**
+ * CPU seconds of each thread of this process (Linux: /proc/self/task; empty elsewhere). On a
+ * loaded machine the CPU time each thread needed says what wall times cannot: what bounds the
+ * recording when each thread has a core.
+ */
+function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!existsSync('/proc/self/task')) return out;
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, (Number(f[11]) + Number(f[12])) / 100); // utime + stime, in clock ticks of 1/100 s
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
 function timeRecord(image: Uint8Array, name: string, out: string, writer: WriterKind = 'thread') {
   rmSync(out, { force: true });
+  const before = threadCpu();
   const t0 = performance.now();
-  const r = recordRun({ image, imageName: name, options: opts(), out, writer });
-  return { seconds: (performance.now() - t0) / 1000, ...r };
+  const rec = new Recording({ image, imageName: name, options: opts(), out, writer });
+  let result;
+  try {
+    result = rec.run();
+  } catch (e) {
+    rec.close();
+    throw e;
+  }
+  // The threads' CPU before finish(): the writer's thread ends with it (its last batch is left out).
+  const cpu = [...threadCpu()].map(([tid, s]) => ({ tid, seconds: s - (before.get(tid) ?? 0) })).filter((t) => t.seconds > 0.05);
+  const r = rec.finish(result);
+  const main = cpu.find((t) => t.tid === String(process.pid))?.seconds ?? NaN;
+  const others = cpu.filter((t) => t.tid !== String(process.pid)).sort((a, b) => b.seconds - a.seconds);
+  return { seconds: (performance.now() - t0) / 1000, mainCpu: main, writerCpu: others[0]?.seconds ?? NaN, ...r };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -61,13 +94,19 @@ export function benchRecorder(guest: (name: string) => Uint8Array, line: (s: str
   // 2. An event-heavy guest: bench-syscall, 8 events per SYSENTER/SYSEXIT round trip (8 M events).
   line(`load average        ${loadavg()[0].toFixed(1)} on ${availableCores()} cores: on a shared machine the rates vary from run to run; compare the lines of one run`);
   const sys = guest('bench-syscall');
+  const runUsage0 = process.cpuUsage();
   const sysRun = timeRun(sys);
+  const sysUsage = process.cpuUsage(runUsage0);
+  const sysCpu = (sysUsage.user + sysUsage.system) / 1e6;
   const out = join(dir, 'bench-syscall.sqlite');
   const r = timeRecord(sys, 'bench-syscall.elf', out, 'thread');
   const bytes = statSync(out).size;
   const inline = timeRecord(sys, 'bench-syscall.elf', join(dir, 'bench-syscall-inline.sqlite'), 'inline');
   line(`record overhead     bench-syscall run ${sysRun.toFixed(3)} s, record ${r.seconds.toFixed(3)} s: ${(r.seconds / sysRun).toFixed(2)}x with ${r.events} events (writer thread); inline writer ${inline.seconds.toFixed(3)} s: ${(inline.seconds / sysRun).toFixed(2)}x`);
   line(`events recorded     bench-syscall ${(r.events / r.seconds / 1e6).toFixed(2)} M events/s end to end, writer thread (target >= 3 M/s); inline writer ${(inline.events / inline.seconds / 1e6).toFixed(2)} M events/s`);
+  if (Number.isFinite(r.mainCpu) && Number.isFinite(r.writerCpu)) {
+    line(`threads' CPU time   bench-syscall emulator's thread ${r.mainCpu.toFixed(2)} s, writer's thread ${r.writerCpu.toFixed(2)} s (plain run ${sysCpu.toFixed(2)} s; inline ${inline.mainCpu.toFixed(2)} s): with a core each, ${(r.events / Math.max(r.mainCpu, r.writerCpu) / 1e6).toFixed(2)} M events/s, bound by the ${r.writerCpu > r.mainCpu ? 'writer' : 'emulator'}`);
+  }
   line(`bytes per event     bench-syscall ${(bytes / r.events).toFixed(1)} B/event (${(bytes / 1e6).toFixed(1)} MB file, target <= 45)`);
   let repSeconds = Infinity;
   let rep: ReturnType<typeof replayRun> | undefined;
