@@ -12,19 +12,27 @@ import { CS } from '../emulator/cpu/constants';
 import { IO_STRING_OPS, type TraceEvent } from './events';
 import { EventEmitters } from './event-emitters';
 
-export type EventSink = (e: TraceEvent) => void;
+/** Where events go: a function given each event as an object, or an EventFieldSink. */
+export type EventSink = ((e: TraceEvent) => void) | EventFieldSink;
+
+/** Takes each event as its fields, so that no object is made per event (the trace writer). */
+export interface EventFieldSink {
+  event(seq: number, icount: number, kind: number, cpl: number, cs: number, eip: number, a: number, b: number, c: number, d: number, text: string): void;
+}
 
 export class EventRecorder implements CpuObserver {
   private seq = 0; // next sequence number
   private readonly descPhys = new Float64Array(6).fill(-1); // physical address of each segment's descriptor, -1 none
   private readonly machine: Machine; // the machine observed
-  private readonly sink: EventSink; // where events go
+  private readonly sink: ((e: TraceEvent) => void) | null; // where events go as objects
+  private readonly fields: EventFieldSink | null; // or as fields
   /** One emitter per kind, taking its named fields: every event goes through these. */
   readonly emit = new EventEmitters((kind, a, b, c, d, text) => this.put(kind, a, b, c, d, text));
 
   constructor(machine: Machine, sink: EventSink) {
     this.machine = machine;
-    this.sink = sink;
+    this.sink = typeof sink === 'function' ? sink : null;
+    this.fields = typeof sink === 'function' ? null : sink;
     const cpu = machine.cpu;
     cpu.onWatchedWrite = (phys, size) => this.watchedWrite(phys, size);
     machine.apic.onTprWrite = (oldTpr, newTpr) => this.emit.tpr(oldTpr, newTpr);
@@ -48,7 +56,12 @@ export class EventRecorder implements CpuObserver {
   private put(kind: number, a: number, b: number, c: number, d: number, text: string): void {
     const cpu = this.machine.cpu;
     const pinned = cpu.atPinned;
-    this.sink({
+    const fields = this.fields;
+    if (fields !== null) {
+      fields.event(this.seq++, cpu.icount, kind, pinned ? cpu.atCpl : cpu.cpl, pinned ? cpu.atCs : cpu.segSel[CS], (pinned ? cpu.atEip : cpu.eip) >>> 0, a | 0, b | 0, c | 0, d | 0, text);
+      return;
+    }
+    this.sink!({
       seq: this.seq++,
       icount: cpu.icount,
       kind,

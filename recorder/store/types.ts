@@ -15,6 +15,7 @@ export interface NewRun {
   startState?: Uint8Array | null; // opaque state at the start, if the recorder keeps one
   createdAt?: string; // ISO-8601 time; default: now
   modules?: readonly RunModule[]; // Multiboot modules, in load order (stored in the modules table)
+  disks?: readonly { name: string; bytes: Uint8Array }[]; // --disk images: slot 0 the primary master, 1 the slave (disk_images, run_disks)
 }
 
 /** A Multiboot module of a run: its file's base name and its bytes. */
