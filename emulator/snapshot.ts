@@ -271,7 +271,7 @@ export function isStateful(d: object): d is StatefulDevice {
 // =============================================================================================
 
 const CPU_TAG = 'RCPU';
-const CPU_VERSION = 1;
+const CPU_VERSION = 2;
 
 /** Plain-number fields of Cpu, stored as Float64 in this order. */
 const CPU_SCALARS = [
@@ -280,6 +280,7 @@ const CPU_SCALARS = [
   'ldtrSel', 'ldtrBase', 'ldtrLimit', 'ldtrAR', 'trSel', 'trBase', 'trLimit', 'trAR',
   'cr0', 'cr2', 'cr3', 'cr4', 'sysenterCs', 'sysenterEsp', 'sysenterEip', 'tscOffset',
   'exitCode', 'irqShadow', 'excVector', 'excCode', 'excAddr',
+  'tscAdjust', 'tscAux', 'pat', 'patHigh', 'miscEnable',
 ] as const;
 type CpuScalar = (typeof CPU_SCALARS)[number];
 
