@@ -31,6 +31,11 @@
  *
  * Instructions that are sensitive but do not trap (SGDT, SIDT, SLDT, STR, SMSW, PUSHF, POPF,
  * PUSH CS, LAR...) never reach the monitor: they execute on the real CPU, as on real hardware.
+ * The exception is UMIP: while the guest's own (virtual) CR4.UMIP is set, the monitor sets
+ * UMIP in the real CR4 too, so SGDT, SIDT, SLDT, STR and SMSW from the deprivileged guest raise
+ * #GP and are emulated on the virtual CPU, with the guest's own values (its virtual CPL 0
+ * executes them; from its ring 3 they fault again and the #GP is the guest's). The guest's view
+ * of CR4 stays virtual: MOV from CR4 is emulated too.
  *
  * Time is guest time: only guest instructions count (an emulated instruction retires once);
  * the monitor's own work is counted in exits and emulations.
@@ -43,7 +48,7 @@ import type { MonitorEntry } from '../../cpu/monitor-hooks';
 import type { Monitor } from '../monitor';
 import { FAULT, hasErrorCode } from '../../cpu/fault';
 import {
-  CS, SS, ESP, EDX, IF, TF, DB_VECTOR, IOPL, RF, VM, NT, CR0_PE, CR0_ET, CR0_PG, CR0_WP, CR4_PSE, CR4_PGE, PFEC_W,
+  CS, SS, ESP, EDX, IF, TF, DB_VECTOR, IOPL, RF, VM, NT, CR0_PE, CR0_ET, CR0_PG, CR0_WP, CR4_PSE, CR4_PGE, CR4_UMIP, PFEC_W,
   GP_VECTOR, NP_VECTOR, SS_VECTOR, TS_VECTOR, PF_VECTOR, NMI_VECTOR, EXCEPTION_NAMES, AR_P,
 } from '../../cpu/constants';
 import { deliverEvent, EVENT_EXCEPTION, EVENT_EXTERNAL } from '../../cpu/interrupts';
@@ -539,6 +544,7 @@ export class SoftwareMonitor implements MonitorEntry, Monitor {
       r.ldtrLimit = f.ldtrLimit;
       r.ldtrAR = 0x8200;
     } else r.ldtrSel = r.ldtrBase = r.ldtrLimit = r.ldtrAR = 0;
+    r.cr4 = (r.cr4 & ~CR4_UMIP) | (f.cr4 & CR4_UMIP); // the guest's UMIP: its stores of privileged state trap
     r.install(cpu);
   }
 
