@@ -20,6 +20,7 @@ export interface RunOptions {
   maxInstructions?: number; // the limit the run was recorded with (undefined: none)
   jitterSeed?: number; // seed of the extra interrupts (the interrupts themselves are inputs)
   snapshotInterval: number; // instructions between snapshots
+  tscPerInstruction?: number; // TSC ticks per retired instruction (undefined: 1)
 }
 
 /**
@@ -63,6 +64,7 @@ export function buildMachine(image: Uint8Array, opts: RunOptions, onUartByte?: (
     ramSize: opts.ramSize ?? DEFAULT_RAM_SIZE,
     cmdline: opts.cmdline,
     flatAddress: opts.flatAddress,
+    tscPerInstruction: opts.tscPerInstruction,
     onUartByte,
   });
 }

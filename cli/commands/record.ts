@@ -8,7 +8,7 @@ import { serveForGdb } from '../gdb-session';
 import { DEFAULT_SNAPSHOT_INTERVAL, type RunOptions } from '../../recorder/session';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import { interruptedAt } from '../../recorder/end-reasons';
-import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress, checkTraceOutPath, parseSeed } from '../options';
+import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, parseTscRate, readInputFile, readKeyboardFile, parseGdbAddress, checkTraceOutPath, parseSeed } from '../options';
 import { UsageError } from '../errors';
 import { GuestOutput } from '../stdout';
 import { InterruptWatch, nextTurn } from '../interrupt';
@@ -25,6 +25,7 @@ export interface RecordCliOptions {
   cmdline?: string;
   flat?: string;
   ram?: string;
+  tscPerInstruction?: string;
   snapshotInterval?: string;
   quiet?: boolean;
   gdb?: string;
@@ -53,6 +54,7 @@ export async function recordCommand(imagePath: string, opts: RecordCliOptions): 
     maxInstructions: Number.isFinite(max) ? max : undefined,
     jitterSeed,
     snapshotInterval: interval,
+    tscPerInstruction: parseTscRate(opts.tscPerInstruction),
   };
   const stem = basename(imagePath).replace(/\.[^.]*$/, '');
   const out = opts.out ?? join('traces', `${stem}-${mode}.sqlite`);

@@ -1,7 +1,7 @@
 /** `ringside run IMAGE`: runs a guest without recording; its UART goes to stdout. */
 import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../../emulator/machine';
 import { describeShutdown } from '../../emulator/describe-state';
-import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress } from '../options';
+import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, parseTscRate, readInputFile, readKeyboardFile, parseGdbAddress } from '../options';
 import { writeSync } from 'node:fs';
 import { formatScreen } from '../../emulator/devices/vga-text';
 import { endNotes } from '../end-notes';
@@ -21,6 +21,7 @@ export interface RunOptions {
   cmdline?: string;
   flat?: string;
   ram?: string;
+  tscPerInstruction?: string;
   input?: string;
   keyboard?: string;
   module?: string[];
@@ -47,6 +48,7 @@ export function runCommand(imagePath: string, opts: RunOptions): Promise<number>
     shadow,
     vtxGen,
     ramSize: parseRamSize(opts.ram) ?? DEFAULT_RAM_SIZE,
+    tscPerInstruction: parseTscRate(opts.tscPerInstruction),
     cmdline: opts.cmdline ?? '',
     flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,
     modules: (opts.module ?? []).map((path) => ({ name: basename(path), data: readInputFile(path, 'module') })),
