@@ -369,8 +369,8 @@ grp(0x0f01, 1, 'sidt', 'Ms', 'sidt', '', { arg: 1, rm: 'mem', intercept: 'sidt',
 grp(0x0f01, 2, 'lgdt', 'Ms', 'lgdt', '', { arg: 0, rm: 'mem', ends: true, intercept: 'lgdt', trap: 'descriptor-table' });
 grp(0x0f01, 3, 'lidt', 'Ms', 'lidt', '', { arg: 1, rm: 'mem', ends: true, intercept: 'lidt', trap: 'descriptor-table' });
 grp(0x0f01, 4, 'smsw', 'Ew', 'smswEw', '', { trap: 'control-register' });
-fixed(0x0f01, 0xca, 'clac', 'clac');
-fixed(0x0f01, 0xcb, 'stac', 'stac');
+fixed(0x0f01, 0xca, 'clac', 'clac', { trap: 'privileged' });
+fixed(0x0f01, 0xcb, 'stac', 'stac', { trap: 'privileged' });
 fixed(0x0f01, 0xf9, 'rdtscp', 'rdtscp');
 grp(0x0f01, 6, 'lmsw', 'Ew', 'lmswEw', '', { ends: true, trap: 'control-register' });
 grp(0x0f01, 7, 'invlpg', 'Mb', 'invlpgMb', '', { rm: 'mem', ends: true, intercept: 'invlpg', trap: 'control-register' });

@@ -14,7 +14,7 @@
  *   APIC page, which is never mapped so that every TPR access traps, a write-protected guest
  *   page table or descriptor table) is emulated; a fault the guest's tables call for is
  *   reflected to the guest with its own error code and CR2;
- * - a #GP, #NP, #SS or #TS: the monitor swaps the guest's virtual CPU onto the processor (the
+ * - a #GP, #NP, #SS or #TS (or a #UD from the guest kernel: STAC and CLAC): the monitor swaps the guest's virtual CPU onto the processor (the
  *   virtual CPL 0 of the guest kernel, the guest's own descriptor tables and control registers,
  *   its virtual IF; see virtual-cpu.ts) and executes the instruction again there. If it
  *   succeeds, it was a privileged or sensitive instruction that trapped only because the guest
@@ -49,7 +49,7 @@ import type { Monitor } from '../monitor';
 import { FAULT, hasErrorCode } from '../../cpu/fault';
 import {
   CS, SS, ESP, EDX, IF, TF, DB_VECTOR, IOPL, RF, VM, NT, CR0_PE, CR0_ET, CR0_PG, CR0_WP, CR4_PSE, CR4_PGE, CR4_UMIP, PFEC_W,
-  GP_VECTOR, NP_VECTOR, SS_VECTOR, TS_VECTOR, PF_VECTOR, NMI_VECTOR, EXCEPTION_NAMES, AR_P,
+  GP_VECTOR, NP_VECTOR, SS_VECTOR, TS_VECTOR, PF_VECTOR, UD_VECTOR, NMI_VECTOR, EXCEPTION_NAMES, AR_P,
 } from '../../cpu/constants';
 import { deliverEvent, EVENT_EXCEPTION, EVENT_EXTERNAL } from '../../cpu/interrupts';
 import { loadSegment, descBase, descLimit, descRights } from '../../cpu/segments';
@@ -301,6 +301,8 @@ export class SoftwareMonitor implements MonitorEntry, Monitor {
       deliverEvent(cpu, vector, -1, EVENT_EXTERNAL, cpu.eip, 'reflected');
     } else if (vector === PF_VECTOR) this.pageFault(cr2, err);
     else if (vector === GP_VECTOR || vector === NP_VECTOR || vector === SS_VECTOR || vector === TS_VECTOR) this.emulate();
+    // STAC and CLAC raise #UD outside ring 0: the guest kernel's are emulated (any other #UD faults again and is the guest's).
+    else if (vector === UD_VECTOR && cpu.cpl === 0) this.emulate();
     else this.reflect(vector, err);
   }
 
