@@ -137,9 +137,9 @@ export function readTsc(cpu: Cpu): number {
 /** A 64-bit value (kept as a float; negative values wrap modulo 2^64) into EDX:EAX-style halves. */
 const split = { lo: 0, hi: 0 };
 function splitU64(v: number): void {
-  const w = v < 0 ? v + 18446744073709551616 : v;
-  split.hi = Math.floor(w / 4294967296);
-  split.lo = w - split.hi * 4294967296;
+  const hi = Math.floor(v / 4294967296);
+  split.lo = v - hi * 4294967296;
+  split.hi = hi >>> 0;
 }
 
 function tscIntoEdxEax(cpu: Cpu): void {
