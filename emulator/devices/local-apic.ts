@@ -92,7 +92,7 @@
  * in the state after power-up or reset (SDM 10.4.7.1: IRR, ISR, TMR, ICR, LDR, TPR, timer and
  * ESR zero, DFR all ones, every LVT masked, SVR 0xFF so still software-disabled; the ID is the
  * initial one, 0). A pending NMI stays pending (it is latched in the CPU). QEMU 7.2 instead
- * keeps the APIC disabled until reset, as the P6 family's 3-wire APIC bus required.
+ * keeps bit 11 clear until reset, as the P6 family's 3-wire APIC bus required.
  */
 import type { AccessSize, MmioDevice } from './bus';
 import { sealState, openState } from '../snapshot';
