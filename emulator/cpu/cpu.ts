@@ -502,14 +502,20 @@ export class Cpu {
 
   /**
    * Translates the linear address of an instruction fetch. With CR4.SMEP (SDM 4.6.1), a fetch
-   * at CPL < 3 from a user page raises #PF with P and I/D set.
+   * at CPL < 3 from a user page raises #PF with P and I/D set, and every page fault of a fetch
+   * reports I/D (SDM 4.7: I/D is reported when SMEP is enabled).
    */
   translateFetch(lin: number): number {
     const user = this.cpl === 3;
-    const e = this.translateAny(lin, false, user);
-    if (!user && (this.cr4 & CR4_SMEP) !== 0 && (e & TLB_USER_READ) !== 0 && (this.cr0 & CR0_PG) !== 0) {
-      this.pageFault(lin, PFEC_P | PFEC_ID);
+    if ((this.cr4 & CR4_SMEP) === 0) return this.translateAny(lin, false, user);
+    let e: number;
+    try {
+      e = this.translateAny(lin, false, user);
+    } catch (f) {
+      if (f === FAULT && this.excVector === PF_VECTOR) this.excCode |= PFEC_ID;
+      throw f;
     }
+    if (!user && (e & TLB_USER_READ) !== 0 && (this.cr0 & CR0_PG) !== 0) this.pageFault(lin, PFEC_P | PFEC_ID);
     return e;
   }
 

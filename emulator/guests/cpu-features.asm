@@ -13,7 +13,8 @@
 ;     of its page-table entry set (memory types have no visible effect);
 ;   - IA32_MISC_ENABLE bit 0 (fast strings) set at reset;
 ;   - SMEP: an instruction fetch from a user page at CPL 0 raises #PF with
-;     error code 0x11 (present, instruction fetch);
+;     error code 0x11 (present, instruction fetch), and with SMEP on every
+;     fetch fault reports I/D (0x10 for a page that is not mapped);
 ;   - SMAP: a CPL-0 read or write of a user page with EFLAGS.AC clear raises
 ;     #PF (0x01 read, 0x03 write); STAC (or POPF setting AC) allows it, CLAC
 ;     forbids it again;
@@ -33,6 +34,7 @@ IA32_PAT       equ 0x277
 IA32_MISC_ENABLE equ 0x1A0
 PAT_LINEAR     equ 0x00800000      ; a page mapped with PTE.PAT set
 PTE_PAT        equ 0x080
+UNMAPPED       equ 0x00700000      ; no page table covers it
 AUX_VALUE      equ 0x1234ABCD
 
 section .data
@@ -198,6 +200,9 @@ main:
     print `smep: call to a user page at cpl 0: `
     try call user_ret
     expect 14, 0x11
+    print `smep: call to an unmapped page at cpl 0: `
+    try call UNMAPPED
+    expect 14, 0x10
     mov eax, cr4
     and eax, ~CR4_SMEP
     mov cr4, eax
