@@ -48,7 +48,7 @@ import type { MonitorEntry } from '../../cpu/monitor-hooks';
 import type { Monitor } from '../monitor';
 import { FAULT, hasErrorCode } from '../../cpu/fault';
 import {
-  CS, SS, ESP, EDX, IF, TF, DB_VECTOR, IOPL, RF, VM, NT, CR0_PE, CR0_ET, CR0_PG, CR0_WP, CR4_PSE, CR4_PGE, CR4_UMIP, PFEC_W,
+  CS, SS, ESP, EDX, IF, TF, DB_VECTOR, IOPL, RF, VM, NT, CR0_PE, CR0_ET, CR0_PG, CR0_WP, CR4_PSE, CR4_PGE, CR4_UMIP, CR4_SMEP, CR4_SMAP, AC, PFEC_P, PFEC_ID, PFEC_W,
   GP_VECTOR, NP_VECTOR, SS_VECTOR, TS_VECTOR, PF_VECTOR, UD_VECTOR, NMI_VECTOR, EXCEPTION_NAMES, AR_P,
 } from '../../cpu/constants';
 import { deliverEvent, EVENT_EXCEPTION, EVENT_EXTERNAL } from '../../cpu/interrupts';
@@ -335,7 +335,19 @@ export class SoftwareMonitor implements MonitorEntry, Monitor {
     const write = (err & PFEC_W) !== 0;
     if (lin >>> 0 >= MON_LINEAR) return this.interpret('monitor-region', lin);
     const w = this.walker;
-    w.walk(cpu, cpu.cr0, cpu.cr3, cpu.cr4, lin, write, cpu.cpl === 3); // raises the guest's own #PF
+    try {
+      w.walk(cpu, cpu.cr0, cpu.cr3, cpu.cr4, lin, write, cpu.cpl === 3); // raises the guest's own #PF
+    } catch (e) {
+      // A fetch's fault reports I/D while the guest's SMEP is on (the real error code says fetch under sw-013).
+      if (e === FAULT && (err & PFEC_ID) !== 0 && (cpu.cr4 & CR4_SMEP) !== 0) cpu.excCode |= PFEC_ID;
+      throw e;
+    }
+    if (this.kernelRing === 1 && cpu.cpl < 3 && w.user && (cpu.cr0 & CR0_PG) !== 0) {
+      // sw-013's ring 1 is a supervisor ring for paging: the guest's SMEP and SMAP are in the real
+      // CR4 (leaveVirtual), and the fault they raise on a user page is the guest's own.
+      if ((err & PFEC_ID) !== 0 && (cpu.cr4 & CR4_SMEP) !== 0) cpu.pageFault(lin, PFEC_P | PFEC_ID);
+      if ((err & PFEC_ID) === 0 && (cpu.cr4 & CR4_SMAP) !== 0 && (cpu.flagsReg & AC) === 0) cpu.pageFault(lin, PFEC_P | (write ? PFEC_W : 0));
+    }
     // Both pages must be protected now (no short circuit): a shadow filled below may map them.
     const freshPd = this.trackPageTable(w.pdPage);
     const freshPt = this.trackPageTable(w.ptPage);
@@ -546,7 +558,10 @@ export class SoftwareMonitor implements MonitorEntry, Monitor {
       r.ldtrLimit = f.ldtrLimit;
       r.ldtrAR = 0x8200;
     } else r.ldtrSel = r.ldtrBase = r.ldtrLimit = r.ldtrAR = 0;
-    r.cr4 = (r.cr4 & ~CR4_UMIP) | (f.cr4 & CR4_UMIP); // the guest's UMIP: its stores of privileged state trap
+    // The guest's UMIP (its stores of privileged state trap), and under sw-013, whose ring 1 is a
+    // supervisor ring for paging, its SMEP and SMAP.
+    const follow = CR4_UMIP | (this.kernelRing === 1 ? CR4_SMEP | CR4_SMAP : 0);
+    r.cr4 = (r.cr4 & ~(CR4_UMIP | CR4_SMEP | CR4_SMAP)) | (f.cr4 & follow);
     r.install(cpu);
   }
 
