@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { MODES, SHADOW_POLICIES } from '../emulator/monitors/modes';
 import { readInputFile } from './options';
 
-/** --mode, --shadow, --vtx-gen, --cmdline, --flat, --module, --ram, --max-instructions, --disk. */
+/** --mode, --shadow, --vtx-gen, --cmdline, --flat, --module, --ram, --max-instructions, --tsc-per-instruction, --disk. */
 export function machineOptions(cmd: Command): Command {
   return cmd
     .option('--mode <mode>', MODES.join(' | '), 'native')
@@ -19,6 +19,7 @@ export function machineOptions(cmd: Command): Command {
     .option('--flat <address>', 'load IMAGE as a flat binary at this address and start there')
     .option('--module <file...>', 'Multiboot module (repeatable), like qemu -initrd (record: stored in the trace)')
     .option('--ram <size>', 'RAM size (default 128M)')
+    .option('--tsc-per-instruction <n>', 'TSC ticks per retired instruction (default 1)')
     .option('--disk <file>', 'raw disk image on the primary ATA channel: the first is the master, a second the slave (like -drive file=FILE,format=raw,index=0/1); the file is never written', (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
 }
 

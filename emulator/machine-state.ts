@@ -32,7 +32,7 @@ import { openState, sealState } from './state/codec';
 // =============================================================================================
 
 const CPU_TAG = 'RCPU';
-const CPU_VERSION = 1;
+const CPU_VERSION = 2;
 
 /** Plain-number fields of Cpu, stored as Float64 in this order. */
 const CPU_SCALARS = [
@@ -41,6 +41,7 @@ const CPU_SCALARS = [
   'ldtrSel', 'ldtrBase', 'ldtrLimit', 'ldtrAR', 'trSel', 'trBase', 'trLimit', 'trAR',
   'cr0', 'cr2', 'cr3', 'cr4', 'sysenterCs', 'sysenterEsp', 'sysenterEip', 'tscOffset',
   'exitCode', 'irqShadow', 'excVector', 'excCode', 'excAddr',
+  'tscAdjust', 'tscAux', 'pat', 'patHigh', 'miscEnable',
 ] as const;
 type CpuScalar = (typeof CPU_SCALARS)[number];
 

@@ -24,6 +24,7 @@ export interface RunOptions {
   jitterSeed?: number; // seed of the extra interrupts (the interrupts themselves are inputs)
   snapshotInterval: number; // instructions between snapshots
   modules?: RunModule[]; // Multiboot modules in load order (stored in the trace's modules table, not in the options JSON)
+  tscPerInstruction?: number; // TSC ticks per retired instruction (undefined: 1)
 }
 
 export { INPUT_CHANNELS, type Input, type InputChannel };
@@ -57,6 +58,7 @@ export function buildMachine(image: Uint8Array, opts: RunOptions, onUartByte?: (
     cmdline: opts.cmdline,
     flatAddress: opts.flatAddress,
     modules: opts.modules,
+    tscPerInstruction: opts.tscPerInstruction,
     onUartByte,
     disks,
   });

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { TraceError, SCHEMA_VERSION, type Run, type StoredInput, type TraceDb } from './store';
 import { modeProblem } from '../emulator/monitors/modes';
+import { tscRateProblem } from '../emulator/cpu/ops/model';
 import { isEndReason } from './end-reasons';
 import { INPUT_CHANNELS, type Input, type InputChannel, type RunOptions } from './session';
 
@@ -39,6 +40,9 @@ export function runOptionsProblem(o: unknown): string | null {
   if (r.flatAddress !== undefined && !(isCount(r.flatAddress) && r.flatAddress <= 0xffffffff)) return `options.flatAddress ${JSON.stringify(r.flatAddress)} is not an address`;
   if (r.maxInstructions !== undefined && !isCount(r.maxInstructions)) return `options.maxInstructions ${JSON.stringify(r.maxInstructions)} is not a count`;
   if (r.jitterSeed !== undefined && !(isCount(r.jitterSeed) && r.jitterSeed <= 0xffffffff)) return `options.jitterSeed ${JSON.stringify(r.jitterSeed)} is not a 32-bit seed`;
+  if (r.tscPerInstruction !== undefined && (typeof r.tscPerInstruction !== 'number' || tscRateProblem(r.tscPerInstruction) !== null)) {
+    return `options.tscPerInstruction ${JSON.stringify(r.tscPerInstruction)} ${tscRateProblem(Number(r.tscPerInstruction))}`;
+  }
   if (!isCount(r.snapshotInterval)) return `options.snapshotInterval ${JSON.stringify(r.snapshotInterval)} is not a count`;
   return null;
 }

@@ -9,7 +9,7 @@ import { serveForGdb } from '../gdb-session';
 import { DEFAULT_SNAPSHOT_INTERVAL, type RunOptions } from '../../recorder/session';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import { interruptedAt } from '../../recorder/end-reasons';
-import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress, checkTraceOutPath, parseSeed, readDiskFiles } from '../options';
+import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, parseTscRate, readInputFile, readKeyboardFile, parseGdbAddress, checkTraceOutPath, parseSeed, readDiskFiles } from '../options';
 import { UsageError } from '../errors';
 import { GuestOutput } from '../stdout';
 import { InterruptWatch, nextTurn } from '../interrupt';
@@ -27,6 +27,7 @@ export interface RecordCliOptions {
   flat?: string;
   ram?: string;
   module?: string[];
+  tscPerInstruction?: string;
   snapshotInterval?: string;
   quiet?: boolean;
   gdb?: string;
@@ -58,6 +59,7 @@ export async function recordCommand(imagePath: string, opts: RecordCliOptions): 
     maxInstructions: Number.isFinite(max) ? max : undefined,
     jitterSeed,
     snapshotInterval: interval,
+    tscPerInstruction: parseTscRate(opts.tscPerInstruction),
   };
   const stem = basename(imagePath).replace(/\.[^.]*$/, '');
   const out = opts.out ?? join('traces', `${stem}-${mode}.sqlite`);

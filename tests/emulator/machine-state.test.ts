@@ -600,8 +600,8 @@ describe('corrupt or mismatched state is rejected with a clear error and changes
     expectRejected(t, () => loadCpuState(t.cpu, flipped), /checksum/);
     expectRejected(t, () => loadCpuState(t.cpu, good.devices), /not a RCPU state/);
     const newer = cpu.slice();
-    newer[4] = 2;
-    expectRejected(t, () => loadCpuState(t.cpu, newer), /version 2/);
+    newer[4] = 3;
+    expectRejected(t, () => loadCpuState(t.cpu, newer), /version 3/);
     const longer = reseal(cpu, (p) => Uint8Array.from([...p, 0]));
     expectRejected(t, () => loadCpuState(t.cpu, longer), /trailing/);
     const shorter = reseal(cpu, (p) => p.subarray(0, p.length - 3));
