@@ -194,13 +194,17 @@ function deliverWithRules(cpu: Cpu, vector: number, code: number, kind: number, 
       return;
     } catch (e) {
       if (e !== FAULT) throw e;
-      // INT n, INT3 and INTO fault like any instruction: the caller's fault path delivers it.
-      if (kind === EVENT_SOFTWARE) throw e;
       const second = cpu.excVector;
       const secondCode = hasErrorCode(second) ? cpu.excCode : -1;
+      // A monitor may take a fault raised during delivery (a VM exit with IDT-vectoring information).
+      if (cpu.monitor !== null && cpu.monitor.deliveryFault !== undefined && cpu.monitor.deliveryFault(second, secondCode, vector, code, kind)) return;
+      // INT n, INT3 and INTO fault like any instruction: the caller's fault path delivers it.
+      if (kind === EVENT_SOFTWARE) throw e;
       if (vector === DF_VECTOR) {
         chainAdd(second, secondCode, EVENT_EXCEPTION);
-        cpu.shutdown(tripleFaultReason());
+        const reason = tripleFaultReason();
+        if (cpu.monitor !== null && cpu.monitor.tripleFault !== undefined && cpu.monitor.tripleFault(reason)) return;
+        cpu.shutdown(reason);
         return;
       }
       // Only an exception can be the first of a double fault; INT n and external interrupts are benign.

@@ -31,6 +31,14 @@ export interface MonitorHooks {
    * execution and the instruction retires (the monitor may have changed cpu.next).
    */
   instruction(op: SensitiveOp, i: Insn): boolean;
+  /**
+   * A fault (`vector`, `errorCode`) raised while the CPU delivered another event (`event`,
+   * `eventCode`, `eventKind` as deliverEvent takes them), before the double-fault rules apply.
+   * Returns true when the monitor took control (the delivery is abandoned).
+   */
+  deliveryFault?(vector: number, errorCode: number, event: number, eventCode: number, eventKind: number): boolean;
+  /** A triple fault: returns true when the monitor took control instead of a shutdown. */
+  tripleFault?(reason: string): boolean;
 }
 
 /**

@@ -23,6 +23,7 @@ import type { Insn } from '../../cpu/insn';
 import type { MonitorHooks, SensitiveOp } from '../../cpu/monitor-hooks';
 import { GP_VECTOR, PF_VECTOR, EDX, ECX, EAX, IF } from '../../cpu/constants';
 import { hasErrorCode } from '../../cpu/fault';
+import { EVENT_SOFTWARE, EVENT_EXTERNAL } from '../../cpu/interrupts';
 import { ea } from '../../cpu/ops/operands';
 import { writeControlRegister } from '../../cpu/ops/system';
 import type { Vmx, ExitInfo } from './vmx';
@@ -235,9 +236,22 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
   // ===========================================================================================
 
   exception(vector: number, errorCode: number): boolean {
+    return this.exceptionExit(vector, errorCode, 0, 0);
+  }
+
+  /**
+   * 25.2: an exception exits by the exception bitmap (#PF: the error-code mask and match), or
+   * because the access that raised it had a VM exit pending (EPT violation, APIC access).
+   * `vectoring`: the IDT-vectoring information of an event being delivered (0: none).
+   */
+  private exceptionExit(vector: number, errorCode: number, vectoring: number, vectoringError: number): boolean {
     const p = this.pending;
     if (p !== null) {
       this.pending = null;
+      if (vectoring !== 0) {
+        p.idtVectoring = vectoring;
+        p.idtVectoringError = vectoringError;
+      }
       return this.exit(p);
     }
     let exits = ((this.exceptionBitmap >>> vector) & 1) !== 0;
@@ -251,7 +265,28 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
     return this.exit({
       reason: X.EXIT_EXCEPTION_OR_NMI, intrInfo: info, intrErrorCode: errorCode < 0 ? 0 : errorCode,
       qualification: vector === PF_VECTOR ? this.cpu.excAddr >>> 0 : 0, // 27.2.1: the faulting linear address; CR2 is not written
+      idtVectoring: vectoring, idtVectoringError: vectoringError,
+      // 27.2.4: for an exit during the delivery of a software interrupt or exception, the instruction's length.
+      instructionLength: vectoringLength(vectoring, this.cpu),
     });
+  }
+
+  /**
+   * A fault raised while an event was being delivered through the guest's IDT (27.2.4): if it
+   * exits, the exit's IDT-vectoring information describes the event, which the VMM re-injects.
+   */
+  deliveryFault(vector: number, errorCode: number, event: number, eventCode: number, eventKind: number): boolean {
+    const type = eventKind === EVENT_SOFTWARE ? (event === 3 || event === 4 ? C.INTR_TYPE_SOFTWARE_EXCEPTION : C.INTR_TYPE_SOFTWARE_INTERRUPT)
+      : eventKind === EVENT_EXTERNAL ? (event === 2 ? C.INTR_TYPE_NMI : C.INTR_TYPE_EXTERNAL)
+        : C.INTR_TYPE_HARDWARE_EXCEPTION;
+    const vectoring = C.intrInfo(type, event, eventCode >= 0);
+    return this.exceptionExit(vector, errorCode, vectoring, eventCode < 0 ? 0 : eventCode);
+  }
+
+  /** 25.2: a triple fault in non-root operation is a VM exit (basic reason 2), not a shutdown. */
+  tripleFault(reason: string): boolean {
+    this.vmx.lastCheck = reason;
+    return this.exit({ reason: X.EXIT_TRIPLE_FAULT });
   }
 
   externalInterrupt(interruptible: boolean): boolean {
@@ -322,4 +357,12 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
   readVtpr(): number {
     return this.cpu.ram[this.vmx.vmcs.get(F.VIRTUAL_APIC_PAGE_ADDR) + APIC_TPR];
   }
+}
+
+/** The instruction length an exit during the delivery of a software interrupt or exception reports (27.2.4). */
+function vectoringLength(vectoring: number, cpu: Cpu): number {
+  if (vectoring === 0) return 0;
+  const type = (vectoring >>> 8) & 7;
+  if (type !== C.INTR_TYPE_SOFTWARE_INTERRUPT && type !== C.INTR_TYPE_SOFTWARE_EXCEPTION && type !== C.INTR_TYPE_PRIV_SOFTWARE_EXCEPTION) return 0;
+  return (cpu.next - cpu.eip) >>> 0;
 }

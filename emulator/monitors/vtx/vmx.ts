@@ -58,6 +58,8 @@ export interface ExitInfo {
   intrInfo?: number; // VM-exit interruption information (exceptions, NMIs, acknowledged external interrupts)
   intrErrorCode?: number;
   trapLike?: boolean; // RIP saved is already past the instruction (TPR below threshold, monitor trap flag)
+  idtVectoring?: number; // IDT-vectoring information: the event being delivered when the exit happened (27.2.4)
+  idtVectoringError?: number;
 }
 
 export type EntryResult =
@@ -99,7 +101,8 @@ export class Vmx implements MonitorEntry {
   private readonly apicPage: ApicAccessPage; // the processor's view of its local APIC
   nonRoot = false; // VMX non-root operation
   lastExit = -1; // the last basic exit reason (-1: none yet)
-  lastCheck = ''; // the failed check of the last failed entry
+  lastCheck = ''; // the failed check of the last failed entry (or the events of a triple fault)
+  private exitSeq = 0; // VM exits so far (tells the host's loop that an entry ended in an exit)
   /** The host's software (at host RIP), run at the instruction boundary after a VM exit. */
   onExit: () => void = () => {};
   /** Called after a successful VM entry, before the injected event is delivered. */
@@ -122,8 +125,17 @@ export class Vmx implements MonitorEntry {
       this.cpu.vmm = null;
       return;
     }
-    this.onExit();
-    if (!this.nonRoot && this.cpu.stopReason === '') this.cpu.shutdown(`vmx: the host did not resume a guest after exit reason ${this.lastExit} (${this.lastCheck})`);
+    // The host resumes the guest; a VM exit during that entry's event injection (a fault in the
+    // delivery) hands control back to the host at once.
+    for (;;) {
+      const seq = this.exitSeq;
+      this.onExit();
+      if (this.nonRoot || this.cpu.stopReason !== '') return;
+      if (this.exitSeq === seq) {
+        this.cpu.shutdown(`vmx: the host did not resume a guest after exit reason ${this.lastExit} (${this.lastCheck})`);
+        return;
+      }
+    }
   }
 
   /** Restores the operation a snapshot was taken in (the VMCS already holds its fields). */
@@ -249,6 +261,7 @@ export class Vmx implements MonitorEntry {
       deliverEvent(cpu, vector, -1, EVENT_SOFTWARE, (cpu.eip + len) | 0, 'injected');
     } else {
       cpu.excCode = code;
+      cpu.excAddr = cpu.cr2; // 26.5.1.1: injecting a #PF does not write CR2 (the VMM has written it)
       deliverEvent(cpu, vector, code, EVENT_EXCEPTION, cpu.eip, 'injected');
     }
     cpu.next = cpu.eip;
@@ -267,6 +280,7 @@ export class Vmx implements MonitorEntry {
     const cpu = this.cpu;
     if (cpu.observer !== null) cpu.observer.monitorExit(exitReasonName(e.reason & 0xffff), e.reason & 0xffff, e.qualification ?? 0);
     this.recordExit(e);
+    this.exitSeq++;
     // An exit caused by an instruction is fault-like: the instruction has not retired, though
     // the dispatch loop counts it when its handler returns; the host retires it, or not.
     if ((e.instructionLength ?? 0) > 0 && e.trapLike !== true) cpu.icount--;
@@ -287,10 +301,10 @@ export class Vmx implements MonitorEntry {
     v.set(F.GUEST_PHYSICAL_ADDRESS, e.guestPhysical ?? 0);
     v.set(F.VM_EXIT_INTR_INFO, e.intrInfo ?? 0);
     v.set(F.VM_EXIT_INTR_ERROR_CODE, e.intrErrorCode ?? 0);
-    // 27.2.4: IDT-vectoring information: this model takes no exit during event delivery
-    // through the IDT except a triple fault, so the field is invalid.
-    v.set(F.IDT_VECTORING_INFO, 0);
-    v.set(F.IDT_VECTORING_ERROR_CODE, 0);
+    // 27.2.4: IDT-vectoring information: valid when the exit happened while an event was being
+    // delivered through the guest's IDT (a fault in the delivery that exits, an EPT violation).
+    v.set(F.IDT_VECTORING_INFO, e.idtVectoring ?? 0);
+    v.set(F.IDT_VECTORING_ERROR_CODE, e.idtVectoringError ?? 0);
   }
 
   /** 27.3 Saving guest state (the hidden parts of the segment registers included). */
