@@ -37,6 +37,8 @@ export interface MonitorHooks {
    * Returns true when the monitor took control (the delivery is abandoned).
    */
   deliveryFault?(vector: number, errorCode: number, event: number, eventCode: number, eventKind: number): boolean;
+  /** An NMI is pending (before the CPU looks at NMI blocking): returns true when the monitor took it. */
+  nmi?(): boolean;
   /** A triple fault: returns true when the monitor took control instead of a shutdown. */
   tripleFault?(reason: string): boolean;
 }

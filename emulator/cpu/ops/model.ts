@@ -8,7 +8,7 @@
 import type { Cpu } from '../cpu';
 import type { Insn } from '../insn';
 import type { Intercept } from '../opcodes';
-import { EAX, EBX, ECX, EDX, CR4_TSD, MSR_TSC, MSR_APIC_BASE, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_MISC_ENABLE, MSR_EFER } from '../constants';
+import { EAX, EBX, ECX, EDX, CR4_TSD, CR4_PCE, MSR_TSC, MSR_APIC_BASE, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_MISC_ENABLE, MSR_EFER } from '../constants';
 
 /** CPUID.1:EAX: family 6, model 8, stepping 6 (a P6-family part with SEP). */
 export const CPUID_SIGNATURE = 0x00000686;
@@ -80,6 +80,15 @@ export function rdtsc(cpu: Cpu, i: Insn): void {
   const t = readTsc(cpu);
   cpu.regs[EAX] = t % 4294967296;
   cpu.regs[EDX] = Math.floor(t / 4294967296);
+}
+
+// 0F 33: RDPMC (#GP(0) at CPL > 0 unless CR4.PCE). This processor has no performance-monitoring
+// counters (CPUID reports no architectural performance monitoring), so every ECX is an invalid
+// counter: #GP(0), checked after the privilege check and after a monitor's intercept (SDM 25.1.3).
+export function rdpmc(cpu: Cpu, i: Insn): void {
+  if ((cpu.cr4 & CR4_PCE) === 0 && cpu.cpl !== 0) cpu.gp(0);
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
+  cpu.gp(0);
 }
 
 /** Reads an MSR as [low, high]; returns false when it does not exist. */

@@ -191,12 +191,16 @@ function drIndex(cpu: Cpu, r: number): number {
 }
 export function movRdDd(cpu: Cpu, i: Insn): void {
   requireCpl0(cpu);
-  cpu.regs[i.rm] = cpu.dr[drIndex(cpu, i.reg)];
+  const dr = drIndex(cpu, i.reg);
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
+  cpu.regs[i.rm] = cpu.dr[dr];
 }
 // 0F 23 /r: MOV DRn,Rd (stored: hardware breakpoints are not armed)
 export function movDdRd(cpu: Cpu, i: Insn): void {
   requireCpl0(cpu);
-  cpu.dr[drIndex(cpu, i.reg)] = cpu.regs[i.rm];
+  const dr = drIndex(cpu, i.reg);
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
+  cpu.dr[dr] = cpu.regs[i.rm];
 }
 // 0F 01 /7: INVLPG m
 export function invlpgMb(cpu: Cpu, i: Insn): void {

@@ -62,6 +62,9 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
   private pending: ExitInfo | null = null;
   /** A trap-like exit to take at the next instruction boundary (TPR below threshold). */
   trapPending = 0;
+  /** The monitor trap flag: where non-root operation started (an MTF exit comes once the guest moved on). */
+  private mtfIcount = 0;
+  private mtfEip = 0;
 
   constructor(cpu: Cpu, vmx: Vmx) {
     this.cpu = cpu;
@@ -100,6 +103,9 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
     this.tscOffset = (this.proc & C.CPU_USE_TSC_OFFSETTING) !== 0 ? v.get(F.TSC_OFFSET) : 0;
     this.pending = null;
     this.trapPending = 0;
+    this.cpu.monitorTrap = (this.proc & C.CPU_MONITOR_TRAP_FLAG) !== 0;
+    this.mtfIcount = this.cpu.icount;
+    this.mtfEip = this.cpu.eip; // armMonitorTrap says more at a VM entry
     this.ept.root = Math.floor(v.get(F.EPT_POINTER) / 4096) * 4096;
     this.cpu.ept = (this.sec & C.SEC_ENABLE_EPT) !== 0 ? this.ept : null;
   }
@@ -130,6 +136,13 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
           cpu.regs[EDX] = Math.floor(t / 4294967296);
         }
         return true;
+      case 'rdpmc':
+        return (this.proc & C.CPU_RDPMC_EXITING) !== 0 && this.exit({ reason: X.EXIT_RDPMC, instructionLength: len });
+      case 'mov-dr': {
+        if ((this.proc & C.CPU_MOV_DR_EXITING) === 0) return false;
+        const fromDr = i.form !== null && i.form.operands === 'Rd,Dd'; // MOV r32, DRn
+        return this.exit({ reason: X.EXIT_MOV_DR, qualification: Q.movDrQualification(i.reg, fromDr, i.rm), instructionLength: len });
+      }
       case 'invlpg': {
         if ((this.proc & C.CPU_INVLPG_EXITING) === 0) return false;
         const lin = (cpu.segBase[i.seg] + ea(cpu, i)) >>> 0;
@@ -251,6 +264,7 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
       if (vectoring !== 0) {
         p.idtVectoring = vectoring;
         p.idtVectoringError = vectoringError;
+        p.instructionLength = vectoringLength(vectoring, this.cpu);
       }
       return this.exit(p);
     }
@@ -289,8 +303,33 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
     return this.exit({ reason: X.EXIT_TRIPLE_FAULT });
   }
 
+  /**
+   * 25.2: with NMI exiting an NMI causes a VM exit (exit reason 0, interruption type NMI) instead
+   * of being delivered; with virtual NMIs, guest NMI blocking is virtual-NMI blocking and does not
+   * hold the exit back. Without NMI exiting the NMI goes to the guest as natively.
+   */
+  nmi(): boolean {
+    const cpu = this.cpu;
+    if ((this.pin & C.PIN_NMI_EXITING) === 0) return false;
+    if ((this.pin & C.PIN_VIRTUAL_NMIS) === 0 && cpu.nmiBlocked) return false;
+    cpu.apic.nmiPending = false;
+    cpu.halted = false;
+    return this.exit({ reason: X.EXIT_EXCEPTION_OR_NMI, intrInfo: C.intrInfo(C.INTR_TYPE_NMI, 2, false) });
+  }
+
   externalInterrupt(interruptible: boolean): boolean {
     const cpu = this.cpu;
+    // 25.5.2: the monitor trap flag: a trap-like exit at the boundary after the first instruction
+    // of non-root operation (or after the delivery of an event injected or raised there).
+    if ((this.proc & C.CPU_MONITOR_TRAP_FLAG) !== 0 && (cpu.icount !== this.mtfIcount || cpu.eip !== this.mtfEip)) {
+      return this.exit({ reason: X.EXIT_MONITOR_TRAP_FLAG, trapLike: true });
+    }
+    // 25.2: NMI-window exiting (with virtual NMIs): an exit at a boundary with no virtual-NMI
+    // blocking and no blocking by STI or MOV SS.
+    if ((this.proc & C.CPU_NMI_WINDOW_EXITING) !== 0 && !cpu.nmiBlocked && cpu.icount > cpu.irqShadow) {
+      cpu.halted = false;
+      return this.exit({ reason: X.EXIT_NMI_WINDOW });
+    }
     if ((this.pin & C.PIN_EXTERNAL_INTERRUPT_EXITING) !== 0 && cpu.apic.pendingVector() >= 0) {
       // 25.2: RFLAGS.IF does not block external interrupts when they cause VM exits.
       let intrInfo = 0;
@@ -305,6 +344,15 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
       return this.exit({ reason: X.EXIT_INTERRUPT_WINDOW });
     }
     return false;
+  }
+
+  /**
+   * Called at the end of a VM entry: the monitor trap flag arms at the guest's first instruction;
+   * after an injected event (`injected`), the exit is due before the handler's first instruction.
+   */
+  armMonitorTrap(injected: boolean): void {
+    this.mtfIcount = this.cpu.icount;
+    this.mtfEip = injected ? -1 : this.cpu.eip;
   }
 
   /** Takes the trap-like exit noted at the last instruction (at an instruction boundary). */

@@ -87,6 +87,7 @@ export class VtxMonitor implements Monitor {
   private readonly guestRam: number; // bytes of guest-physical RAM
   private readonly hostBase: number; // host-physical base of the VMM's memory
   private held: number[] = []; // external-interrupt vectors acknowledged on exit, not yet injected
+  private nmiQueued = false; // an NMI exited and waits for the guest to be able to take it
   readonly counts = new Map<number, number>(); // exits by basic reason
   exits = 0;
   readonly cr3Switches = 0;
@@ -182,10 +183,14 @@ export class VtxMonitor implements Monitor {
 
     // Controls.
     const gen2 = this.generation === 2;
-    v.set(F.PIN_BASED_VM_EXEC_CONTROL, C.PIN_DEFAULT1 | C.PIN_EXTERNAL_INTERRUPT_EXITING);
+    // NMIs exit and reach the guest by injection, with virtual-NMI blocking (ended by the guest's IRET).
+    v.set(F.PIN_BASED_VM_EXEC_CONTROL, C.PIN_DEFAULT1 | C.PIN_EXTERNAL_INTERRUPT_EXITING | C.PIN_NMI_EXITING | C.PIN_VIRTUAL_NMIS);
     // Generation 1 sets CR3-load/store exiting and INVLPG exiting for its shadow page tables.
     v.set(F.CPU_BASED_VM_EXEC_CONTROL, C.CPU_DEFAULT1 | (gen2 ? 0 : C.CPU_CR3_LOAD_EXITING | C.CPU_CR3_STORE_EXITING | C.CPU_INVLPG_EXITING) |
-      C.CPU_HLT_EXITING | C.CPU_USE_IO_BITMAPS | C.CPU_USE_MSR_BITMAPS | C.CPU_ACTIVATE_SECONDARY_CONTROLS | (gen2 ? C.CPU_USE_TPR_SHADOW : 0));
+      C.CPU_HLT_EXITING | C.CPU_USE_IO_BITMAPS | C.CPU_USE_MSR_BITMAPS | C.CPU_ACTIVATE_SECONDARY_CONTROLS | (gen2 ? C.CPU_USE_TPR_SHADOW : 0) |
+      // Debug registers are switched lazily: MOV DR exits until the guest first uses one. The
+      // VMM exposes no performance counters: RDPMC exits.
+      C.CPU_MOV_DR_EXITING | C.CPU_RDPMC_EXITING);
     v.set(F.SECONDARY_VM_EXEC_CONTROL, C.SEC_VIRTUALIZE_APIC_ACCESSES | (gen2 ? C.SEC_ENABLE_EPT : 0));
     v.set(F.VM_EXIT_CONTROLS, C.EXIT_DEFAULT1);
     v.set(F.VM_ENTRY_CONTROLS, C.ENTRY_DEFAULT1);
@@ -367,6 +372,12 @@ export class VtxMonitor implements Monitor {
     switch (reason) {
       case X.EXIT_EXCEPTION_OR_NMI: {
         const info = v.get(F.VM_EXIT_INTR_INFO);
+        if (((info >>> 8) & 7) === C.INTR_TYPE_NMI) {
+          // The NMI is the guest's: injected when it is not blocking NMIs, else at the NMI window.
+          this.nmiQueued = true;
+          this.note('nmi: held for the guest', 2);
+          break;
+        }
         if (this.shadow !== null && (info & 0xff) === PF_VECTOR && ((info >>> 8) & 7) === C.INTR_TYPE_HARDWARE_EXCEPTION) {
           this.pageFault(q, v.get(F.VM_EXIT_INTR_ERROR_CODE));
           break;
@@ -391,6 +402,23 @@ export class VtxMonitor implements Monitor {
       case X.EXIT_INTERRUPT_WINDOW:
         this.note('interrupt window open', 0);
         break;
+      case X.EXIT_NMI_WINDOW:
+        this.note('nmi window open (the guest unblocked nmis)', 0);
+        break;
+      case X.EXIT_MONITOR_TRAP_FLAG:
+        this.note('monitor trap flag: one guest instruction done', v.get(F.GUEST_RIP));
+        break;
+      case X.EXIT_MOV_DR:
+        // The guest uses its debug registers: from now on they are its own (no more exits).
+        v.set(F.CPU_BASED_VM_EXEC_CONTROL, v.get(F.CPU_BASED_VM_EXEC_CONTROL) & ~C.CPU_MOV_DR_EXITING);
+        this.emulate('mov dr executed for the guest; mov-dr exiting off', q);
+        break;
+      case X.EXIT_RDPMC:
+        this.emulate('rdpmc executed for the guest (no performance counters)', cpu.regs[1] >>> 0);
+        break;
+      case X.EXIT_TRIPLE_FAULT:
+        cpu.shutdown(`vmx: the guest triple-faulted (VM exit reason 2): ${this.vmx.lastCheck}`);
+        return;
       case X.EXIT_TPR_BELOW_THRESHOLD:
         this.note('vtpr dropped below the tpr threshold', this.vtpr());
         break;
@@ -418,10 +446,12 @@ export class VtxMonitor implements Monitor {
         this.emulate('control-register access executed for the guest', q);
         break;
       case X.EXIT_APIC_ACCESS:
+        if (!this.instructionCaused(reason)) return;
         this.emulate('apic access executed against the local apic', q);
         break;
       case X.EXIT_EPT_VIOLATION:
       case X.EXIT_EPT_MISCONFIG:
+        if (!this.instructionCaused(reason)) return;
         this.emulate('access outside guest ram executed (no ram behind it)', v.get(F.GUEST_PHYSICAL_ADDRESS));
         break;
       case X.EXIT_INVALID_GUEST_STATE:
@@ -431,6 +461,21 @@ export class VtxMonitor implements Monitor {
         cpu.shutdown(`vmx: unexpected VM exit, reason ${reason} (${X.exitReasonName(reason)})`);
         return;
     }
+  }
+
+  /**
+   * An access exit is completed by executing the guest instruction at RIP again, which also
+   * redoes a software interrupt's delivery; an exit while the processor delivered any other
+   * event (IDT-vectoring information valid) through memory the VMM only emulates cannot be
+   * completed so: the run ends as a shutdown that says why.
+   */
+  private instructionCaused(reason: number): boolean {
+    const vectoring = this.vmx.vmcs.get(F.IDT_VECTORING_INFO);
+    if ((vectoring & C.INTR_INFO_VALID) === 0) return true;
+    const type = (vectoring >>> 8) & 7;
+    if (type === C.INTR_TYPE_SOFTWARE_INTERRUPT || type === C.INTR_TYPE_SOFTWARE_EXCEPTION || type === C.INTR_TYPE_PRIV_SOFTWARE_EXCEPTION) return true;
+    this.cpu.shutdown(`vmx: exit reason ${reason} (${X.exitReasonName(reason)}) while delivering vector ${vectoring & 0xff} (${C.INTR_TYPE_NAMES[type]}): the VMM cannot complete an event delivery through memory outside guest RAM`);
+    return false;
   }
 
   /** The guest's RIP past the exiting instruction, which retires (the guest's clock counts it). */
@@ -523,13 +568,22 @@ export class VtxMonitor implements Monitor {
     const cpu = this.cpu;
     const v = this.vmx.vmcs;
     let pin = v.get(F.PIN_BASED_VM_EXEC_CONTROL) | C.PIN_EXTERNAL_INTERRUPT_EXITING;
-    let proc = v.get(F.CPU_BASED_VM_EXEC_CONTROL) & ~C.CPU_INTERRUPT_WINDOW_EXITING;
+    let proc = v.get(F.CPU_BASED_VM_EXEC_CONTROL) & ~(C.CPU_INTERRUPT_WINDOW_EXITING | C.CPU_NMI_WINDOW_EXITING);
     let threshold = 0;
     const interruptible = (v.get(F.GUEST_RFLAGS) & IF) !== 0 && (v.get(F.GUEST_INTERRUPTIBILITY_INFO) & 3) === 0;
     const inject = (vector: number) => {
       v.set(F.VM_ENTRY_INTR_INFO, C.intrInfo(C.INTR_TYPE_EXTERNAL, vector, false));
       if (v.get(F.GUEST_ACTIVITY_STATE) === C.ACTIVITY_HLT) v.set(F.GUEST_ACTIVITY_STATE, C.ACTIVITY_ACTIVE);
     };
+    if (this.nmiQueued && (v.get(F.VM_ENTRY_INTR_INFO) & C.INTR_INFO_VALID) === 0) {
+      // 26.3.1.5: an NMI is injected only without virtual-NMI blocking and without blocking by
+      // MOV SS (and, here, STI); otherwise NMI-window exiting says when.
+      if ((v.get(F.GUEST_INTERRUPTIBILITY_INFO) & (C.INTERRUPTIBILITY_STI | C.INTERRUPTIBILITY_MOV_SS | C.INTERRUPTIBILITY_NMI)) === 0) {
+        v.set(F.VM_ENTRY_INTR_INFO, C.intrInfo(C.INTR_TYPE_NMI, 2, false));
+        if (v.get(F.GUEST_ACTIVITY_STATE) === C.ACTIVITY_HLT) v.set(F.GUEST_ACTIVITY_STATE, C.ACTIVITY_ACTIVE);
+        this.nmiQueued = false;
+      } else proc |= C.CPU_NMI_WINDOW_EXITING;
+    }
     if ((v.get(F.VM_ENTRY_INTR_INFO) & C.INTR_INFO_VALID) === 0) {
       if (this.held.length > 0) {
         // A vector acknowledged while VTPR blocked it: injected once VTPR and IF allow.
@@ -659,6 +713,7 @@ export class VtxMonitor implements Monitor {
       w.f64(this.exits);
       w.u32(this.guestCr3);
       w.u32(this.shadow === null ? 0 : this.shadow.used);
+      w.bool(this.nmiQueued);
       w.u32(this.counts.size);
       for (const [reason, n] of this.counts) {
         w.u32(reason);
@@ -680,6 +735,7 @@ export class VtxMonitor implements Monitor {
     const exits = r.f64();
     const guestCr3 = r.u32();
     const shadowUsed = r.u32();
+    const nmiQueued = r.bool();
     const m = r.u32();
     const counts: [number, number][] = [];
     for (let k = 0; k < m; k++) counts.push([r.u32(), r.f64()]);
@@ -700,6 +756,7 @@ export class VtxMonitor implements Monitor {
     this.exits = exits;
     this.guestCr3 = guestCr3 | 0;
     if (this.shadow !== null) this.shadow.used = shadowUsed;
+    this.nmiQueued = nmiQueued;
     this.counts.clear();
     for (const [reason, c] of counts) this.counts.set(reason, c);
     this.cpu.physLimit = nonRoot && this.shadow === null ? this.guestRam : this.cpu.ramSize;

@@ -165,6 +165,7 @@ export class Vmx implements MonitorEntry {
   private goRoot(): void {
     this.nonRoot = false;
     this.cpu.monitor = null;
+    this.cpu.monitorTrap = false;
     this.cpu.ept = null;
     this.apicPage.virtualization = null;
     this.cpu.vmm = this;
@@ -207,6 +208,7 @@ export class Vmx implements MonitorEntry {
     const info = v.get(F.VM_ENTRY_INTR_INFO) | 0;
     v.set(F.VM_ENTRY_INTR_INFO, 0); // 24.8.3: the valid bit is cleared on every VM exit; cleared here once consumed
     this.onEntry(launch, (info & INTR_INFO_VALID) !== 0 ? describeInjection(info) : '');
+    this.exec.armMonitorTrap((info & INTR_INFO_VALID) !== 0);
     if ((info & INTR_INFO_VALID) !== 0) this.inject(info);
     return { ok: true };
   }
