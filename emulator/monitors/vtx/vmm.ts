@@ -413,6 +413,12 @@ export class VtxMonitor implements Monitor {
         v.set(F.CPU_BASED_VM_EXEC_CONTROL, v.get(F.CPU_BASED_VM_EXEC_CONTROL) & ~C.CPU_MOV_DR_EXITING);
         this.emulate('mov dr executed for the guest; mov-dr exiting off', q);
         break;
+      case X.EXIT_RDTSC:
+      case X.EXIT_GDTR_IDTR_ACCESS:
+      case X.EXIT_LDTR_TR_ACCESS:
+        // Controls this VMM does not set; a VMM that sets them (the tests) gets the instruction executed.
+        this.emulate(`${X.exitReasonName(reason)} executed for the guest`, q);
+        break;
       case X.EXIT_RDPMC:
         this.emulate('rdpmc executed for the guest (no performance counters)', cpu.regs[1] >>> 0);
         break;

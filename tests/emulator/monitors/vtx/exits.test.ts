@@ -166,3 +166,43 @@ describe('exits the core produces for the controls a VMM sets', () => {
     });
   });
 });
+
+describe('RDTSC and descriptor-table exiting, for a VMM that sets them', () => {
+  /** Runs `code` with the controls `proc`/`sec` added at the first exit (the CPUID at its start). */
+  function withControls(code: number[], proc: number, sec: number): { seen: Record<string, number>[]; m: Machine } {
+    const m = new Machine(new Uint8Array([0x31, 0xc0, 0x0f, 0xa2, ...code, ...END]), { mode: 'vtx', flatAddress: 0x100000, ramSize: 4 << 20 });
+    const mon = m.monitor as VtxMonitor;
+    const v = mon.vmx.vmcs;
+    const seen: Record<string, number>[] = [];
+    const handle = mon.vmx.onExit;
+    mon.vmx.onExit = () => {
+      seen.push({ reason: v.get(F.VM_EXIT_REASON), qualification: v.get(F.EXIT_QUALIFICATION), length: v.get(F.VM_EXIT_INSTRUCTION_LEN), info: v.get(F.VMX_INSTRUCTION_INFO), linear: v.get(F.GUEST_LINEAR_ADDRESS), rip: v.get(F.GUEST_RIP) - 0x100000 });
+      v.set(F.CPU_BASED_VM_EXEC_CONTROL, v.get(F.CPU_BASED_VM_EXEC_CONTROL) | proc);
+      v.set(F.SECONDARY_VM_EXEC_CONTROL, v.get(F.SECONDARY_VM_EXEC_CONTROL) | sec);
+      handle();
+    };
+    m.run(100_000);
+    return { seen, m };
+  }
+
+  it('RDTSC exiting: reason 16, length 2; the VMM executes it and the guest reads the native count', () => {
+    const { seen, m } = withControls([0x0f, 0x31], C.CPU_RDTSC_EXITING, 0);
+    expect(seen[1]).toMatchObject({ reason: 16, qualification: 0, length: 2, rip: 4 });
+    expect(m.cpu.stopReason).not.toBe('shutdown');
+    const native = new Machine(new Uint8Array([0x31, 0xc0, 0x0f, 0xa2, 0x0f, 0x31, 0x89, 0xc3, ...END]), { flatAddress: 0x100000, ramSize: 4 << 20 });
+    native.run(100_000);
+    const again = withControls([0x0f, 0x31, 0x89, 0xc3], C.CPU_RDTSC_EXITING, 0); // rdtsc; mov ebx,eax
+    expect(again.m.cpu.regs[3]).toBe(native.cpu.regs[3]); // the TSC counts retired instructions, as natively
+    expect(again.m.cpu.icount).toBe(native.cpu.icount);
+  });
+
+  it('descriptor-table exiting: SGDT [disp32] is reason 46 (displacement, SGDT identity, length 7, the linear address); STR EAX is reason 47 (register operand)', () => {
+    const sgdt = withControls([0x0f, 0x01, 0x05, 0x00, 0x01, 0x10, 0x00], 0, C.SEC_DESCRIPTOR_TABLE_EXITING);
+    expect(sgdt.seen[1]).toMatchObject({ reason: 46, qualification: 0x100100, length: 7, linear: 0x100100, rip: 4 });
+    expect((sgdt.seen[1].info >>> 28) & 3).toBe(Q.DT_SGDT);
+    const str = withControls([0x0f, 0x00, 0xc8], 0, C.SEC_DESCRIPTOR_TABLE_EXITING); // str eax
+    expect(str.seen[1]).toMatchObject({ reason: 47, qualification: 0, length: 3, rip: 4 });
+    expect((str.seen[1].info >>> 28) & 3).toBe(Q.DT_STR);
+    expect(str.m.cpu.stopReason).not.toBe('shutdown');
+  });
+});
