@@ -26,8 +26,9 @@
 ;   x_ud2       UD2 with an empty IDT       a triple fault: exit 2; the run ends in a shutdown
 ;
 ; Expected on ringside and QEMU: one line of counts, then the triple fault. The
-; timer waits are counted in instructions: on QEMU, run with -icount shift=0
-; (one nanosecond per instruction, ringside's rule) and -no-reboot.
+; timer waits are counted in instructions, so QEMU counts one nanosecond per
+; instruction, ringside's rule:
+; QEMU options: -icount shift=0
 
 %include "lib/kernel.inc"
 %include "lib/apic.inc"

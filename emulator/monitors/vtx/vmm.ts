@@ -671,6 +671,13 @@ export class VtxMonitor implements Monitor {
     if (this.vmx.nonRoot) {
       out.capture(this.cpu);
       out.physLimit = this.guestRam;
+      if (this.shadow !== null) {
+        // Generation 1: the guest's own paging registers, not the shadow's (its CR3 loads all exit).
+        const v = this.vmx.vmcs;
+        out.cr0 = (this.cpu.cr0 & ~GEN1_CR0_OWNED) | (v.get(F.CR0_READ_SHADOW) & GEN1_CR0_OWNED);
+        out.cr3 = this.guestCr3;
+        out.cr4 = (this.cpu.cr4 & ~GEN1_CR4_OWNED) | (v.get(F.CR4_READ_SHADOW) & GEN1_CR4_OWNED);
+      }
       return true;
     }
     out.copyFrom(this.virtualCpu);
