@@ -207,11 +207,7 @@ function deliverWithRules(cpu: Cpu, vector: number, code: number, kind: number, 
         cpu.shutdown(reason);
         return;
       }
-      // Only an exception can be the first of a double fault; INT n and external interrupts are benign.
-      const df =
-        kind === EVENT_EXCEPTION &&
-        ((isContributory(vector) && isContributory(second)) ||
-          (vector === PF_VECTOR && (second === PF_VECTOR || isContributory(second))));
+      const df = becomesDoubleFault(vector, kind, second);
       kind = EVENT_EXCEPTION;
       retEip = cpu.eip;
       if (df) {
@@ -225,6 +221,16 @@ function deliverWithRules(cpu: Cpu, vector: number, code: number, kind: number, 
       }
     }
   }
+}
+
+/**
+ * The SDM's double-fault rule (vol. 3 table 6-5): whether `second`, raised while delivering
+ * `first` (of `kind`), makes a #DF. Only an exception can be the first of a double fault; INT n
+ * and external interrupts are benign.
+ */
+export function becomesDoubleFault(first: number, kind: number, second: number): boolean {
+  return kind === EVENT_EXCEPTION &&
+    ((isContributory(first) && isContributory(second)) || (first === PF_VECTOR && (second === PF_VECTOR || isContributory(second))));
 }
 
 /** "triple fault: #UD -> #GP(0x33) -> #GP(0x6b) -> #DF -> #GP(0x43) -> shutdown". */

@@ -21,9 +21,9 @@
 import type { Cpu } from '../../cpu/cpu';
 import type { Insn } from '../../cpu/insn';
 import type { MonitorHooks, SensitiveOp } from '../../cpu/monitor-hooks';
-import { GP_VECTOR, PF_VECTOR, EDX, ECX, EAX, IF } from '../../cpu/constants';
+import { GP_VECTOR, PF_VECTOR, DF_VECTOR, EDX, ECX, EAX, IF } from '../../cpu/constants';
 import { hasErrorCode } from '../../cpu/fault';
-import { EVENT_SOFTWARE, EVENT_EXTERNAL } from '../../cpu/interrupts';
+import { EVENT_SOFTWARE, EVENT_EXTERNAL, becomesDoubleFault } from '../../cpu/interrupts';
 import { ea } from '../../cpu/ops/operands';
 import { writeControlRegister } from '../../cpu/ops/system';
 import type { Vmx, ExitInfo } from './vmx';
@@ -294,7 +294,16 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
       : eventKind === EVENT_EXTERNAL ? (event === 2 ? C.INTR_TYPE_NMI : C.INTR_TYPE_EXTERNAL)
         : C.INTR_TYPE_HARDWARE_EXCEPTION;
     const vectoring = C.intrInfo(type, event, eventCode >= 0);
-    return this.exceptionExit(vector, errorCode, vectoring, eventCode < 0 ? 0 : eventCode);
+    if (this.exceptionExit(vector, errorCode, vectoring, eventCode < 0 ? 0 : eventCode)) return true;
+    // The two make a double fault: the #DF exits if its bitmap bit says so (25.2), with the
+    // first event as the IDT-vectoring information. A fault delivering a #DF is a triple fault.
+    if (event !== DF_VECTOR && becomesDoubleFault(event, eventKind, vector) && ((this.exceptionBitmap >>> DF_VECTOR) & 1) !== 0) {
+      return this.exit({
+        reason: X.EXIT_EXCEPTION_OR_NMI, intrInfo: C.intrInfo(C.INTR_TYPE_HARDWARE_EXCEPTION, DF_VECTOR, true), intrErrorCode: 0,
+        idtVectoring: vectoring, idtVectoringError: eventCode < 0 ? 0 : eventCode,
+      });
+    }
+    return false;
   }
 
   /** 25.2: a triple fault in non-root operation is a VM exit (basic reason 2), not a shutdown. */

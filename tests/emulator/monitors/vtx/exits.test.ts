@@ -206,3 +206,31 @@ describe('RDTSC and descriptor-table exiting, for a VMM that sets them', () => {
     expect(str.m.cpu.stopReason).not.toBe('shutdown');
   });
 });
+
+describe('a double fault during delivery', () => {
+  it('with exception-bitmap bit 8, a #GP raised while delivering a #GP is a #DF exit (reason 0) whose IDT-vectoring information is the first #GP and its error code', () => {
+    // xor eax,eax; cpuid; lidt [0x100100] (limit 0); ud2
+    const image = new Uint8Array(0x110);
+    image.set([0x31, 0xc0, 0x0f, 0xa2, 0x0f, 0x01, 0x1d, 0x00, 0x01, 0x10, 0x00, 0x0f, 0x0b]);
+    const m = new Machine(image, { mode: 'vtx', flatAddress: 0x100000, ramSize: 4 << 20 });
+    const mon = m.monitor as VtxMonitor;
+    const v = mon.vmx.vmcs;
+    const seen: Record<string, number>[] = [];
+    const handle = mon.vmx.onExit;
+    mon.vmx.onExit = () => {
+      seen.push({ reason: v.get(F.VM_EXIT_REASON), intrInfo: v.get(F.VM_EXIT_INTR_INFO) >>> 0, errorCode: v.get(F.VM_EXIT_INTR_ERROR_CODE), vectoring: v.get(F.IDT_VECTORING_INFO) >>> 0, vectoringError: v.get(F.IDT_VECTORING_ERROR_CODE), rip: v.get(F.GUEST_RIP) - 0x100000 });
+      v.set(F.EXCEPTION_BITMAP, 1 << 8);
+      handle();
+    };
+    m.run(100_000);
+    expect(seen[1]).toEqual({
+      reason: 0, intrInfo: C.intrInfo(C.INTR_TYPE_HARDWARE_EXCEPTION, 8, true) >>> 0, errorCode: 0,
+      vectoring: C.intrInfo(C.INTR_TYPE_HARDWARE_EXCEPTION, 13, true) >>> 0, vectoringError: 0x33, rip: 11,
+    });
+    // Without the bitmap bit the same chain is a triple fault: exit 2.
+    const n = new Machine(image, { mode: 'vtx', flatAddress: 0x100000, ramSize: 4 << 20 });
+    n.run(100_000);
+    expect((n.monitor as VtxMonitor).vmx.lastExit).toBe(2);
+    expect(n.cpu.shutdownReason).toMatch(/VM exit reason 2\): triple fault: #UD -> #GP\(0x33\) -> #GP\(0x6b\) -> #DF -> #GP\(0x43\) -> shutdown/);
+  });
+});
