@@ -13,7 +13,8 @@
  *   than the read shadow's; MOV from CR0/CR4 reads the read shadow for owned bits (25.3);
  * - exceptions by the exception bitmap (#PF filtered by the error-code mask and match, 25.2);
  * - external interrupts by the pin-based control, acknowledged on exit when the VM-exit control
- *   says so (27.2.2).
+ *   says so (27.2.2);
+ * - task switches, unconditionally (25.4.2; task-switch.ts).
  *
  * The controls are latched at VM entry into plain fields, so a check costs a load and a mask:
  * and natively (no VMX) the CPU's intercept points cost one null test each (monitor-hooks.ts).
@@ -33,6 +34,7 @@ import * as C from './controls';
 import * as Q from './qualifications';
 import { APIC_TPR, type ApicVirtualization } from './apic-access';
 import { Ept } from './ept';
+import { taskSwitchExit } from './task-switch';
 
 export class NonRoot implements MonitorHooks, ApicVirtualization {
   private readonly cpu: Cpu;
@@ -215,6 +217,11 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
     return true;
   }
 
+  /** 25.3: SMSW (like MOV from CR0) reads the CR0 read shadow for the bits the guest/host mask owns. */
+  readCr0(): number {
+    return (this.cpu.cr0 & ~this.cr0Mask) | (this.cr0Shadow & this.cr0Mask);
+  }
+
   /** IN, OUT, INS, OUTS (25.1.3): unconditional I/O exiting, or the I/O bitmaps A and B. */
   private io(i: Insn): boolean {
     const cpu = this.cpu;
@@ -262,8 +269,8 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
     if (p !== null) {
       this.pending = null;
       if (vectoring !== 0) {
-        p.idtVectoring = vectoring;
-        p.idtVectoringError = vectoringError;
+        p.idtVectoringInfo = vectoring;
+        p.idtVectoringErrorCode = vectoringError;
         p.instructionLength = vectoringLength(vectoring, this.cpu);
       }
       return this.exit(p);
@@ -279,7 +286,7 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
     return this.exit({
       reason: X.EXIT_EXCEPTION_OR_NMI, intrInfo: info, intrErrorCode: errorCode < 0 ? 0 : errorCode,
       qualification: vector === PF_VECTOR ? this.cpu.excAddr >>> 0 : 0, // 27.2.1: the faulting linear address; CR2 is not written
-      idtVectoring: vectoring, idtVectoringError: vectoringError,
+      idtVectoringInfo: vectoring, idtVectoringErrorCode: vectoringError,
       // 27.2.4: for an exit during the delivery of a software interrupt or exception, the instruction's length.
       instructionLength: vectoringLength(vectoring, this.cpu),
     });
@@ -300,7 +307,7 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
     if (event !== DF_VECTOR && becomesDoubleFault(event, eventKind, vector) && ((this.exceptionBitmap >>> DF_VECTOR) & 1) !== 0) {
       return this.exit({
         reason: X.EXIT_EXCEPTION_OR_NMI, intrInfo: C.intrInfo(C.INTR_TYPE_HARDWARE_EXCEPTION, DF_VECTOR, true), intrErrorCode: 0,
-        idtVectoring: vectoring, idtVectoringError: eventCode < 0 ? 0 : eventCode,
+        idtVectoringInfo: vectoring, idtVectoringErrorCode: eventCode < 0 ? 0 : eventCode,
       });
     }
     return false;
@@ -362,6 +369,11 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
   armMonitorTrap(injected: boolean): void {
     this.mtfIcount = this.cpu.icount;
     this.mtfEip = injected ? -1 : this.cpu.eip;
+  }
+
+  /** A task switch past its checks: a VM exit with reason 9 instead (25.4.2). */
+  taskSwitch(selector: number, source: number, vector: number, kind: number, errorCode: number, retEip: number): boolean {
+    return this.exit(taskSwitchExit(this.cpu, selector, source, vector, kind, errorCode, retEip));
   }
 
   /** Takes the trap-like exit noted at the last instruction (at an instruction boundary). */

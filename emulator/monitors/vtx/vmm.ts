@@ -11,6 +11,7 @@
  *   the guest's state with no intercept active; APIC accesses: executed on the guest's state
  *   against the local APIC, TPR and PPR reads answered from VTPR; EPT violations: the access
  *   executed on the guest's state, where it reaches no RAM.
+ * - Task switches (exit reason 9): performed on the guest's state (task-switch.ts).
  * - External interrupts exit (not acknowledged on exit). At the VM entry that follows, the VMM
  *   acknowledges the interrupt and injects it when the guest can take it (RFLAGS.IF = 1, no
  *   interrupt shadow, above VTPR's priority class). Blocked by IF or a shadow, it leaves the
@@ -49,6 +50,7 @@ import * as X from './exit-reasons';
 import * as C from './controls';
 import * as Q from './qualifications';
 import { LINK_POINTER_NONE } from './entry-checks';
+import { performGuestTaskSwitch } from './task-switch';
 import { installApicAccessPage, APIC_TPR, type ApicAccessPage, type ApicVirtualization } from './apic-access';
 
 /** Host memory above the guest's RAM: the VMCS region and the VMM's pages. */
@@ -327,6 +329,33 @@ export class VtxMonitor implements Monitor {
     this.note('guest page fault reflected: #PF injected', lin);
   }
 
+  /** Generation 1, the guest's state loaded: the processor takes the guest's own CR0, CR3, CR4 (and page tables). */
+  private enterGuestPaging(): void {
+    const cpu = this.cpu;
+    cpu.cr0 = this.guestCr0();
+    cpu.cr3 = this.guestCr3;
+    cpu.cr4 = this.guestCr4();
+    cpu.flushTlb(true);
+  }
+
+  /**
+   * Back from the guest's paging registers to the shadow's: what the guest changed becomes its
+   * view (the read shadows, its CR3); a CR3 load (`cr3Load`) or a change of CR0.PG/WP or
+   * CR4.PSE/PGE empties the shadow.
+   */
+  private leaveGuestPaging(cr3Load: boolean): void {
+    const cpu = this.cpu;
+    const v = this.vmx.vmcs;
+    const shadow = this.shadow!;
+    const cr0 = cpu.cr0, cr4 = cpu.cr4;
+    if (cr3Load || ((cr0 ^ this.guestCr0()) & GEN1_CR0_OWNED) !== 0 || ((cr4 ^ this.guestCr4()) & GEN1_CR4_OWNED) !== 0) shadow.flush();
+    this.guestCr3 = cpu.cr3;
+    this.setGuestPaging(cr0, cr4);
+    cpu.cr0 = v.get(F.GUEST_CR0) | 0;
+    cpu.cr3 = shadow.directory;
+    cpu.cr4 = v.get(F.GUEST_CR4) | 0;
+  }
+
   /** Re-injects the event whose delivery a VM exit interrupted (IDT-vectoring information, 27.2.4). */
   private reinject(vectoring: number): void {
     if ((vectoring & C.INTR_INFO_VALID) === 0) return;
@@ -460,6 +489,12 @@ export class VtxMonitor implements Monitor {
         if (!this.instructionCaused(reason)) return;
         this.emulate('access outside guest ram executed (no ram behind it)', v.get(F.GUEST_PHYSICAL_ADDRESS));
         break;
+      case X.EXIT_TASK_SWITCH:
+        performGuestTaskSwitch(cpu, this.vmx, this.guestRam, (what, value) => this.note(what, value), this.shadow === null ? undefined : {
+          enter: () => this.enterGuestPaging(),
+          leave: () => this.leaveGuestPaging(true), // a task switch loads CR3
+        });
+        break;
       case X.EXIT_INVALID_GUEST_STATE:
         cpu.shutdown(`vmx: VM entry failed with invalid guest state (${this.vmx.lastCheck})`);
         return;
@@ -523,28 +558,14 @@ export class VtxMonitor implements Monitor {
     const cpu = this.cpu;
     const v = this.vmx.vmcs;
     this.vmx.loadGuestState();
-    const shadow = this.shadow;
-    if (shadow !== null) {
-      // Generation 1: the instruction runs on the guest's own CR0, CR3, CR4 and page tables.
-      cpu.cr0 = this.guestCr0();
-      cpu.cr3 = this.guestCr3;
-      cpu.cr4 = this.guestCr4();
-      cpu.flushTlb(true);
-    }
+    if (this.shadow !== null) this.enterGuestPaging();
     cpu.physLimit = this.guestRam;
     this.apicPage.virtualization = this.apicEmulation;
     const ok = this.host.stepOne();
     this.apicPage.virtualization = null;
-    if (shadow !== null) {
-      const cr0 = cpu.cr0, cr4 = cpu.cr4;
-      // A CR3 load, or a change of how the guest translates, flushes its TLB: the whole shadow.
-      const cr3Load = v.get(F.VM_EXIT_REASON) === X.EXIT_CR_ACCESS && (v.get(F.EXIT_QUALIFICATION) & 0x3f) === 0x03 && ok;
-      if (cr3Load || ((cr0 ^ this.guestCr0()) & GEN1_CR0_OWNED) !== 0 || ((cr4 ^ this.guestCr4()) & GEN1_CR4_OWNED) !== 0) shadow.flush();
-      this.guestCr3 = cpu.cr3;
-      this.setGuestPaging(cr0, cr4);
-      cpu.cr0 = v.get(F.GUEST_CR0) | 0;
-      cpu.cr3 = shadow.directory;
-      cpu.cr4 = v.get(F.GUEST_CR4) | 0;
+    if (this.shadow !== null) {
+      // A CR3 load flushes the guest's TLB: the whole shadow.
+      this.leaveGuestPaging(v.get(F.VM_EXIT_REASON) === X.EXIT_CR_ACCESS && (v.get(F.EXIT_QUALIFICATION) & 0x3f) === 0x03 && ok);
     }
     if (!ok) {
       const vector = cpu.excVector;
@@ -621,6 +642,8 @@ export class VtxMonitor implements Monitor {
     if (this.tprShadow()) v.set(F.TPR_THRESHOLD, threshold);
     const r = this.vmx.vmEntry(launch);
     if (r.ok) {
+      // The injected event met a task gate: a VM exit during the entry (task switch); the VMM handles it now.
+      if (!this.vmx.nonRoot) return this.handleExit();
       // The guest's physical address space: its RAM (EPT maps nothing else). Generation 1: every
       // guest access goes through the VMM's shadow tables, which the processor must reach.
       cpu.physLimit = this.shadow !== null ? cpu.ramSize : this.guestRam;

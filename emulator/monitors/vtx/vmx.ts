@@ -57,9 +57,9 @@ export interface ExitInfo {
   guestPhysical?: number; // guest-physical address (EPT violations and misconfigurations)
   intrInfo?: number; // VM-exit interruption information (exceptions, NMIs, acknowledged external interrupts)
   intrErrorCode?: number;
+  idtVectoringInfo?: number; // IDT-vectoring information (27.2.4): the event being delivered when the exit happened (a fault in its delivery, a task gate)
+  idtVectoringErrorCode?: number;
   trapLike?: boolean; // RIP saved is already past the instruction (TPR below threshold, monitor trap flag)
-  idtVectoring?: number; // IDT-vectoring information: the event being delivered when the exit happened (27.2.4)
-  idtVectoringError?: number;
 }
 
 export type EntryResult =
@@ -304,9 +304,10 @@ export class Vmx implements MonitorEntry {
     v.set(F.VM_EXIT_INTR_INFO, e.intrInfo ?? 0);
     v.set(F.VM_EXIT_INTR_ERROR_CODE, e.intrErrorCode ?? 0);
     // 27.2.4: IDT-vectoring information: valid when the exit happened while an event was being
-    // delivered through the guest's IDT (a fault in the delivery that exits, an EPT violation).
-    v.set(F.IDT_VECTORING_INFO, e.idtVectoring ?? 0);
-    v.set(F.IDT_VECTORING_ERROR_CODE, e.idtVectoringError ?? 0);
+    // delivered through the guest's IDT (a fault in the delivery that exits, an EPT violation,
+    // a task switch through a task gate).
+    v.set(F.IDT_VECTORING_INFO, e.idtVectoringInfo ?? 0);
+    v.set(F.IDT_VECTORING_ERROR_CODE, e.idtVectoringErrorCode ?? 0);
   }
 
   /** 27.3 Saving guest state (the hidden parts of the segment registers included). */
