@@ -1,7 +1,7 @@
 /**
  * Monitor figures for `npm run bench`: the slowdown of each monitor mode (sw-013, sw-033
- * with split and with shared shadows, vtx in both generations) against native on minikernel and on bench-syscall, all in
- * one run, with monitor exits per 1,000 guest instructions (and per round trip on
+ * with split and with shared shadows, vtx in both generations) against native on minikernel, on bench-syscall and
+ * on bench-paging (page-table-heavy: CR3 switches and INVLPG remaps), all in one run, with monitor exits per 1,000 guest instructions (and per round trip on
  * bench-syscall) and the most frequent intervention kinds.
  *
  * Each guest and mode runs in a child process of its own (this file, run by `node --import tsx`),
@@ -15,12 +15,14 @@ import { performance } from 'node:perf_hooks';
 import { Machine } from '../emulator/machine';
 import { MATRIX_COLUMNS as COLUMNS, firstDifference, scenarioImage, type Column } from '../scenarios/scenarios';
 
-const GUEST_NAMES = ['minikernel', 'bench-syscall'];
+const GUEST_NAMES = ['minikernel', 'bench-syscall', 'bench-paging'];
 /** Runs per guest and mode (best time kept). minikernel runs for about 50 ms: ten runs steady
  * its figures. Under a software mode bench-syscall takes several seconds per run (two monitor
  * exits per round trip), so it runs once there: best of 3 would add about half a minute. */
 function repeatsOf(guest: string, c: Column): number {
   if (guest === 'bench-syscall') return c.mode === 'sw-013' || c.mode === 'sw-033' ? 1 : 3;
+  // bench-paging: about 0.5 M instructions, 100,000 exits under the shadow-paging monitors.
+  if (guest === 'bench-paging') return c.mode === 'native' || (c.mode === 'vtx' && c.vtxGen !== 1) ? 3 : 1;
   return 10;
 }
 /** What bench-syscall makes when its output does not say (see emulator/guests/bench-syscall.asm). */

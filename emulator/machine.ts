@@ -111,7 +111,7 @@ export class Machine {
     if (problem !== null) throw new ModeError(problem);
     if (opts.vtxGen !== undefined && !vtx) throw new ModeError(`--vtx-gen applies to mode vtx only, not '${this.mode}'`);
     if (software && ramSize > 2 * 1024 * 1024 * 1024 - MON_SIZE) throw new ModeError('under a software monitor, RAM is at most 2 GiB - 4 MiB (the monitor takes 4 MiB above it)');
-    if (vtx && ramSize > 2 * 1024 * 1024 * 1024 - VMX_HOST_SIZE) throw new ModeError('under vtx, RAM is at most 2 GiB - 64 KiB (the VMM takes 64 KiB above it)');
+    if (vtx && ramSize > 2 * 1024 * 1024 * 1024 - VMX_HOST_SIZE) throw new ModeError(`under vtx, RAM is at most 2 GiB - ${VMX_HOST_SIZE / 1024} KiB (the VMM takes ${VMX_HOST_SIZE / 1024} KiB above it)`);
     this.apic = new LocalApic(() => this.cpu.icount);
     // A monitor's memory sits above the guest's RAM, out of the guest's reach.
     this.cpu = new Cpu(ramSize + (software ? MON_SIZE : vtx ? VMX_HOST_SIZE : 0), this.io, this.apic);

@@ -282,7 +282,7 @@ export function formatMatrix(report: MatrixReport): string {
   out.push('', 'monitor interventions by kind (monitor exits, exits per 1000 guest instructions):');
   for (const r of report.scenarios) {
     for (const c of r.columns) {
-      const kinds = Object.entries(c.interventions).map(([k, n]) => `${k} ${n}`);
+      const kinds = Object.entries(c.interventions).map(([k, n]) => `${k} ${n} (${(n * 1000 / Math.max(1, r.native.icount)).toFixed(2)}/1000)`);
       out.push(...wrapped(`  ${r.name} ${c.label} (${c.exits} exits, ${c.trapsPer1000.toFixed(1)}/1000 instr):`, kinds.length > 0 ? kinds : ['none']));
     }
   }

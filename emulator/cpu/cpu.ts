@@ -214,6 +214,7 @@ export class Cpu {
   observer: CpuObserver | null = null; // recorder or debugger, null when nobody listens
   monitor: MonitorHooks | null = null; // a VMM's intercepts, null when the guest runs natively
   vmm: MonitorEntry | null = null; // a software VMM that owns ring 0: entered whenever CPL = 0
+  monitorTrap = false; // a monitor wants the boundary after every instruction (VT-x monitor trap flag)
   ept: SecondLevelTranslation | null = null; // guest-physical -> host-physical (VT-x non-root with EPT)
   physLimit: number; // physical addresses below this are RAM (a monitor lowers it to show the guest its own RAM only)
   io: IoBus; // the port bus

@@ -134,6 +134,7 @@ export class Executor {
         deadline = timers.nextDeadline();
       }
       // Interrupts between instructions.
+      if (apic.nmiPending && cpu.monitor !== null && cpu.monitor.nmi !== undefined && cpu.monitor.nmi()) continue;
       if (apic.nmiPending && !cpu.nmiBlocked) {
         apic.nmiPending = false;
         cpu.nmiBlocked = true;
@@ -163,7 +164,7 @@ export class Executor {
         cpu.stopReason = 'halt';
         break;
       }
-      if ((cpu.flagsReg & TF) !== 0) limit = cpu.icount + 1;
+      if ((cpu.flagsReg & TF) !== 0 || cpu.monitorTrap) limit = cpu.icount + 1;
       if (this.breakpoints.size > 0) {
         // Debugging: one instruction at a time, stopping before a breakpoint's instruction.
         if (this.breakpoints.has((cpu.segBase[CS] + cpu.eip) >>> 0) && cpu.icount !== this.resumeAt) return 'breakpoint';

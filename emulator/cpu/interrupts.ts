@@ -197,20 +197,20 @@ function deliverWithRules(cpu: Cpu, vector: number, code: number, kind: number, 
       r = deliverOnce(cpu, vector, code, kind, retEip);
     } catch (e) {
       if (e !== FAULT) throw e;
-      // INT n, INT3 and INTO fault like any instruction: the caller's fault path delivers it.
-      if (kind === EVENT_SOFTWARE) throw e;
       const second = cpu.excVector;
       const secondCode = hasErrorCode(second) ? cpu.excCode : -1;
+      // A monitor may take a fault raised during delivery (a VM exit with IDT-vectoring information).
+      if (cpu.monitor !== null && cpu.monitor.deliveryFault !== undefined && cpu.monitor.deliveryFault(second, secondCode, vector, code, kind)) return;
+      // INT n, INT3 and INTO fault like any instruction: the caller's fault path delivers it.
+      if (kind === EVENT_SOFTWARE) throw e;
       if (vector === DF_VECTOR) {
         chainAdd(second, secondCode, EVENT_EXCEPTION);
-        cpu.shutdown(tripleFaultReason());
+        const reason = tripleFaultReason();
+        if (cpu.monitor !== null && cpu.monitor.tripleFault !== undefined && cpu.monitor.tripleFault(reason)) return;
+        cpu.shutdown(reason);
         return;
       }
-      // Only an exception can be the first of a double fault; INT n and external interrupts are benign.
-      const df =
-        kind === EVENT_EXCEPTION &&
-        ((isContributory(vector) && isContributory(second)) ||
-          (vector === PF_VECTOR && (second === PF_VECTOR || isContributory(second))));
+      const df = becomesDoubleFault(vector, kind, second);
       kind = EVENT_EXCEPTION;
       retEip = cpu.eip;
       if (df) {
@@ -235,6 +235,16 @@ function deliverWithRules(cpu: Cpu, vector: number, code: number, kind: number, 
     retEip = cpu.eip;
     source = undefined;
   }
+}
+
+/**
+ * The SDM's double-fault rule (vol. 3 table 6-5): whether `second`, raised while delivering
+ * `first` (of `kind`), makes a #DF. Only an exception can be the first of a double fault; INT n
+ * and external interrupts are benign.
+ */
+export function becomesDoubleFault(first: number, kind: number, second: number): boolean {
+  return kind === EVENT_EXCEPTION &&
+    ((isContributory(first) && isContributory(second)) || (first === PF_VECTOR && (second === PF_VECTOR || isContributory(second))));
 }
 
 /** "triple fault: #UD -> #GP(0x33) -> #GP(0x6b) -> #DF -> #GP(0x43) -> shutdown". */

@@ -34,6 +34,18 @@ export interface MonitorHooks {
    */
   instruction(op: SensitiveOp, i: Insn): boolean;
   /**
+   * A fault (`vector`, `errorCode`) raised while the CPU delivered another event (`event`,
+   * `eventCode`, `eventKind` as deliverEvent takes them), before the double-fault rules apply.
+   * Returns true when the monitor took control (the delivery is abandoned).
+   */
+  deliveryFault?(vector: number, errorCode: number, event: number, eventCode: number, eventKind: number): boolean;
+  /** CR0 as SMSW reads it (VT-x: the read shadow for the bits the guest/host mask owns). */
+  readCr0?(): number;
+  /** An NMI is pending (before the CPU looks at NMI blocking): returns true when the monitor took it. */
+  nmi?(): boolean;
+  /** A triple fault: returns true when the monitor took control instead of a shutdown. */
+  tripleFault?(reason: string): boolean;
+  /**
    * A task switch about to pass its commit point (after the checks that precede it): `source`
    * is the VT-x qualification's (0 CALL, 1 IRET, 2 JMP, 3 task gate in the IDT), `vector`,
    * `kind` (interrupts.ts EVENT_*) and `errorCode` name a task gate's event (vector -1

@@ -42,7 +42,7 @@ export type HandlerName = { [K in keyof FamilyExports]: FamilyExports[K] extends
  * hook receives the row's `intercept` (see monitor-hooks.ts).
  */
 export const INTERCEPTS = [
-  'cpuid', 'hlt', 'rdtsc', 'rdmsr', 'wrmsr', 'mov-cr', 'invlpg', 'io',
+  'cpuid', 'hlt', 'rdtsc', 'rdpmc', 'rdmsr', 'wrmsr', 'mov-cr', 'mov-dr', 'invlpg', 'io',
   'lgdt', 'lidt', 'sgdt', 'sidt', 'lldt', 'ltr', 'sldt', 'str',
 ] as const;
 export type Intercept = (typeof INTERCEPTS)[number];
@@ -402,13 +402,13 @@ op(0x0f0b, 'ud2', '', 'ud2', '', { ends: true });
 for (let c = 0x0f18; c <= 0x0f1f; c++) op(c, 'nop', 'Ev', 'nopEv', '', { pure: true });
 // MOV to/from CR0, CR2, CR3, CR4 (CR1 and CR5-7 are #UD).
 for (const r of [0, 2, 3, 4]) grp(0x0f20, r, 'mov', 'Rd,Cd', 'movRdCd', '', { rm: 'reg', intercept: 'mov-cr', trap: 'control-register' });
-op(0x0f21, 'mov', 'Rd,Dd', 'movRdDd', '', { rm: 'reg', trap: 'privileged' });
+op(0x0f21, 'mov', 'Rd,Dd', 'movRdDd', '', { rm: 'reg', intercept: 'mov-dr', trap: 'privileged' });
 for (const r of [0, 2, 3, 4]) grp(0x0f22, r, 'mov', 'Cd,Rd', 'movCdRd', '', { rm: 'reg', ends: true, intercept: 'mov-cr', trap: 'control-register' });
-op(0x0f23, 'mov', 'Dd,Rd', 'movDdRd', '', { rm: 'reg', trap: 'privileged' });
+op(0x0f23, 'mov', 'Dd,Rd', 'movDdRd', '', { rm: 'reg', intercept: 'mov-dr', trap: 'privileged' });
 op(0x0f30, 'wrmsr', '', 'wrmsr', '', { ends: true, intercept: 'wrmsr', trap: 'msr' });
 op(0x0f31, 'rdtsc', '', 'rdtsc', '', { intercept: 'rdtsc' });
 op(0x0f32, 'rdmsr', '', 'rdmsr', '', { intercept: 'rdmsr', trap: 'msr' });
-op(0x0f33, 'rdpmc', '', 'rdpmc', '');
+op(0x0f33, 'rdpmc', '', 'rdpmc', '', { intercept: 'rdpmc' });
 op(0x0f34, 'sysenter', '', 'sysenter', '', { ends: true });
 op(0x0f35, 'sysexit', '', 'sysexit', '', { ends: true, trap: 'sysexit' });
 op(0x0fa2, 'cpuid', '', 'cpuid', '', { intercept: 'cpuid' });

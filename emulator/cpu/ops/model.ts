@@ -168,12 +168,6 @@ export function rdpidRd(cpu: Cpu, i: Insn): void {
   setReg(cpu, i.rm, 4, cpu.tscAux);
 }
 
-// 0F 33: RDPMC (#GP(0) at CPL > 0 without CR4.PCE; there are no counters, so every ECX is invalid: #GP(0))
-export function rdpmc(cpu: Cpu): void {
-  if ((cpu.cr4 & CR4_PCE) === 0 && cpu.cpl !== 0) cpu.gp(0);
-  cpu.gp(0);
-}
-
 /** Whether every PAT entry of a half is a valid memory type (0 UC, 1 WC, 4 WT, 5 WP, 6 WB, 7 UC-). */
 function validPat(half: number): boolean {
   for (let k = 0; k < 4; k++) {
@@ -181,6 +175,15 @@ function validPat(half: number): boolean {
     if (t > 7 || t === 2 || t === 3) return false;
   }
   return true;
+}
+
+// 0F 33: RDPMC (#GP(0) at CPL > 0 unless CR4.PCE). This processor has no performance-monitoring
+// counters (CPUID reports no architectural performance monitoring), so every ECX is an invalid
+// counter: #GP(0), checked after the privilege check and after a monitor's intercept (SDM 25.1.3).
+export function rdpmc(cpu: Cpu, i: Insn): void {
+  if ((cpu.cr4 & CR4_PCE) === 0 && cpu.cpl !== 0) cpu.gp(0);
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
+  cpu.gp(0);
 }
 
 /** Reads an MSR as [low, high]; returns false when it does not exist. */

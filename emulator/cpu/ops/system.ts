@@ -120,9 +120,11 @@ export function ltrEw(cpu: Cpu, i: Insn): void {
 // 0F 01 /4: SMSW Ew (register: the whole CR0 with a 32-bit operand size; memory: 16 bits)
 export function smswEw(cpu: Cpu, i: Insn): void {
   checkUmip(cpu);
-  if (i.isMem) cpu.wr16(i.seg, ea(cpu, i), cpu.cr0 & 0xffff);
-  else setEv(cpu, i, i.os32 ? cpu.cr0 : cpu.cr0 & 0xffff);
-  if (cpu.observer !== null) cpu.observer.descriptorTable('smsw', cpu.cr0, 0, 0);
+  // Under a monitor that shadows CR0 (VT-x's CR0 read shadow), the guest's own CR0.
+  const cr0 = cpu.monitor !== null && cpu.monitor.readCr0 !== undefined ? cpu.monitor.readCr0() : cpu.cr0;
+  if (i.isMem) cpu.wr16(i.seg, ea(cpu, i), cr0 & 0xffff);
+  else setEv(cpu, i, i.os32 ? cr0 : cr0 & 0xffff);
+  if (cpu.observer !== null) cpu.observer.descriptorTable('smsw', cr0, 0, 0);
 }
 // 0F 01 /6: LMSW Ew (loads PE MP EM TS; cannot clear PE)
 export function lmswEw(cpu: Cpu, i: Insn): void {
@@ -203,12 +205,16 @@ function drIndex(cpu: Cpu, r: number): number {
 }
 export function movRdDd(cpu: Cpu, i: Insn): void {
   requireCpl0(cpu);
-  cpu.regs[i.rm] = cpu.dr[drIndex(cpu, i.reg)];
+  const dr = drIndex(cpu, i.reg);
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
+  cpu.regs[i.rm] = cpu.dr[dr];
 }
 // 0F 23 /r: MOV DRn,Rd (stored: hardware breakpoints are not armed)
 export function movDdRd(cpu: Cpu, i: Insn): void {
   requireCpl0(cpu);
-  cpu.dr[drIndex(cpu, i.reg)] = cpu.regs[i.rm];
+  const dr = drIndex(cpu, i.reg);
+  if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
+  cpu.dr[dr] = cpu.regs[i.rm];
 }
 // 0F 01 /7: INVLPG m
 export function invlpgMb(cpu: Cpu, i: Insn): void {

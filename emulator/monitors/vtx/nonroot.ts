@@ -23,8 +23,9 @@ import { readTsc } from '../../cpu/ops/model';
 import type { Cpu } from '../../cpu/cpu';
 import type { Insn } from '../../cpu/insn';
 import type { MonitorHooks, SensitiveOp } from '../../cpu/monitor-hooks';
-import { GP_VECTOR, PF_VECTOR, EDX, ECX, EAX, IF } from '../../cpu/constants';
+import { GP_VECTOR, PF_VECTOR, DF_VECTOR, EDX, ECX, EAX, IF } from '../../cpu/constants';
 import { hasErrorCode } from '../../cpu/fault';
+import { EVENT_SOFTWARE, EVENT_EXTERNAL, becomesDoubleFault } from '../../cpu/interrupts';
 import { ea } from '../../cpu/ops/operands';
 import { writeControlRegister } from '../../cpu/ops/system';
 import type { Vmx, ExitInfo } from './vmx';
@@ -64,6 +65,9 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
   private pending: ExitInfo | null = null;
   /** A trap-like exit to take at the next instruction boundary (TPR below threshold). */
   trapPending = 0;
+  /** The monitor trap flag: where non-root operation started (an MTF exit comes once the guest moved on). */
+  private mtfIcount = 0;
+  private mtfEip = 0;
 
   constructor(cpu: Cpu, vmx: Vmx) {
     this.cpu = cpu;
@@ -102,6 +106,9 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
     this.tscOffset = (this.proc & C.CPU_USE_TSC_OFFSETTING) !== 0 ? v.get(F.TSC_OFFSET) : 0;
     this.pending = null;
     this.trapPending = 0;
+    this.cpu.monitorTrap = (this.proc & C.CPU_MONITOR_TRAP_FLAG) !== 0;
+    this.mtfIcount = this.cpu.icount;
+    this.mtfEip = this.cpu.eip; // armMonitorTrap says more at a VM entry
     this.ept.root = Math.floor(v.get(F.EPT_POINTER) / 4096) * 4096;
     this.cpu.ept = (this.sec & C.SEC_ENABLE_EPT) !== 0 ? this.ept : null;
   }
@@ -132,6 +139,13 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
           cpu.regs[EDX] = Math.floor(t / 4294967296);
         }
         return true;
+      case 'rdpmc':
+        return (this.proc & C.CPU_RDPMC_EXITING) !== 0 && this.exit({ reason: X.EXIT_RDPMC, instructionLength: len });
+      case 'mov-dr': {
+        if ((this.proc & C.CPU_MOV_DR_EXITING) === 0) return false;
+        const fromDr = i.form !== null && i.form.operands === 'Rd,Dd'; // MOV r32, DRn
+        return this.exit({ reason: X.EXIT_MOV_DR, qualification: Q.movDrQualification(i.reg, fromDr, i.rm), instructionLength: len });
+      }
       case 'invlpg': {
         if ((this.proc & C.CPU_INVLPG_EXITING) === 0) return false;
         const lin = (cpu.segBase[i.seg] + ea(cpu, i)) >>> 0;
@@ -204,6 +218,11 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
     return true;
   }
 
+  /** 25.3: SMSW (like MOV from CR0) reads the CR0 read shadow for the bits the guest/host mask owns. */
+  readCr0(): number {
+    return (this.cpu.cr0 & ~this.cr0Mask) | (this.cr0Shadow & this.cr0Mask);
+  }
+
   /** IN, OUT, INS, OUTS (25.1.3): unconditional I/O exiting, or the I/O bitmaps A and B. */
   private io(i: Insn): boolean {
     const cpu = this.cpu;
@@ -238,9 +257,23 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
   // ===========================================================================================
 
   exception(vector: number, errorCode: number): boolean {
+    return this.exceptionExit(vector, errorCode, 0, 0);
+  }
+
+  /**
+   * 25.2: an exception exits by the exception bitmap (#PF: the error-code mask and match), or
+   * because the access that raised it had a VM exit pending (EPT violation, APIC access).
+   * `vectoring`: the IDT-vectoring information of an event being delivered (0: none).
+   */
+  private exceptionExit(vector: number, errorCode: number, vectoring: number, vectoringError: number): boolean {
     const p = this.pending;
     if (p !== null) {
       this.pending = null;
+      if (vectoring !== 0) {
+        p.idtVectoringInfo = vectoring;
+        p.idtVectoringErrorCode = vectoringError;
+        p.instructionLength = vectoringLength(vectoring, this.cpu);
+      }
       return this.exit(p);
     }
     let exits = ((this.exceptionBitmap >>> vector) & 1) !== 0;
@@ -254,11 +287,66 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
     return this.exit({
       reason: X.EXIT_EXCEPTION_OR_NMI, intrInfo: info, intrErrorCode: errorCode < 0 ? 0 : errorCode,
       qualification: vector === PF_VECTOR ? this.cpu.excAddr >>> 0 : 0, // 27.2.1: the faulting linear address; CR2 is not written
+      idtVectoringInfo: vectoring, idtVectoringErrorCode: vectoringError,
+      // 27.2.4: for an exit during the delivery of a software interrupt or exception, the instruction's length.
+      instructionLength: vectoringLength(vectoring, this.cpu),
     });
+  }
+
+  /**
+   * A fault raised while an event was being delivered through the guest's IDT (27.2.4): if it
+   * exits, the exit's IDT-vectoring information describes the event, which the VMM re-injects.
+   */
+  deliveryFault(vector: number, errorCode: number, event: number, eventCode: number, eventKind: number): boolean {
+    const type = eventKind === EVENT_SOFTWARE ? (event === 3 || event === 4 ? C.INTR_TYPE_SOFTWARE_EXCEPTION : C.INTR_TYPE_SOFTWARE_INTERRUPT)
+      : eventKind === EVENT_EXTERNAL ? (event === 2 ? C.INTR_TYPE_NMI : C.INTR_TYPE_EXTERNAL)
+        : C.INTR_TYPE_HARDWARE_EXCEPTION;
+    const vectoring = C.intrInfo(type, event, eventCode >= 0);
+    if (this.exceptionExit(vector, errorCode, vectoring, eventCode < 0 ? 0 : eventCode)) return true;
+    // The two make a double fault: the #DF exits if its bitmap bit says so (25.2), with the
+    // first event as the IDT-vectoring information. A fault delivering a #DF is a triple fault.
+    if (event !== DF_VECTOR && becomesDoubleFault(event, eventKind, vector) && ((this.exceptionBitmap >>> DF_VECTOR) & 1) !== 0) {
+      return this.exit({
+        reason: X.EXIT_EXCEPTION_OR_NMI, intrInfo: C.intrInfo(C.INTR_TYPE_HARDWARE_EXCEPTION, DF_VECTOR, true), intrErrorCode: 0,
+        idtVectoringInfo: vectoring, idtVectoringErrorCode: eventCode < 0 ? 0 : eventCode,
+      });
+    }
+    return false;
+  }
+
+  /** 25.2: a triple fault in non-root operation is a VM exit (basic reason 2), not a shutdown. */
+  tripleFault(reason: string): boolean {
+    this.vmx.lastCheck = reason;
+    return this.exit({ reason: X.EXIT_TRIPLE_FAULT });
+  }
+
+  /**
+   * 25.2: with NMI exiting an NMI causes a VM exit (exit reason 0, interruption type NMI) instead
+   * of being delivered; with virtual NMIs, guest NMI blocking is virtual-NMI blocking and does not
+   * hold the exit back. Without NMI exiting the NMI goes to the guest as natively.
+   */
+  nmi(): boolean {
+    const cpu = this.cpu;
+    if ((this.pin & C.PIN_NMI_EXITING) === 0) return false;
+    if ((this.pin & C.PIN_VIRTUAL_NMIS) === 0 && cpu.nmiBlocked) return false;
+    cpu.apic.nmiPending = false;
+    cpu.halted = false;
+    return this.exit({ reason: X.EXIT_EXCEPTION_OR_NMI, intrInfo: C.intrInfo(C.INTR_TYPE_NMI, 2, false) });
   }
 
   externalInterrupt(interruptible: boolean): boolean {
     const cpu = this.cpu;
+    // 25.5.2: the monitor trap flag: a trap-like exit at the boundary after the first instruction
+    // of non-root operation (or after the delivery of an event injected or raised there).
+    if ((this.proc & C.CPU_MONITOR_TRAP_FLAG) !== 0 && (cpu.icount !== this.mtfIcount || cpu.eip !== this.mtfEip)) {
+      return this.exit({ reason: X.EXIT_MONITOR_TRAP_FLAG, trapLike: true });
+    }
+    // 25.2: NMI-window exiting (with virtual NMIs): an exit at a boundary with no virtual-NMI
+    // blocking and no blocking by STI or MOV SS.
+    if ((this.proc & C.CPU_NMI_WINDOW_EXITING) !== 0 && !cpu.nmiBlocked && cpu.icount > cpu.irqShadow) {
+      cpu.halted = false;
+      return this.exit({ reason: X.EXIT_NMI_WINDOW });
+    }
     if ((this.pin & C.PIN_EXTERNAL_INTERRUPT_EXITING) !== 0 && cpu.apic.pendingVector() >= 0) {
       // 25.2: RFLAGS.IF does not block external interrupts when they cause VM exits.
       let intrInfo = 0;
@@ -273,6 +361,15 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
       return this.exit({ reason: X.EXIT_INTERRUPT_WINDOW });
     }
     return false;
+  }
+
+  /**
+   * Called at the end of a VM entry: the monitor trap flag arms at the guest's first instruction;
+   * after an injected event (`injected`), the exit is due before the handler's first instruction.
+   */
+  armMonitorTrap(injected: boolean): void {
+    this.mtfIcount = this.cpu.icount;
+    this.mtfEip = injected ? -1 : this.cpu.eip;
   }
 
   /** A task switch past its checks: a VM exit with reason 9 instead (25.4.2). */
@@ -330,4 +427,12 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
   readVtpr(): number {
     return this.cpu.ram[this.vmx.vmcs.get(F.VIRTUAL_APIC_PAGE_ADDR) + APIC_TPR];
   }
+}
+
+/** The instruction length an exit during the delivery of a software interrupt or exception reports (27.2.4). */
+function vectoringLength(vectoring: number, cpu: Cpu): number {
+  if (vectoring === 0) return 0;
+  const type = (vectoring >>> 8) & 7;
+  if (type !== C.INTR_TYPE_SOFTWARE_INTERRUPT && type !== C.INTR_TYPE_SOFTWARE_EXCEPTION && type !== C.INTR_TYPE_PRIV_SOFTWARE_EXCEPTION) return 0;
+  return (cpu.next - cpu.eip) >>> 0;
 }

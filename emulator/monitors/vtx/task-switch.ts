@@ -60,12 +60,14 @@ export function taskSwitchExit(cpu: Cpu, selector: number, source: number, vecto
  * The built-in VMM's handling of exit reason 9: the switch performed on the guest's state,
  * then the guest state saved back and the host's loaded. `note` records what was done.
  */
-export function performGuestTaskSwitch(cpu: Cpu, vmx: Vmx, guestRam: number, note: (what: string, value: number) => void): void {
+export function performGuestTaskSwitch(cpu: Cpu, vmx: Vmx, guestRam: number, note: (what: string, value: number) => void,
+  guestPaging?: { enter(): void; leave(): void }): void {
   const v = vmx.vmcs;
   const { selector, source } = decodeTaskSwitch(v.get(F.EXIT_QUALIFICATION));
   const len = v.get(F.VM_EXIT_INSTRUCTION_LEN);
   const idt = v.get(F.IDT_VECTORING_INFO);
   vmx.loadGuestState();
+  guestPaging?.enter(); // a VMM with shadow page tables: the switch runs on the guest's own CR0, CR3, CR4
   cpu.physLimit = guestRam;
   let vector = -1, kind = EVENT_SOFTWARE, code = -1;
   let retEip = (cpu.eip + len) >>> 0;
@@ -95,6 +97,7 @@ export function performGuestTaskSwitch(cpu: Cpu, vmx: Vmx, guestRam: number, not
     note('the task switch faulted: exception injected', fault);
   }
   cpu.halted = false;
+  guestPaging?.leave();
   vmx.saveGuestState();
   vmx.loadHostState();
   cpu.physLimit = cpu.ramSize;

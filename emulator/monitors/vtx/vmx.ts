@@ -57,7 +57,7 @@ export interface ExitInfo {
   guestPhysical?: number; // guest-physical address (EPT violations and misconfigurations)
   intrInfo?: number; // VM-exit interruption information (exceptions, NMIs, acknowledged external interrupts)
   intrErrorCode?: number;
-  idtVectoringInfo?: number; // IDT-vectoring information (27.2.4): the event a task gate of the IDT was delivering
+  idtVectoringInfo?: number; // IDT-vectoring information (27.2.4): the event being delivered when the exit happened (a fault in its delivery, a task gate)
   idtVectoringErrorCode?: number;
   trapLike?: boolean; // RIP saved is already past the instruction (TPR below threshold, monitor trap flag)
 }
@@ -101,7 +101,8 @@ export class Vmx implements MonitorEntry {
   private readonly apicPage: ApicAccessPage; // the processor's view of its local APIC
   nonRoot = false; // VMX non-root operation
   lastExit = -1; // the last basic exit reason (-1: none yet)
-  lastCheck = ''; // the failed check of the last failed entry
+  lastCheck = ''; // the failed check of the last failed entry (or the events of a triple fault)
+  private exitSeq = 0; // VM exits so far (tells the host's loop that an entry ended in an exit)
   /** The host's software (at host RIP), run at the instruction boundary after a VM exit. */
   onExit: () => void = () => {};
   /** Called after a successful VM entry, before the injected event is delivered. */
@@ -124,8 +125,17 @@ export class Vmx implements MonitorEntry {
       this.cpu.vmm = null;
       return;
     }
-    this.onExit();
-    if (!this.nonRoot && this.cpu.stopReason === '') this.cpu.shutdown(`vmx: the host did not resume a guest after exit reason ${this.lastExit} (${this.lastCheck})`);
+    // The host resumes the guest; a VM exit during that entry's event injection (a fault in the
+    // delivery) hands control back to the host at once.
+    for (;;) {
+      const seq = this.exitSeq;
+      this.onExit();
+      if (this.nonRoot || this.cpu.stopReason !== '') return;
+      if (this.exitSeq === seq) {
+        this.cpu.shutdown(`vmx: the host did not resume a guest after exit reason ${this.lastExit} (${this.lastCheck})`);
+        return;
+      }
+    }
   }
 
   /** Restores the operation a snapshot was taken in (the VMCS already holds its fields). */
@@ -155,6 +165,7 @@ export class Vmx implements MonitorEntry {
   private goRoot(): void {
     this.nonRoot = false;
     this.cpu.monitor = null;
+    this.cpu.monitorTrap = false;
     this.cpu.ept = null;
     this.apicPage.virtualization = null;
     this.cpu.vmm = this;
@@ -197,6 +208,7 @@ export class Vmx implements MonitorEntry {
     const info = v.get(F.VM_ENTRY_INTR_INFO) | 0;
     v.set(F.VM_ENTRY_INTR_INFO, 0); // 24.8.3: the valid bit is cleared on every VM exit; cleared here once consumed
     this.onEntry(launch, (info & INTR_INFO_VALID) !== 0 ? describeInjection(info) : '');
+    this.exec.armMonitorTrap((info & INTR_INFO_VALID) !== 0);
     if ((info & INTR_INFO_VALID) !== 0) this.inject(info);
     return { ok: true };
   }
@@ -251,6 +263,7 @@ export class Vmx implements MonitorEntry {
       deliverEvent(cpu, vector, -1, EVENT_SOFTWARE, (cpu.eip + len) | 0, 'injected');
     } else {
       cpu.excCode = code;
+      cpu.excAddr = cpu.cr2; // 26.5.1.1: injecting a #PF does not write CR2 (the VMM has written it)
       deliverEvent(cpu, vector, code, EVENT_EXCEPTION, cpu.eip, 'injected');
     }
     cpu.next = cpu.eip;
@@ -269,6 +282,7 @@ export class Vmx implements MonitorEntry {
     const cpu = this.cpu;
     if (cpu.observer !== null) cpu.observer.monitorExit(exitReasonName(e.reason & 0xffff), e.reason & 0xffff, e.qualification ?? 0);
     this.recordExit(e);
+    this.exitSeq++;
     // An exit caused by an instruction is fault-like: the instruction has not retired, though
     // the dispatch loop counts it when its handler returns; the host retires it, or not.
     if ((e.instructionLength ?? 0) > 0 && e.trapLike !== true) cpu.icount--;
@@ -289,8 +303,9 @@ export class Vmx implements MonitorEntry {
     v.set(F.GUEST_PHYSICAL_ADDRESS, e.guestPhysical ?? 0);
     v.set(F.VM_EXIT_INTR_INFO, e.intrInfo ?? 0);
     v.set(F.VM_EXIT_INTR_ERROR_CODE, e.intrErrorCode ?? 0);
-    // 27.2.4: IDT-vectoring information: this model takes no exit during event delivery
-    // through the IDT except a triple fault and a task switch through a task gate (task-switch.ts).
+    // 27.2.4: IDT-vectoring information: valid when the exit happened while an event was being
+    // delivered through the guest's IDT (a fault in the delivery that exits, an EPT violation,
+    // a task switch through a task gate).
     v.set(F.IDT_VECTORING_INFO, e.idtVectoringInfo ?? 0);
     v.set(F.IDT_VECTORING_ERROR_CODE, e.idtVectoringErrorCode ?? 0);
   }

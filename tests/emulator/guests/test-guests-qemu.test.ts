@@ -16,6 +16,7 @@ const GUESTS = [
   { name: 'empty-idt', ours: 126, qemu: 0 },
   { name: 'bad-tss-ss0', ours: 126, qemu: 0 },
   { name: 'event-stamps', ours: 1, qemu: 1 },
+  { name: 'vtx-exits', ours: 126, qemu: 0 },
 ];
 
 describe.skipIf(!haveQemu && process.env.CI !== 'true')('test guests on ringside and QEMU', () => {

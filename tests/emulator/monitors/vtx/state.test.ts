@@ -7,7 +7,7 @@ import { Machine, DEFAULT_RAM_SIZE } from '../../../../emulator/machine';
 import { packPages, unpackPages } from '../../../../emulator/state/codec';
 import { saveCpuState, saveMachineState, restoreMachineState } from '../../../../emulator/machine-state';
 import { Timeline } from '../../../../recorder/timeline';
-import { guestImage } from '../../../helpers/guests';
+import { guestImage, testGuestImage } from '../../../helpers/guests';
 import { recordInMemory } from '../../../helpers/record-memory';
 import { expectReplaysIdentically } from '../../../helpers/record-verify';
 import { Prng } from '../../../helpers/prng';
@@ -37,6 +37,29 @@ describe('the VMCS is machine state', () => {
         expect(r.icount).toBe(end.icount);
         expect(Buffer.from(out2).toString()).toBe(Buffer.from(out1).toString());
         expect(b.monitor!.exits).toBe(ref.monitor!.exits);
+      }
+    }
+  });
+
+  it('the exits of tests/vtx-exits (NMIs held for the NMI window, a held timer vector, shadow page tables) survive a save and restore at any point', () => {
+    const image = testGuestImage('vtx-exits');
+    for (const vtxGen of [2, 1] as const) {
+      const ref = new Machine(image, { mode: 'vtx', vtxGen });
+      const end = ref.run();
+      const points = [130_001, 230_001, 250_003, 360_007, end.icount - 5];
+      for (let at = 760; at < 800; at += 3) points.push(at);
+      for (const at of points) {
+        const a = new Machine(image, { mode: 'vtx', vtxGen });
+        a.run(at);
+        const state = saveMachineState(a);
+        const ram = packPages(a.cpu.ram, [...Array(a.cpu.ramSize >>> 12).keys()]);
+        const b = new Machine(image, { mode: 'vtx', vtxGen });
+        unpackPages(b.cpu.ram, ram);
+        restoreMachineState(b, state);
+        const r = b.run();
+        expect([r.reason, r.icount], `gen ${vtxGen} at ${at}`).toEqual([end.reason, end.icount]);
+        expect(b.monitor!.interventions(), `gen ${vtxGen} at ${at}`).toEqual(ref.monitor!.interventions());
+        expect(fingerprint(b)).toBe(fingerprint(ref));
       }
     }
   });
