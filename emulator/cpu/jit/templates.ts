@@ -266,10 +266,10 @@ const shift: Template = (g, i) => {
     const k = g.known;
     if (k.lz !== null) g.store(F_LZ, 0, `lz = ${k.lz & ~(CF | OF)};`);
     else g.store(F_LZ, F_LZ, `lz &= ${~(CF | OF)};`);
-    g.store(F_FR, F_FR, `fr = (fr & ${~(CF | OF)}) | c | (of !== 0 ? ${OF} : 0);`);
+    g.store(F_FR, F_FR, `fr = (fr & ${~(CF | OF)}) | c | (of << 11);`);
     g.known = { ...k, lz: k.lz === null ? null : k.lz & ~(CF | OF) };
   } else {
-    g.store(F_FR, F_FR, `fr = (fr & ${~ARITH_FLAGS}) | c | (of !== 0 ? ${OF} : 0);`);
+    g.store(F_FR, F_FR, `fr = (fr & ${~ARITH_FLAGS}) | c | (of << 11);`);
     g.store(F_LOP, 0, `lop = ${LAZY_LOGIC};`);
     g.store(F_LR, 0, 'lr = r;');
     g.store(F_LSZ, 0, `lsz = ${SIGN[4]};`);
@@ -308,14 +308,14 @@ const imul: Template = (g, i) => {
 const jcc: Template = (g, i) => {
   const k = g.k;
   const rel = g.off[k + 1] + i.imm;
-  g.mayFault();
+  if (rel !== 0) g.mayFault(); // a branch elsewhere checks the CS limit
   g.code(`if (${condExpr(i.arg, g.known)}) ${g.branch(rel, k + 1)}`, COND_READS);
   g.code(g.exitNext(k), COND_READS);
   return true;
 };
 
 const jmp: Template = (g, i) => {
-  g.mayFault();
+  if (g.off[g.k + 1] + i.imm !== 0) g.mayFault();
   g.code(g.branch(g.off[g.k + 1] + i.imm, g.k + 1), COND_READS);
   return true;
 };

@@ -29,7 +29,9 @@ import type { Cpu } from '../cpu';
 import type { Insn } from '../insn';
 import { FAULT } from '../fault';
 import { Emitter, STORE, LOAD } from './emit';
-import { F_ALL, FLAG_LOCALS, FLAG_FIELDS, FLAG_HELPERS } from './flags';
+import { F_ALL, F_FR, F_LZ, F_LOP, F_LSZ, F_LCI, FLAG_LOCALS, FLAG_FIELDS, FLAG_HELPERS } from './flags';
+
+const INT_FIELDS = F_FR | F_LZ | F_LOP | F_LSZ | F_LCI;
 import { TEMPLATES, coverable } from './templates';
 
 /** A translated block: runs one or more passes of the block, stopping before `limit` instructions. */
@@ -93,9 +95,10 @@ export function translate(cpu: Cpu, insns: readonly Insn[], n: number): Translat
   }
   body = body.split(STORE).join(store).split(LOAD).join(load);
 
-  let src = 'const e0 = cpu.eip; let ic = cpu.icount; let pc = 0, o = 0, a = 0, e = 0, p = 0, t = 0;\n';
+  let src = `const e0 = cpu.eip; let ic = cpu.icount; let pc = 0, o = 0, a = 0, e = 0, p = 0, t = 0${g.selfLoop ? ', passes = 4096' : ''};\n`;
   if (regs.length > 0) src += `let ${regs.map((r) => `r${r} = R[${r}]`).join(', ')};\n`;
-  if (needFlags) src += `let ${FLAG_LOCALS.map((l, f) => `${l} = cpu.${FLAG_FIELDS[f]}`).join(', ')};\n`;
+  // flagsReg, lazy, lop, lsz and lcin are always int32: saying so lets V8 keep them unboxed.
+  if (needFlags) src += `let ${FLAG_LOCALS.map((l, f) => `${l} = cpu.${FLAG_FIELDS[f]}${INT_FIELDS & (1 << f) ? ' | 0' : ''}`).join(', ')};\n`;
   src += `try {\nfor (;;) {\n${body}}\n} catch (x) {\n`;
   src += `if (x === FAULT && FB[pc] === 0) { ${store} cpu.eip = (e0 + OFF[pc]) >>> 0; cpu.next = (e0 + OFF[pc + 1]) >>> 0; cpu.icount = ic + pc; }\n`;
   src += 'throw x;\n}\n';
