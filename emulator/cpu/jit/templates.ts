@@ -75,8 +75,7 @@ const alu: Template = (g, i) => {
   // Source.
   if (sOp === 'Gb' || sOp === 'Gv') g.code(`s = ${g.reg(i.reg, size)};`);
   else if (sOp === 'Eb' || sOp === 'Ev') readE(g, i, size, 's', false);
-  else if (f.handler === 'aluEbIb') g.code(`s = ${i.imm & 0xff};`);
-  else g.code(`s = ${i.imm | 0};`);
+  else g.code(`s = ${size === 1 ? i.imm & 0xff : i.imm | 0};`);
   if (op === ALU_ADC || op === ALU_SBB) g.code(`c = ${cfExpr(g.known)} ? 1 : 0;`, COND_READS);
   // Destination.
   const dReg = dOp === 'AL' || dOp === 'eAX' ? 0 : dOp === 'Gb' || dOp === 'Gv' ? i.reg : i.rm;
@@ -91,8 +90,8 @@ const alu: Template = (g, i) => {
   const lop = LAZY_OF_ALU[op];
   const cin = op === ALU_ADC || op === ALU_SBB ? 'c' : '0';
   // ops/fast.ts records a logic result of a 32-bit register form as (r, r, r).
-  const fastLogic = size === 4 && !mem && ((f.handler === 'aluEvGv' && (op === ALU_AND || op === ALU_OR || op === ALU_XOR)) ||
-    ((f.handler === 'aluEvIz' || f.handler === 'aluEvIb') && op === ALU_AND));
+  const fastLogic = size === 4 && !mem && ((f.operands === 'Ev,Gv' && (op === ALU_AND || op === ALU_OR || op === ALU_XOR)) ||
+    ((f.operands === 'Ev,Iz' || f.operands === 'Ev,Ib') && op === ALU_AND));
   if (fastLogic) aluFlags(g, lop, 'r', 'r', 'r', '0', size);
   else aluFlags(g, lop, 'd', 's', 'r', cin, size);
   g.code('}');
@@ -150,7 +149,7 @@ const lea: Template = (g, i) => {
 const movx: Template = (g, i) => {
   const f = i.form!;
   const size = f.operands.endsWith('Eb') ? 1 : 2;
-  const signed = f.handler.startsWith('movsx');
+  const signed = f.mnemonic === 'movsx';
   g.code('{ let v = 0;');
   if (i.isMem) g.mayFault();
   readE(g, i, size, 'v', false);
@@ -193,8 +192,9 @@ function push(g: Emitter, v: string): void {
 const pushT: Template = (g, i) => {
   g.mayFault();
   g.code('{ let v = 0;');
-  if (i.form!.handler === 'pushZv') g.code(`v = ${g.reg(i.arg, 4)};`);
-  else if (i.form!.handler === 'pushIz') g.code(`v = ${i.imm | 0};`);
+  const what = i.form!.operands;
+  if (what === 'Zv') g.code(`v = ${g.reg(i.arg, 4)};`);
+  else if (what === 'Iz' || what === 'Ib') g.code(`v = ${i.imm | 0};`);
   else readE(g, i, 4, 'v', false);
   push(g, 'v');
   g.code('}');
@@ -216,7 +216,7 @@ const pop: Template = (g, i) => {
 
 const incdec: Template = (g, i) => {
   const f = i.form!;
-  const dec = f.handler.startsWith('dec');
+  const dec = f.mnemonic === 'dec';
   const size = f.operands === 'Eb' ? 1 : 4;
   const zv = f.operands === 'Zv';
   g.code('{ let d = 0, r = 0;');
@@ -283,7 +283,7 @@ const shift: Template = (g, i) => {
 // --- IMUL (two and three operands, 32-bit) -----------------------------------------------------
 
 const imul: Template = (g, i) => {
-  const three = i.form!.handler === 'imulGvEvIz';
+  const three = i.form!.operands.split(',').length === 3; // IMUL Gv,Ev,Iz / Gv,Ev,Ib
   g.code('{ let x = 0, y = 0;');
   if (i.isMem) g.mayFault();
   readE(g, i, 4, three ? 'x' : 'y', false);
