@@ -62,7 +62,7 @@ export type TrapKind = (typeof TRAP_KINDS)[number];
  */
 export const JIT_TEMPLATES = [
   'alu', 'test', 'mov', 'lea', 'push', 'pop', 'incdec', 'shift', 'jcc', 'jmp', 'call', 'ret', 'movx',
-  'setcc', 'cmovcc', 'imul', 'nop',
+  'setcc', 'cmovcc', 'imul', 'nop', 'string',
 ] as const;
 export type JitTemplate = (typeof JIT_TEMPLATES)[number];
 
@@ -229,14 +229,14 @@ op(0x6c, 'insb', '', 'ins', '', { arg: 1, repeats: true, trap: 'io' });
 op(0x6d, 'ins', '', 'ins', '', { arg: 0, repeats: true, trap: 'io' });
 op(0x6e, 'outsb', '', 'outs', '', { arg: 1, repeats: true, trap: 'io' });
 op(0x6f, 'outs', '', 'outs', '', { arg: 0, repeats: true, trap: 'io' });
-op(0xa4, 'movsb', '', 'movs', '', { arg: 1, repeats: true });
-op(0xa5, 'movs', '', 'movs', '', { arg: 0, repeats: true });
+op(0xa4, 'movsb', '', 'movs', '', { arg: 1, repeats: true, jit: 'string' });
+op(0xa5, 'movs', '', 'movs', '', { arg: 0, repeats: true, jit: 'string' });
 op(0xa6, 'cmpsb', '', 'cmps', '', { arg: 1, repeats: true });
 op(0xa7, 'cmps', '', 'cmps', '', { arg: 0, repeats: true });
-op(0xaa, 'stosb', '', 'stos', '', { arg: 1, repeats: true });
-op(0xab, 'stos', '', 'stos', '', { arg: 0, repeats: true });
-op(0xac, 'lodsb', '', 'lods', '', { arg: 1, repeats: true });
-op(0xad, 'lods', '', 'lods', '', { arg: 0, repeats: true });
+op(0xaa, 'stosb', '', 'stos', '', { arg: 1, repeats: true, jit: 'string' });
+op(0xab, 'stos', '', 'stos', '', { arg: 0, repeats: true, jit: 'string' });
+op(0xac, 'lodsb', '', 'lods', '', { arg: 1, repeats: true, jit: 'string' });
+op(0xad, 'lods', '', 'lods', '', { arg: 0, repeats: true, jit: 'string' });
 op(0xae, 'scasb', '', 'scas', '', { arg: 1, repeats: true });
 op(0xaf, 'scas', '', 'scas', '', { arg: 0, repeats: true });
 

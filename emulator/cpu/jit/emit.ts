@@ -25,6 +25,10 @@ export interface Item {
 }
 
 export const STORE = '%STORE%';
+/** The write-back of the registers in `mask` (those written so far) and of the flag fields. */
+export function storeOf(mask: number): string {
+  return `%STORE${mask}%`;
+}
 export const LOAD = '%LOAD%';
 
 /** Per-block emitter state; one instruction at a time. */
@@ -38,6 +42,8 @@ export class Emitter {
   k = 0; // index of the instruction being emitted
   off: number[]; // byte offset of each instruction in the block (and the block's length at [n])
   selfLoop = false; // a branch back to the block's start was compiled as a loop
+  loops = false; // the block may branch back to its start (set before emitting): then every
+  // write-back covers every register the block writes, since a later pass follows an earlier one
 
   constructor(off: number[]) {
     this.off = off;
@@ -106,12 +112,12 @@ export class Emitter {
 
   /** Statement: the guest state in the Cpu as the interpreter has it before instruction k. */
   sync(k: number): string {
-    return `${STORE} cpu.eip = (e0 + ${this.off[k]}) >>> 0; cpu.next = (e0 + ${this.off[k + 1]}) >>> 0; cpu.icount = ic + ${k};`;
+    return `${this.loops ? STORE : storeOf(this.written)} cpu.eip = (e0 + ${this.off[k]}) >>> 0; cpu.next = (e0 + ${this.off[k + 1]}) >>> 0; cpu.icount = ic + ${k};`;
   }
 
   /** Statement: leave the block with `retired` instructions of this pass done, at `eip`. */
   exit(retired: number, eip: string): string {
-    return `{ ${STORE} cpu.eip = ${eip}; cpu.next = cpu.eip; cpu.icount = ic + ${retired}; return; }`;
+    return `{ ${this.loops ? STORE : storeOf(this.written)} cpu.eip = ${eip}; cpu.next = cpu.eip; cpu.icount = ic + ${retired}; return; }`;
   }
 
   /** Exit after instruction k at the next instruction. */

@@ -14,7 +14,7 @@ import type { Insn } from '../insn';
 import type { JitTemplate } from '../opcodes';
 import { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_XOR, ALU_CMP } from '../opcodes';
 import { LAZY_ADD, LAZY_ADC, LAZY_SUB, LAZY_SBB, LAZY_LOGIC, SIGN } from '../cpu';
-import { CF, PF, ZF, SF, OF, ARITH_FLAGS, SS, ESP } from '../constants';
+import { CF, PF, ZF, SF, OF, DF, ARITH_FLAGS, SS, ES, ESP, ESI, EDI, EAX } from '../constants';
 import { type Emitter } from './emit';
 import { F_FR, F_LZ, F_LOP, F_LD, F_LS, F_LR, F_LSZ, F_LCI, COND_READS, condExpr, cfExpr } from './flags';
 
@@ -339,11 +339,30 @@ const ret: Template = (g, i) => {
   return true;
 };
 
+// --- MOVS, STOS, LODS without REP (ops/string.ts: movsOne, stosOne, lodsOne) -----------------
+
+const string: Template = (g, i) => {
+  if (i.rep !== 0) return false; // REP: the handler's budgeted loop
+  const size = i.arg !== 0 ? i.arg : 4;
+  const m = i.form!.mnemonic.replace(/b$/, '');
+  g.mayFault();
+  g.code(`{ let v = 0; const dl = (fr & ${DF}) !== 0 ? ${-size} : ${size};`, F_FR);
+  if (m !== 'stos') g.code(g.read(size, i.seg, `(${g.reg(ESI, 4)} >>> 0)`, 'v'));
+  else g.code(`v = ${g.reg(EAX, size)};`);
+  if (m !== 'lods') g.code(g.write(size, ES, `(${g.reg(EDI, 4)} >>> 0)`, 'v'));
+  else g.code(g.setReg(EAX, size, 'v'));
+  if (m !== 'stos') g.code(g.setReg(ESI, 4, `${g.reg(ESI, 4)} + dl`));
+  if (m !== 'lods') g.code(g.setReg(EDI, 4, `${g.reg(EDI, 4)} + dl`));
+  g.code('}');
+  g.brkCheck();
+  return true;
+};
+
 const nop: Template = () => true;
 
 /** Templates by name (the `jit` field of the opcode table's rows). */
 export const TEMPLATES: Record<JitTemplate, Template> = {
-  alu, test, mov, lea, push: pushT, pop, incdec, shift, jcc, jmp, call, ret, movx, setcc, cmovcc, imul, nop,
+  alu, test, mov, lea, push: pushT, pop, incdec, shift, jcc, jmp, call, ret, movx, setcc, cmovcc, imul, nop, string,
 };
 
 /** Whether a template may cover this decoded instance at all (32-bit sizes, no LOCK). */

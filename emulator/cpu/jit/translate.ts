@@ -50,6 +50,8 @@ export function translate(cpu: Cpu, insns: readonly Insn[], n: number): Translat
   const off: number[] = [0];
   for (let k = 0; k < n; k++) off.push(off[k] + insns[k].len);
   const g = new Emitter(off);
+  const last = insns[n - 1];
+  g.loops = last.form !== null && (last.form.jit === 'jcc' || last.form.jit === 'jmp') && off[n] + last.imm === 0;
   const handlers: unknown[] = [];
   for (let k = 0; k < n; k++) {
     const ins = insns[k];
@@ -93,7 +95,13 @@ export function translate(cpu: Cpu, insns: readonly Insn[], n: number): Translat
     for (let f = 0; f < 8; f++) if ((written >> f) & 1) store += `cpu.${FLAG_FIELDS[f]} = ${FLAG_LOCALS[f]}; `;
     load += ' ' + FLAG_LOCALS.map((l, f) => `${l} = cpu.${FLAG_FIELDS[f]};`).join(' ');
   }
-  body = body.split(STORE).join(store).split(LOAD).join(load);
+  let flagStore = '';
+  if (needFlags) for (let f = 0; f < 8; f++) if ((written >> f) & 1) flagStore += `cpu.${FLAG_FIELDS[f]} = ${FLAG_LOCALS[f]}; `;
+  body = body.split(STORE).join(store).split(LOAD).join(load).replace(/%STORE(\d+)%/g, (_, m: string) => {
+    let s = '';
+    for (let r = 0; r < 8; r++) if ((Number(m) >> r) & 1) s += `R[${r}] = r${r}; `;
+    return s + flagStore;
+  });
 
   let src = `const e0 = cpu.eip; let ic = cpu.icount; let pc = 0, o = 0, a = 0, e = 0, p = 0, t = 0${g.selfLoop ? ', passes = 4096' : ''};\n`;
   if (regs.length > 0) src += `let ${regs.map((r) => `r${r} = R[${r}]`).join(', ')};\n`;
@@ -126,11 +134,14 @@ function callHandler(g: Emitter, ins: Insn, k: number, handlers: unknown[]): voi
   g.code(`pc = ${k};`);
   // The handler may move icount itself (a VM exit does not retire the instruction that caused
   // it): the count goes on from whatever it left, as in the interpreter's loop.
-  g.code(`${g.sync(k)} H${h}(cpu, I${h}); cpu.icount++; ic = cpu.icount - ${k + 1}; ${LOAD}`, F_ALL);
-  const leave = `{ ${STORE} cpu.eip = cpu.next; return; }`;
   const form = ins.form;
-  if (form === null || form.endsBlock) g.code(leave, F_ALL);
-  else g.code(`if (cpu.brk || cpu.next !== ((e0 + ${g.off[k + 1]}) >>> 0)) ${leave}`, F_ALL);
+  if (form === null || form.endsBlock) {
+    // The last instruction: the state is the handler's, nothing to write back.
+    g.code(`${g.sync(k)} H${h}(cpu, I${h}); cpu.icount++; cpu.eip = cpu.next; return;`, F_ALL);
+  } else {
+    g.code(`${g.sync(k)} H${h}(cpu, I${h}); cpu.icount++; ic = cpu.icount - ${k + 1}; ${LOAD}`, F_ALL);
+    g.code(`if (cpu.brk || cpu.next !== ((e0 + ${g.off[k + 1]}) >>> 0)) { ${STORE} cpu.eip = cpu.next; return; }`, F_ALL);
+  }
   g.known = { lz: null, lop: null, lsz: null };
   g.used = 0xff; // the handler may read or change any register
   g.written = 0xff;
