@@ -61,7 +61,7 @@ export type TrapKind = (typeof TRAP_KINDS)[number];
  * JavaScript of a family of forms; the form's operands, handler and arg select the variant.
  */
 export const JIT_TEMPLATES = [
-  'alu', 'test', 'mov', 'lea', 'push', 'pop', 'incdec', 'shift', 'jcc', 'jmp', 'call', 'ret', 'movx',
+  'alu', 'test', 'mov', 'lea', 'push', 'pop', 'incdec', 'shift', 'jcond', 'jmp', 'call', 'ret', 'movx',
   'setcc', 'cmovcc', 'imul', 'nop', 'string',
 ] as const;
 export type JitTemplate = (typeof JIT_TEMPLATES)[number];
@@ -243,8 +243,8 @@ op(0xaf, 'scas', '', 'scas', '', { arg: 0, repeats: true });
 // Conditional branches, SETcc, CMOVcc (arg = condition code tttn).
 export const CC_NAMES = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'] as const;
 CC_NAMES.forEach((cc, c) => {
-  op(0x70 + c, 'j' + cc, 'Jb', 'jcc', 'Jb', { arg: c, ends: true, jit: 'jcc' });
-  op(0x0f80 + c, 'j' + cc, 'Jz', 'jcc', 'Jz', { arg: c, ends: true, jit: 'jcc' });
+  op(0x70 + c, 'j' + cc, 'Jb', 'jcc', 'Jb', { arg: c, ends: true, jit: 'jcond' });
+  op(0x0f80 + c, 'j' + cc, 'Jz', 'jcc', 'Jz', { arg: c, ends: true, jit: 'jcond' });
   op(0x0f90 + c, 'set' + cc, 'Eb', 'setccEb', '', { arg: c, pure: true, jit: 'setcc' });
   op(0x0f40 + c, 'cmov' + cc, 'Gv,Ev', 'cmovccGvEv', '', { arg: c, pure: true, jit: 'cmovcc' });
 });

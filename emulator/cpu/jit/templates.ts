@@ -305,7 +305,7 @@ const imul: Template = (g, i) => {
 
 // --- Control transfers (the last instruction of a block) ---------------------------------------
 
-const jcc: Template = (g, i) => {
+const jcond: Template = (g, i) => {
   const k = g.k;
   const rel = g.off[k + 1] + i.imm;
   if (rel !== 0) g.mayFault(); // a branch elsewhere checks the CS limit
@@ -362,7 +362,7 @@ const nop: Template = () => true;
 
 /** Templates by name (the `jit` field of the opcode table's rows). */
 export const TEMPLATES: Record<JitTemplate, Template> = {
-  alu, test, mov, lea, push: pushT, pop, incdec, shift, jcc, jmp, call, ret, movx, setcc, cmovcc, imul, nop, string,
+  alu, test, mov, lea, push: pushT, pop, incdec, shift, jcond, jmp, call, ret, movx, setcc, cmovcc, imul, nop, string,
 };
 
 /** Whether a template may cover this decoded instance at all (32-bit sizes, no LOCK). */

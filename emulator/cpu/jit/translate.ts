@@ -51,7 +51,7 @@ export function translate(cpu: Cpu, insns: readonly Insn[], n: number): Translat
   for (let k = 0; k < n; k++) off.push(off[k] + insns[k].len);
   const g = new Emitter(off);
   const last = insns[n - 1];
-  g.loops = last.form !== null && (last.form.jit === 'jcc' || last.form.jit === 'jmp') && off[n] + last.imm === 0;
+  g.loops = last.form !== null && (last.form.jit === 'jcond' || last.form.jit === 'jmp') && off[n] + last.imm === 0;
   const handlers: unknown[] = [];
   for (let k = 0; k < n; k++) {
     const ins = insns[k];
