@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { MODES, SHADOW_POLICIES } from '../emulator/monitors/modes';
 import { translationDefault } from '../emulator/cpu/exec';
 
-/** --mode, --shadow, --vtx-gen, --cmdline, --flat, --ram, --max-instructions. */
+/** --mode, --shadow, --vtx-gen, --cmdline, --flat, --ram, --max-instructions, --disk. */
 export function machineOptions(cmd: Command): Command {
   return cmd
     .option('--mode <mode>', MODES.join(' | '), 'native')
@@ -16,7 +16,8 @@ export function machineOptions(cmd: Command): Command {
     .option('--max-instructions <n>', 'stop after N retired instructions (run: exit code 124)')
     .option('--cmdline <string>', 'Multiboot command line')
     .option('--flat <address>', 'load IMAGE as a flat binary at this address and start there')
-    .option('--ram <size>', 'RAM size (default 128M)');
+    .option('--ram <size>', 'RAM size (default 128M)')
+    .option('--disk <file>', 'raw disk image on the primary ATA channel: the first is the master, a second the slave (like -drive file=FILE,format=raw,index=0/1); the file is never written', (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
 }
 
 /** --input, --keyboard (`record` stores both in the trace). */

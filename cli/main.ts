@@ -26,6 +26,7 @@ const run = program
 inputOptions(machineOptions(run))
   .option('--module <file...>', 'Multiboot module (repeatable), like qemu -initrd')
   .option('--screen', 'print the final 80x25 VGA text screen when the run ends')
+  .option('--disk-write-back', 'at the end of the run, write what the guest wrote to its disks back into the --disk files')
   .option('--gdb <[host:]port>', 'stop before the first instruction and wait for gdb on this port (host default 127.0.0.1)')
   .action(async (image: string, opts) => {
     process.exitCode = await runCommand(image, opts);
@@ -82,10 +83,12 @@ program
 
 program
   .command('matrix')
-  .description('every scenario guest natively and in every monitor mode; prints the measured matrix next to the expected one; exits 1 on a mismatch')
+  .description('every scenario guest (or the images given) natively and in every monitor mode, each diffed against native: same or the category of the first divergence, and the estimated cost; exits 1 when a scenario cell misses its expectation')
+  .argument('[images...]', 'guest images to use instead of the scenario guests (no check against the expected matrix)')
+  .option('--max-instructions <n>', 'stop each run after N instructions (default 100000000)')
   .option('--json', 'print one JSON document instead of the table')
-  .action((opts) => {
-    process.exitCode = matrixCommand(opts);
+  .action((images: string[], opts) => {
+    process.exitCode = matrixCommand(opts, images);
   });
 
 program

@@ -1,7 +1,7 @@
 /** Parsing and validation of the options shared by several commands. */
 import { textToScancodes } from '../emulator/devices/keyboard-layout';
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { UsageError } from './errors';
 import { ramSizeProblem } from '../recorder/validate-run';
 
@@ -81,6 +81,27 @@ export function readInputFile(path: string, what: string): Uint8Array {
   } catch (e) {
     throw new UsageError(`cannot read ${what} '${path}': ${(e as Error).message}`);
   }
+}
+
+/** Largest disk image --disk takes: what one file read can hold (2 GiB - 1). */
+export const DISK_SIZE_MAX = 2 ** 31 - 1;
+
+/** --disk FILE, repeatable: at most two (the primary master and slave), each a non-empty regular file of at most 2 GiB - 1. */
+export function readDiskFiles(paths: string[] | undefined): { name: string; bytes: Uint8Array }[] {
+  const list = paths ?? [];
+  if (list.length > 2) throw new UsageError(`at most two --disk (the primary master and slave), not ${list.length}`);
+  return list.map((path) => {
+    let st;
+    try {
+      st = statSync(path);
+    } catch {
+      throw new UsageError(`disk '${path}' does not exist`);
+    }
+    if (!st.isFile()) throw new UsageError(`disk '${path}' is not a file`);
+    if (st.size === 0) throw new UsageError(`disk '${path}' is empty`);
+    if (st.size > DISK_SIZE_MAX) throw new UsageError(`disk '${path}' is larger than 2 GiB - 1 (${st.size} bytes), which ringside cannot hold`);
+    return { name: basename(path), bytes: readInputFile(path, 'disk') };
+  });
 }
 
 /** A run id: 1 to 2^53 - 1 (the ids ringside gives are 1, 2, 3...; larger ones cannot be named exactly). */

@@ -22,6 +22,8 @@ import { PciConfig, PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA } from './devices/pci-co
 import { I8042, KBD_DATA, KBD_STATUS } from './devices/i8042';
 import { Port92, PORT_A } from './devices/port92';
 import { lowRamTop } from './firmware/layout';
+import { AtaChannel, ATA_PRIMARY, ATA_PRIMARY_CONTROL, ATA_IRQ } from './devices/ata';
+import type { DiskImage } from './devices/disk-image';
 import { VgaText, CRTC_INDEX, INPUT_STATUS_1, type VgaScreen } from './devices/vga-text';
 import { loadImage } from './loader/load-image';
 import type { LoadedImage } from './loader/types';
@@ -69,6 +71,7 @@ export interface MachineOptions {
   mode?: Mode; // the monitor the guest runs under (default native)
   shadow?: ShadowPolicy; // sw-033: split (default) or shared shadow page tables
   vtxGen?: VtxGeneration; // vtx: 2 (default, EPT and TPR shadow) or 1 (first generation)
+  disks?: DiskImage[]; // the primary ATA channel's master and slave (like -drive ...,index=0 and 1); none: no ATA ports
   jit?: boolean; // translate hot blocks (default: the process-wide default, on unless --no-jit)
 }
 
@@ -90,6 +93,7 @@ export class Machine {
   readonly vga: VgaText; // the VGA text screen's CRTC (its buffer is RAM at 0xB8000)
   readonly rtc: RtcCmos; // the CMOS real-time clock
   readonly kbd: I8042; // the 8042 keyboard controller and its keyboard
+  readonly ata: AtaChannel | null = null; // the primary ATA channel, when disks are given
   readonly executor: Executor; // dispatch loop and decoded-code cache
   readonly image: LoadedImage; // what the loader did
   readonly symbols: SymbolTable; // symbols of the guest image
@@ -136,6 +140,13 @@ export class Machine {
     this.io.register(KBD_DATA, 1, this.kbd);
     this.io.register(KBD_STATUS, 1, this.kbd);
     this.io.register(PORT_A, 1, new Port92(() => this.requestReset()));
+    const disks = opts.disks ?? [];
+    if (disks.length > 2) throw new ModeError(`at most 2 disks (the primary channel's master and slave), not ${disks.length}`);
+    if (disks.length > 0) {
+      const ata = (this.ata = new AtaChannel(disks, (high) => this.irqs.set(ATA_IRQ, high)));
+      this.io.register(ATA_PRIMARY, 8, ata);
+      this.io.register(ATA_PRIMARY_CONTROL, 1, ata);
+    }
     const pci = new PciConfig();
     this.io.register(PCI_CONFIG_ADDRESS, 1, pci);
     this.io.register(PCI_CONFIG_DATA, 4, pci);

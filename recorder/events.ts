@@ -35,6 +35,7 @@ export const EventKind = {
   shutdown: 18, // the processor shut down: text: reason (a triple fault names its exception chain)
   run_end: 19, // the run ended: text: reason (see end-reasons.ts), a: exit code
   io_string: 20, // one execution of REP INS/OUTS: text: op (insb insw insd outsb outsw outsd), a: port, b: elements, c: FNV-1a digest of the values, d: last value
+  task_switch: 21, // a hardware task switch passed its commit point: a: old TSS selector, b: new TSS selector, c: IDT vector of a task gate (-1 otherwise), text: cause (jmp, call, iret, int, exception, interrupt)
 } as const;
 export type EventKindName = keyof typeof EventKind;
 export const KIND_NAMES: EventKindName[] = [];
@@ -62,6 +63,7 @@ export const KIND_FIELDS: Record<EventKindName, { a?: string; b?: string; c?: st
   shutdown: { text: 'reason' },
   run_end: { a: 'exit_code', text: 'reason' },
   io_string: { a: 'port', b: 'elements', c: 'digest', d: 'last_value', text: 'op' },
+  task_switch: { a: 'old_tss', b: 'new_tss', c: 'vector', text: 'cause' },
 };
 
 /** One event as the recorder and replay handle it (a, b, c, d are uint32 or small ints). */

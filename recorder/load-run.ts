@@ -3,6 +3,7 @@ import { readRun, readInputs, readSnapshots, TraceError, REPLAYABLE_SCHEMA_VERSI
 import type { Input } from './session';
 import { Timeline, type RecordedRun } from './timeline';
 import { checkRun, checkInputs, damaged } from './validate-run';
+import { runDisks } from './run-disks';
 
 /** The run to use: the one named, or the file's last run; its stored values checked; refused if this build cannot regenerate its events. */
 export function pickRun(db: TraceDb, id?: number): Run {
@@ -48,6 +49,7 @@ export function loadRecordedRun(db: TraceDb, run: Run): RecordedRun {
     inputs: runInputs(db, run.id),
     snapshots,
     finalIcount: run.finalIcount ?? run.lastIcount ?? 0,
+    disks: runDisks(db, run.id),
   };
 }
 

@@ -5,7 +5,8 @@
  * the CLI, which looks between slices for Ctrl-C and then finishes the run at that instruction
  * boundary, marked `interrupted` (end-reasons.ts), with everything recorded so far committed.
  */
-import { openTrace, closeTrace, createRun, finishRun, EventWriter, type TraceDb } from './store';
+import { openTrace, closeTrace, createRun, finishRun, addRunDisk, appendDiskWrites, EventWriter, type StoredDiskWrite, type TraceDb } from './store';
+import { DiskImage } from '../emulator/devices/disk-image';
 import { Session, buildMachine, type Input, type RunOptions } from './session';
 import { snapshotPageList, pageChunks } from './snapshotter';
 import { saveMachineState } from '../emulator/snapshot';
@@ -25,6 +26,7 @@ export interface RecordSpec {
   onUartByte?: (b: number) => void; // the guest's UART output
   onProgress?: (icount: number, events: number) => void; // called between slices
   onEvent?: (e: TraceEvent) => void; // every event, as it is recorded
+  disks?: { name: string; bytes: Uint8Array }[]; // --disk: the primary master, then the slave (stored in the trace; the bytes are never changed)
 }
 
 export interface RecordResult {
@@ -49,10 +51,13 @@ export class Recording {
   private readonly writer: EventWriter;
   private readonly max: number; // --max-instructions
   private snapshots = 0;
+  private diskWrites: StoredDiskWrite[] = []; // sector writes not yet stored
+  private diskSeq = 0; // seq of the next sector write
 
   constructor(private readonly spec: RecordSpec) {
     // The machine first: an image it refuses leaves no trace file and no empty run behind.
-    this.machine = buildMachine(spec.image, spec.options, spec.onUartByte);
+    const disks = (spec.disks ?? []).map((d) => new DiskImage(d.bytes, d.name));
+    this.machine = buildMachine(spec.image, spec.options, spec.onUartByte, disks);
     this.db = openTrace(spec.out, { create: true });
     try {
       this.runId = createRun(this.db, {
@@ -62,6 +67,11 @@ export class Recording {
         options: spec.options,
         ringsideVersion: RINGSIDE_VERSION,
         snapshotInterval: spec.options.snapshotInterval,
+      });
+      // The disks' images go into the trace; the guest's writes to them, as they happen (the copy-on-write layer).
+      disks.forEach((disk, slot) => {
+        addRunDisk(this.db, this.runId, { slot, name: disk.name, bytes: disk.base });
+        disk.onWrite = (w) => this.diskWrites.push({ seq: this.diskSeq++, icount: this.machine.cpu.icount, slot, lba: w.lba, data: w.data });
       });
       const writer = (this.writer = new EventWriter(this.db, this.runId));
       const inputs: Input[] = [
@@ -81,6 +91,7 @@ export class Recording {
             const first = this.snapshots === 0;
             const pages = snapshotPageList(m, first);
             const state = saveMachineState(m);
+            this.storeDiskWrites(); // every write a snapshot's disk state counts is stored before it
             writer.addSnapshot({
               icount: m.cpu.icount, kind: first ? 'full' : 'delta', eventSeq: session.recorder.count, inputSeq: inputCount,
               cpu: state.cpu, devices: state.devices, pages: pageChunks(m.cpu.ram, pages),
@@ -113,17 +124,27 @@ export class Recording {
       const next = Math.min(target, cpu.icount + SLICE);
       result = this.session.run(next);
       if (result.reason !== 'limit' || cpu.icount >= target || cpu.icount < next) break;
+      this.storeDiskWrites();
       this.writer.flush();
       this.spec.onProgress?.(cpu.icount, this.session.recorder.count);
     }
+    this.storeDiskWrites();
     this.writer.flush();
     return result;
+  }
+
+  /** Stores the sector writes made since the last call. */
+  private storeDiskWrites(): void {
+    if (this.diskWrites.length === 0) return;
+    appendDiskWrites(this.db, this.runId, this.diskWrites);
+    this.diskWrites = [];
   }
 
   /** The run is over (or stopped here for good, e.g. interruptedAt): writes its end and closes the trace. */
   finish(result: RunEndResult): RecordResult {
     try {
       this.session.end(result);
+      this.storeDiskWrites();
       this.writer.close();
       finishRun(this.db, this.runId, { endReason: result.reason, exitCode: result.exitCode, finalIcount: result.icount, eventCount: this.session.recorder.count });
       const shutdown = result.reason === 'shutdown' ? describeShutdown(this.machine) : '';

@@ -6,7 +6,7 @@
  * write to a descriptor whose copy sits in a hidden cache becomes a `stale_descriptor` event.
  */
 import type { Machine } from '../emulator/machine';
-import type { CpuObserver, InterruptSource, PrivilegeCause } from '../emulator/cpu/observer';
+import type { CpuObserver, InterruptSource, PrivilegeCause, TaskSwitchCause } from '../emulator/cpu/observer';
 import { probeTranslate } from '../emulator/cpu/paging';
 import { CS } from '../emulator/cpu/constants';
 import { EventKind, type TraceEvent } from './events';
@@ -97,6 +97,9 @@ export class EventRecorder implements CpuObserver {
   }
   fastSyscall(op: 'sysenter' | 'sysexit', toCs: number, toEip: number): void {
     this.emit(EventKind.fast_syscall, toCs, toEip, op === 'sysenter' ? 0 : 3, 0, op);
+  }
+  taskSwitch(oldTss: number, newTss: number, cause: TaskSwitchCause, vector: number): void {
+    this.emit(EventKind.task_switch, oldTss, newTss, vector, 0, cause);
   }
   ioString(write: boolean, port: number, size: number, count: number, digest: number, last: number): void {
     this.emit(EventKind.io_string, port, count, digest, last, IO_STRING_OPS[(write ? 3 : 0) + (size >> 1)]);

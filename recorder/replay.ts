@@ -8,6 +8,7 @@
  * differs is read back row by row, to name its first differing event. This keeps verified
  * replay as fast as recording (reading every row back would cost more than writing it).
  */
+import { createHash } from 'node:crypto';
 import { readEventRows, readEventBlocks, readStrings, EventDigest, type EventRow, type TraceDb } from './store';
 import { Session, buildMachine, type RunOptions } from './session';
 import { formatEvent, type TraceEvent } from './events';
@@ -17,6 +18,8 @@ import { storedEventsDamage } from './check-events';
 import { replayedEnd, replayBound, type RunEndResult } from './end-reasons';
 import type { RunResult } from '../emulator/machine';
 import { describeShutdown } from '../emulator/describe-state';
+import { DiskImage, type SectorWrite } from '../emulator/devices/disk-image';
+import { runDisks } from './run-disks';
 
 export interface Mismatch {
   seq: number; // sequence number of the first differing event
@@ -64,7 +67,9 @@ export function replayRun(
       return { runId: run.id, result: { reason: 'limit', exitCode: 0, icount: 0 }, events: 0, complete: run.complete, mismatch: null, damage, shutdown: '', recordedEnd: null };
     }
   }
-  const machine = buildMachine(run.image, options, opts.onUartByte);
+  const recordedDisks = runDisks(db, run.id);
+  const disks = recordedDisks.map((d) => new DiskImage(d.bytes, d.name));
+  const machine = buildMachine(run.image, options, opts.onUartByte, disks);
   const texts = readStrings(db);
   const textIds = new Map([...texts].map(([id, t]) => [t, id]));
   const blocks = opts.verify ? readEventBlocks(db, run.id) : null;
@@ -113,6 +118,22 @@ export function replayRun(
       block++;
     }
   };
+  // Verifying, every sector the guest writes must be the one recorded in the copy-on-write layer.
+  const describeWrite = (slot: number, index: number, w: SectorWrite | undefined) =>
+    w === undefined ? '(none)' : `disk ${slot} write #${index}: sector ${w.lba}, bytes sha256:${createHash('sha256').update(w.data).digest('hex').slice(0, 16)}`;
+  if (opts.verify) {
+    disks.forEach((disk, slot) => {
+      const recorded = recordedDisks[slot].writes;
+      disk.onWrite = (w, index) => {
+        const r = recorded[index];
+        if (mismatch !== null || (r === undefined && !run.complete)) return;
+        if (r === undefined || r.lba !== w.lba || Buffer.compare(r.data, w.data) !== 0) {
+          mismatch = { seq: count, recorded: describeWrite(slot, index, r), replayed: describeWrite(slot, index, w) };
+          machine.cpu.stopReason = 'mismatch';
+        }
+      };
+    });
+  }
   const session = new Session(machine, { ...options, snapshotInterval: 0 }, sink, runInputs(db, run.id));
   // An incomplete run replays as far as its committed events go.
   // A complete run replays to its end: see end-reasons.ts for why some ends need room past the final count.
@@ -131,6 +152,12 @@ export function replayRun(
     // The replay ended inside or before a recorded block: the recording has more events.
     const m = locate(block, held);
     if (run.complete || m.replayed !== '(none)') mismatch = m;
+  }
+  if (opts.verify && mismatch === null && run.complete) {
+    disks.forEach((disk, slot) => {
+      const recorded = recordedDisks[slot].writes;
+      if (mismatch === null && disk.writes < recorded.length) mismatch = { seq: count, recorded: describeWrite(slot, disk.writes, recorded[disk.writes]), replayed: '(none)' };
+    });
   }
   const recordedEnd = run.complete ? { reason: run.endReason ?? '', exitCode: run.exitCode ?? 0, icount: run.finalIcount ?? 0 } : null;
   if (mismatch === null && recordedEnd !== null && (recordedEnd.reason !== result.reason || recordedEnd.exitCode !== result.exitCode || recordedEnd.icount !== result.icount)) {

@@ -5,6 +5,7 @@
  */
 import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../emulator/machine';
 import type { Mode, ShadowPolicy, VtxGeneration } from '../emulator/monitors/modes';
+import type { DiskImage } from '../emulator/devices/disk-image';
 import { EventRecorder, type EventSink } from './recorder';
 import { EventKind } from './events';
 import { Xorshift } from './prng';
@@ -55,7 +56,8 @@ export const DEFAULT_SNAPSHOT_INTERVAL = 2_000_000;
 /** Mean spacing of jitter interrupts, in instructions. */
 const JITTER_SPAN = 200_000;
 
-export function buildMachine(image: Uint8Array, opts: RunOptions, onUartByte?: (b: number) => void): Machine {
+/** The machine of a run; `disks` are its ATA disks (the trace's run_disks, their writes in disk_writes). */
+export function buildMachine(image: Uint8Array, opts: RunOptions, onUartByte?: (b: number) => void, disks: DiskImage[] = []): Machine {
   return new Machine(image, {
     mode: opts.mode as Mode,
     shadow: opts.shadow as ShadowPolicy | undefined,
@@ -64,6 +66,7 @@ export function buildMachine(image: Uint8Array, opts: RunOptions, onUartByte?: (
     cmdline: opts.cmdline,
     flatAddress: opts.flatAddress,
     onUartByte,
+    disks,
   });
 }
 

@@ -11,6 +11,8 @@ import { restoreMachineState, checkMachineState, SnapshotError, PAGE_SIZE } from
 import { applyInput, buildMachine, type Input, type RunOptions } from './session';
 import { guestLinearIp } from '../emulator/guest-view';
 import { MemoryWatch, type WatchRange, type WatchKind } from '../emulator/memory-watch';
+import { DiskImage } from '../emulator/devices/disk-image';
+import type { RecordedDisk } from './run-disks';
 
 /** A stored snapshot: CPU and device state plus the RAM pages written since the previous one. */
 export interface StoredSnapshot {
@@ -27,6 +29,7 @@ export interface RecordedRun {
   inputs: Input[]; // in icount order
   snapshots: StoredSnapshot[]; // in icount order; the first at icount 0
   finalIcount: number; // the count at the end of the run
+  disks?: RecordedDisk[]; // its ATA disks: images and the guest's writes (a snapshot holds each disk's write count)
 }
 
 export type StopKind = 'target' | 'breakpoint' | 'watchpoint' | 'end';
@@ -45,7 +48,12 @@ export class Timeline {
   constructor(run: RecordedRun) {
     if (run.snapshots.length === 0 || run.snapshots[0].icount !== 0) throw new SnapshotError('a run needs a snapshot at icount 0 to be replayed in time');
     this.run = run;
-    this.machine = buildMachine(run.image, run.options);
+    const disks = (run.disks ?? []).map((d) => {
+      const disk = new DiskImage(d.bytes, d.name, true);
+      disk.extendHistory(d.writes);
+      return disk;
+    });
+    this.machine = buildMachine(run.image, run.options, undefined, disks);
     this.watch = new MemoryWatch(this.machine);
     const ramPages = this.machine.cpu.pageWritten.length;
     // Every snapshot is checked here, so that a damaged one is refused before any seek uses it.
@@ -150,8 +158,8 @@ export class Timeline {
     const inputs = this.run.inputs;
     target = Math.min(target, this.run.finalIcount);
     const bps = m.executor.breakpoints;
-    const saved = stopAtHits ? null : new Set(bps);
-    if (!stopAtHits) bps.clear();
+    const saved = stopAtHits || bps.size === 0 ? null : new Set(bps); // no copy per step when there are none (the diff steps one instruction at a time)
+    if (saved !== null) bps.clear();
     try {
       while (cpu.icount < target) {
         while (this.inputAt < inputs.length && inputs[this.inputAt].icount <= cpu.icount) {

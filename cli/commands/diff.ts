@@ -9,7 +9,7 @@ import { openTraceReadOnly, closeTrace, readEvents, type TraceDb } from '../../r
 import { pickRun } from '../../recorder/load-run';
 import { traceDiffRun } from '../../recorder/diff/trace-run';
 import { buildReport, formatReport } from '../../recorder/diff/report';
-import { parseCostModel, COST_MODELS, type CostModel } from '../../recorder/diff/cost';
+import { parseCostModel, COST_MODELS, COST_KINDS, type CostModel } from '../../recorder/diff/cost';
 import { parseRunId } from '../options';
 import { UsageError } from '../errors';
 import { writeStdout } from '../stdout';
@@ -78,7 +78,7 @@ export function diffCommand(files: string[], opts: DiffCliOptions): number {
     // The file's figures replace those of each monitored run's family; figures it omits stay.
     const report = buildReport(left, right, {
       costModel: costText === undefined ? undefined : (base: CostModel) => parseCostModel(costText, base),
-      allEvents: (side) => readEvents(side === 'left' ? ldb : rdb, side === 'left' ? lrun.id : rrun.id),
+      allEvents: (side) => readEvents(side === 'left' ? ldb : rdb, side === 'left' ? lrun.id : rrun.id, { kinds: COST_KINDS }),
       progress: tty ? (what, done, total) => process.stderr.write(`\r\x1b[Kringside diff: ${what} ${done}/${total}`) : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');

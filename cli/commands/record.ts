@@ -8,7 +8,7 @@ import { serveForGdb } from '../gdb-session';
 import { DEFAULT_SNAPSHOT_INTERVAL, type RunOptions } from '../../recorder/session';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import { interruptedAt } from '../../recorder/end-reasons';
-import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress, checkTraceOutPath, parseSeed } from '../options';
+import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress, checkTraceOutPath, parseSeed, readDiskFiles } from '../options';
 import { UsageError } from '../errors';
 import { GuestOutput } from '../stdout';
 import { InterruptWatch, nextTurn } from '../interrupt';
@@ -28,6 +28,7 @@ export interface RecordCliOptions {
   snapshotInterval?: string;
   quiet?: boolean;
   gdb?: string;
+  disk?: string[];
 }
 
 /** Instructions per slice: Ctrl-C is seen between two slices. */
@@ -39,6 +40,7 @@ export async function recordCommand(imagePath: string, opts: RecordCliOptions): 
   const image = readInputFile(imagePath, 'image');
   const uartInput = opts.input !== undefined ? readInputFile(opts.input, 'input') : undefined;
   const keyboardInput = opts.keyboard !== undefined ? readKeyboardFile(opts.keyboard) : undefined;
+  const disks = readDiskFiles(opts.disk);
   const jitterSeed = opts.jitter !== undefined ? parseSeed(opts.jitter, '--jitter') : undefined;
   const max = parseCount(opts.maxInstructions, '--max-instructions');
   const interval = opts.snapshotInterval !== undefined ? parseCount(opts.snapshotInterval, '--snapshot-interval') : DEFAULT_SNAPSHOT_INTERVAL;
@@ -83,7 +85,7 @@ export async function recordCommand(imagePath: string, opts: RecordCliOptions): 
       progressShown = true;
     }
   };
-  const spec: RecordSpec = { image, imageName: basename(imagePath), options, out, uartInput, keyboardInput, onUartByte: guest.byte, onProgress: showProgress };
+  const spec: RecordSpec = { image, imageName: basename(imagePath), options, out, uartInput, keyboardInput, onUartByte: guest.byte, onProgress: showProgress, disks };
   const done = (r: RecordResult): number => {
     flush();
     clearProgress();

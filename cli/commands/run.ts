@@ -1,8 +1,10 @@
 /** `ringside run IMAGE`: runs a guest without recording; its UART goes to stdout. */
 import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../../emulator/machine';
 import { describeShutdown } from '../../emulator/describe-state';
-import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress } from '../options';
-import { writeSync } from 'node:fs';
+import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress, readDiskFiles } from '../options';
+import { writeSync, writeFileSync } from 'node:fs';
+import { DiskImage } from '../../emulator/devices/disk-image';
+import { UsageError } from '../errors';
 import { formatScreen } from '../../emulator/devices/vga-text';
 import { endNotes } from '../end-notes';
 import { basename } from 'node:path';
@@ -26,6 +28,8 @@ export interface RunOptions {
   module?: string[];
   gdb?: string;
   screen?: boolean;
+  disk?: string[];
+  diskWriteBack?: boolean;
 }
 
 /** Instructions per slice between flushes of the UART output; Ctrl-C is seen between two slices. */
@@ -38,6 +42,8 @@ export function runCommand(imagePath: string, opts: RunOptions): Promise<number>
   const vtxGen = parseVtxGen(mode, opts.vtxGen);
   const max = parseCount(opts.maxInstructions, '--max-instructions');
   const image = readInputFile(imagePath, 'image');
+  if (opts.diskWriteBack === true && (opts.disk ?? []).length === 0) throw new UsageError('--disk-write-back needs a --disk');
+  const disks = readDiskFiles(opts.disk).map((d) => new DiskImage(d.bytes, d.name));
   const guest = new GuestOutput({
     onGone: (why) => process.stderr.write(`ringside: ${why}: the guest's output is dropped from here on; the run goes on to its end\n`),
   });
@@ -51,11 +57,29 @@ export function runCommand(imagePath: string, opts: RunOptions): Promise<number>
     flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,
     modules: (opts.module ?? []).map((path) => ({ name: basename(path), data: readInputFile(path, 'module') })),
     onUartByte: guest.byte,
+    disks,
   });
+  // The disk files are never written during the run; with --disk-write-back, once at its end.
+  const writeBack = opts.diskWriteBack !== true ? () => {} : () => disks.forEach((d, k) => writeDiskBack(opts.disk![k], d));
   if (opts.input !== undefined) machine.uart.feed(readInputFile(opts.input, 'input'));
   if (opts.keyboard !== undefined) machine.kbd.feed(readKeyboardFile(opts.keyboard));
-  if (gdb !== undefined) return runUnderGdb(machine, max, gdb, imagePath, flush, () => finishRun(machine, mode, max, flush, opts.screen === true));
-  return finishRun(machine, mode, max, flush, opts.screen === true);
+  const finish = async (): Promise<number> => {
+    const code = await finishRun(machine, mode, max, flush, opts.screen === true);
+    writeBack();
+    return code;
+  };
+  if (gdb !== undefined) return runUnderGdb(machine, max, gdb, imagePath, flush, finish);
+  return finish();
+}
+
+/** --disk-write-back: the file becomes the disk as the guest left it (only when the guest wrote to it). */
+function writeDiskBack(path: string, disk: DiskImage): void {
+  if (disk.writes === 0) return;
+  try {
+    writeFileSync(path, disk.contents());
+  } catch (e) {
+    process.stderr.write(`ringside: cannot write the disk back to '${path}': ${(e as Error).message}\n`);
+  }
 }
 
 /** `run --gdb`: stopped before the first instruction until gdb says otherwise; then runs on to the end. */

@@ -2,19 +2,20 @@
  * Interrupt and exception delivery through the IDT (SDM vol. 3 ch. 6): interrupt and trap
  * gates (16- and 32-bit), the DPL check of software interrupts, the stack switch through the
  * TSS on a privilege change, error codes, CR2, the double-fault rules and the triple fault.
- * Task gates and task switches are out of scope: they raise #GP with the IDT error code.
+ * A task gate switches tasks (ops/task-switch.ts).
  */
 import type { Cpu } from './cpu';
 import { FAULT, hasErrorCode, isContributory } from './fault';
 import {
   CS, SS, ESP, GP_VECTOR, NP_VECTOR, SS_VECTOR, TS_VECTOR, DF_VECTOR, PF_VECTOR, AR_P,
-  IF, TF, NT, RF, VM, EXCEPTION_NAMES,
+  IF, TF, NT, RF, VM, DB_VECTOR, EXCEPTION_NAMES,
 } from './constants';
 import {
   desc, fetchDescriptor, descDpl, isCodeSeg, isConforming, isWritableData, descLimit,
   loadCacheFromDesc, loadCodeSegment, setAccessed, StackState,
 } from './segments';
 import type { InterruptSource } from './observer';
+import { deliverThroughTaskGate, SWITCHED, SWITCHED_TRAP, TAKEN_BY_MONITOR } from './ops/task-switch';
 
 /** How an event was raised: decides the EXT bit and the gate DPL check. */
 export const EVENT_EXCEPTION = 0; // a fault or trap raised by the CPU
@@ -80,18 +81,20 @@ export function pushFrame(cpu: Cpu, n: number, size: number, errVector: number, 
 
 /**
  * Delivers one event through the IDT. `retEip` is the EIP pushed (the faulting instruction for
- * a fault, the next one for a trap or INT n). Raises (via FAULT) what goes wrong.
+ * a fault, the next one for a trap or INT n). Raises (via FAULT) what goes wrong. Returns
+ * SWITCHED, or for a task gate what the task switch returned (ops/task-switch.ts).
  */
-function deliverOnce(cpu: Cpu, vector: number, code: number, kind: number, retEip: number): void {
+function deliverOnce(cpu: Cpu, vector: number, code: number, kind: number, retEip: number): number {
   const ext = kind === EVENT_SOFTWARE ? 0 : 1;
   const idtCode = vector * 8 + 2 + ext;
   if (vector * 8 + 7 > cpu.idtrLimit) cpu.gp(idtCode);
   const lo = cpu.readSys32((cpu.idtrBase + vector * 8) | 0);
   const hi = cpu.readSys32((cpu.idtrBase + vector * 8 + 4) | 0);
   const type = (hi >> 8) & 0x1f;
-  if (type !== 0x06 && type !== 0x07 && type !== 0x0e && type !== 0x0f) cpu.gp(idtCode); // task gates: out of scope
+  if (type !== 0x05 && type !== 0x06 && type !== 0x07 && type !== 0x0e && type !== 0x0f) cpu.gp(idtCode);
   if (kind === EVENT_SOFTWARE && descDpl(hi) < cpu.cpl) cpu.gp(vector * 8 + 2);
   if ((hi & AR_P) === 0) cpu.raise(NP_VECTOR, idtCode);
+  if (type === 0x05) return deliverThroughTaskGate(cpu, lo, vector, code, kind, retEip);
   const gate32 = (type & 8) !== 0;
   const sel = lo >>> 16;
   const offset = gate32 ? (lo & 0xffff) | (hi & 0xffff0000) : lo & 0xffff;
@@ -143,6 +146,7 @@ function deliverOnce(cpu: Cpu, vector: number, code: number, kind: number, retEi
     if (oldCpl !== cpu.cpl) cpu.observer.privilegeChange(oldCpl, cpu.cpl, kind === EVENT_EXTERNAL ? 'interrupt' : kind === EVENT_SOFTWARE ? 'int' : 'exception', sel, cpu.eip);
     if ((oldFlags & IF) !== 0 && (type & 1) === 0) cpu.observer.interruptFlag(false, 'interrupt-gate', true);
   }
+  return SWITCHED;
 }
 
 const SOURCES: InterruptSource[] = ['exception', 'software', 'apic'];
@@ -188,10 +192,9 @@ function deliverWithRules(cpu: Cpu, vector: number, code: number, kind: number, 
     chainAdd(vector, code, kind);
     if (vector === PF_VECTOR && kind === EVENT_EXCEPTION) cpu.cr2 = cpu.excAddr;
     if (cpu.observer !== null && kind === EVENT_EXCEPTION) cpu.observer.exception(vector, code, vector === PF_VECTOR ? cpu.cr2 : 0);
+    let r: number;
     try {
-      deliverOnce(cpu, vector, code, kind, retEip);
-      if (cpu.observer !== null) cpu.observer.interruptDelivered(vector, source ?? SOURCES[kind], cpu.segSel[CS], cpu.eip, cpu.cpl);
-      return;
+      r = deliverOnce(cpu, vector, code, kind, retEip);
     } catch (e) {
       if (e !== FAULT) throw e;
       // INT n, INT3 and INTO fault like any instruction: the caller's fault path delivers it.
@@ -219,7 +222,18 @@ function deliverWithRules(cpu: Cpu, vector: number, code: number, kind: number, 
         vector = second;
         code = secondCode;
       }
+      continue;
     }
+    if (r === TAKEN_BY_MONITOR) return; // a VM exit instead of the task switch
+    if (cpu.observer !== null) cpu.observer.interruptDelivered(vector, source ?? SOURCES[kind], cpu.segSel[CS], cpu.eip, cpu.cpl);
+    if (r !== SWITCHED_TRAP) return;
+    // The new task's TSS has its T bit set: a #DB before its first instruction (a trap, benign).
+    chain.n = 0;
+    vector = DB_VECTOR;
+    code = -1;
+    kind = EVENT_EXCEPTION;
+    retEip = cpu.eip;
+    source = undefined;
   }
 }
 

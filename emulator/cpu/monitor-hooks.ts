@@ -6,7 +6,9 @@
  * - externalInterrupt: at an instruction boundary where an interrupt is pending or the guest is
  *   interruptible (IF = 1, no interrupt shadow), before the CPU acknowledges anything;
  * - instruction: a sensitive instruction, after its privilege checks (faults for CPL > 0 have
- *   priority over a monitor's intercept, as they have over VM exits, SDM vol. 3 25.1.1).
+ *   priority over a monitor's intercept, as they have over VM exits, SDM vol. 3 25.1.1);
+ * - taskSwitch (optional): a task switch, after the checks that precede its commit point (a
+ *   VMX monitor exits there, SDM vol. 3C 25.4.2).
  *
  * Swapping the whole guest state is done with emulator/snapshot.ts (saveCpuState/loadCpuState).
  */
@@ -31,6 +33,14 @@ export interface MonitorHooks {
    * execution and the instruction retires (the monitor may have changed cpu.next).
    */
   instruction(op: SensitiveOp, i: Insn): boolean;
+  /**
+   * A task switch about to pass its commit point (after the checks that precede it): `source`
+   * is the VT-x qualification's (0 CALL, 1 IRET, 2 JMP, 3 task gate in the IDT), `vector`,
+   * `kind` (interrupts.ts EVENT_*) and `errorCode` name a task gate's event (vector -1
+   * otherwise), `retEip` the EIP the old task would save. Returns true when the monitor took
+   * control instead (nothing of the switch happens). Absent: task switches run.
+   */
+  taskSwitch?(selector: number, source: number, vector: number, kind: number, errorCode: number, retEip: number): boolean;
 }
 
 /**

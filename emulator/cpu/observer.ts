@@ -12,7 +12,9 @@
  */
 // No 'far-jmp': a JMP through a call gate never changes CPL (SDM vol. 2A, JMP: the target code
 // segment must be conforming or have DPL = CPL), so a far JMP is never a privilege event.
-export type PrivilegeCause = 'interrupt' | 'int' | 'exception' | 'iret' | 'far-call' | 'far-ret' | 'sysenter' | 'sysexit' | 'monitor';
+export type PrivilegeCause = 'interrupt' | 'int' | 'exception' | 'iret' | 'far-call' | 'far-ret' | 'sysenter' | 'sysexit' | 'monitor' | 'task-switch';
+/** What started a task switch: JMP, CALL or IRET, or an event through a task gate of the IDT (INT n, exception, interrupt). */
+export type TaskSwitchCause = 'jmp' | 'call' | 'iret' | 'int' | 'exception' | 'interrupt';
 // 'injected' is the VT-x model's VM-entry event injection (SDM vol. 3 27.6), which that model
 // emits; the native CPU and the software monitors never do.
 export type InterruptSource = 'apic' | 'nmi' | 'software' | 'exception' | 'injected' | 'reflected';
@@ -40,6 +42,8 @@ export interface CpuObserver {
   /** A guest write changed a descriptor that a segment register has cached. */
   staleDescriptor(seg: number, selector: number): void;
   fastSyscall(op: 'sysenter' | 'sysexit', toCs: number, toEip: number): void;
+  /** A task switch passed its commit point: the old and new TSS selectors, why, the IDT vector of a task gate (-1 otherwise). */
+  taskSwitch(oldTss: number, newTss: number, cause: TaskSwitchCause, vector: number): void;
   halt(): void;
   /** A monitor took control: why (text and number) and a qualification (error code, address). */
   monitorExit(reason: string, number: number, qualification: number): void;

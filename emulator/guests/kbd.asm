@@ -14,6 +14,7 @@
 ;  4. the keyboard enabled again: what arrives within a fixed time is printed.
 
 %include "lib/kernel.inc"
+%include "lib/pic.inc"
 
 section .data
 typed:      times 64 db 0
@@ -161,20 +162,7 @@ main:
     mov ebx, irq1_handler
     mov dl, GATE_INT_R0
     call idt_set_gate
-    mov al, 0x11
-    out 0x20, al
-    out 0xA0, al
-    mov al, 0x20
-    out 0x21, al
-    mov al, 0x28
-    out 0xA1, al
-    mov al, 4
-    out 0x21, al
-    mov al, 2
-    out 0xA1, al
-    mov al, 1
-    out 0x21, al
-    out 0xA1, al
+    call pic_remap
     mov al, 0xFD                    ; IRQ 1 only
     out 0x21, al
     mov al, 0xFF

@@ -15,6 +15,7 @@
 ; = 4,609,000 on ringside, 4,609,531 on QEMU).
 
 %include "lib/kernel.inc"
+%include "lib/pic.inc"
 
 section .data
 ticks:   dd 0
@@ -27,20 +28,7 @@ main:
     mov ebx, irq0_handler
     mov dl, GATE_INT_R0
     call idt_set_gate
-    mov al, 0x11
-    out 0x20, al
-    out 0xA0, al
-    mov al, 0x20
-    out 0x21, al
-    mov al, 0x28
-    out 0xA1, al
-    mov al, 4
-    out 0x21, al
-    mov al, 2
-    out 0xA1, al
-    mov al, 1
-    out 0x21, al
-    out 0xA1, al
+    call pic_remap
     mov al, 0xFF
     out 0xA1, al
     mov al, 0xFE

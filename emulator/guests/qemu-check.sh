@@ -8,6 +8,8 @@
 #       -no-reboot -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04
 # (-nic none: the reference machine has no network card, as ringside has none.)
 # A line "; QEMU options: ARGS" in NAME.asm adds ARGS (e.g. -icount shift=0).
+# A line "; Disks: SIZE..." gives the guest fresh disks made by
+# tests/helpers/guest-disks.ts, as -drive file=...,format=raw,index=0 and 1.
 # QEMU's stdout starts with SeaBIOS/iPXE banners; everything up to and
 # including the firmware's "Booting from ROM.." is dropped, the rest is the
 # guest's serial output, compared byte for byte with expected/NAME.txt
@@ -26,6 +28,12 @@ for name in "$@"; do
   if [ ! -f $dir/$name.elf ]; then echo "FAIL $name: no $dir/$name.elf"; fail=1; continue; fi
   want_rc=$(sed -n 's/.*Expected on QEMU: exit code \([0-9]*\).*/\1/p' $dir/$name.asm | head -n 1)
   extra=$(sed -n 's/^; QEMU options: \(.*\)$/\1/p' $dir/$name.asm | head -n 1)
+  if grep -q '^; Disks: ' $dir/$name.asm; then
+    k=0
+    for disk in $(node --import tsx tests/helpers/guest-disks.ts $name "$tmp"); do
+      extra="$extra -drive file=$disk,format=raw,index=$k"; k=$((k + 1))
+    done
+  fi
   timeout 60 qemu-system-i386 -kernel $dir/$name.elf -nographic -no-reboot -nic none \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 $extra </dev/null >"$tmp/raw" 2>"$tmp/err"
   rc=$?

@@ -13,6 +13,7 @@
 ;      does not read back what was written; tests/emulator/devices pins it.)
 
 %include "lib/kernel.inc"
+%include "lib/pic.inc"
 
 section .data
 rtc_ticks:  dd 0
@@ -104,20 +105,7 @@ main:
     mov ebx, irq8_handler
     mov dl, GATE_INT_R0
     call idt_set_gate
-    mov al, 0x11
-    out 0x20, al
-    out 0xA0, al
-    mov al, 0x20
-    out 0x21, al
-    mov al, 0x28
-    out 0xA1, al
-    mov al, 4
-    out 0x21, al
-    mov al, 2
-    out 0xA1, al
-    mov al, 1
-    out 0x21, al
-    out 0xA1, al
+    call pic_remap
     mov al, 0xFB                    ; master: only the cascade
     out 0x21, al
     mov al, 0xFE                    ; slave: only IRQ 8

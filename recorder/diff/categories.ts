@@ -4,6 +4,9 @@
  * the divergence. Conditions: the sensitive form of the divergent instruction; an event of a
  * kind (and vector) at that instruction in one run only; a stale-descriptor event in either
  * run before it; the right run's monitor mode. No rule: "unclassified", with the evidence.
+ * The rules read events of a few kinds only (CLASSIFIER_KINDS at the divergent instruction,
+ * STALE_KIND before it): the report asks the runs for just those, by kind and icount range,
+ * instead of reading every event from the start of each run.
  */
 import type { TraceEvent } from '../events';
 import { EventKind, formatEvent } from '../events';
@@ -18,7 +21,7 @@ export interface CategoryRule {
   forms?: Form[];
   /** A fault of this vector that reaches the guest's own handler at the divergent instruction, in one run only (faults a monitor takes for itself, such as hidden page faults, do not count). */
   guestFaultInOneRun?: number;
-  /** An event text at the divergent instruction in either run (monitor emulation, io...). */
+  /** The text of a monitor_emulation event at the divergent instruction in either run. */
   eventText?: RegExp;
   /** A stale_descriptor event in either run at or before the divergence. */
   staleDescriptorBefore?: boolean;
@@ -34,6 +37,15 @@ export const CATEGORY_RULES: CategoryRule[] = [
   { category: 'address-space compression', short: 'as-compr', explains: 'an access to the linear range the monitor reserves for itself, emulated by the monitor', eventText: /monitor region/ },
   { category: 'frequent access to privileged resources', short: 'frequent', explains: 'a TPR or local-APIC access, which a monitor must intercept every time', eventText: /local apic|tpr/i },
 ];
+
+/** The kinds of event the rules read at the divergent instruction (derived from the rules' conditions). */
+export const CLASSIFIER_KINDS: readonly number[] = [...new Set(CATEGORY_RULES.flatMap((r) => [
+  ...(r.guestFaultInOneRun !== undefined ? [EventKind.interrupt, EventKind.monitor_exit] : []),
+  ...(r.eventText !== undefined ? [EventKind.monitor_emulation] : []),
+]))].sort((a, b) => a - b);
+
+/** The kind a rule with staleDescriptorBefore looks for anywhere before the divergence. */
+export const STALE_KIND = EventKind.stale_descriptor;
 
 /** A category's short name (the category itself when no rule has it, as for 'unclassified'). */
 export function shortCategory(category: string): string {
@@ -58,8 +70,9 @@ function eventsAt(events: TraceEvent[], icount: number): TraceEvent[] {
 }
 
 /**
- * Classifies `d` with the events of both runs around it (`left`, `right`: events with icount
- * up to d.icount; `staleBefore`: whether either run had a stale_descriptor event by then).
+ * Classifies `d` with the events of both runs at it (`left`, `right`: events of
+ * CLASSIFIER_KINDS with icount d.icount - 1 or d.icount; others are ignored; `staleBefore`:
+ * whether either run had a stale_descriptor event by then).
  */
 export function classify(d: Divergence, left: TraceEvent[], right: TraceEvent[], staleBefore: boolean): Classification {
   const atL = eventsAt(left, d.icount), atR = eventsAt(right, d.icount);
@@ -73,7 +86,7 @@ export function classify(d: Divergence, left: TraceEvent[], right: TraceEvent[],
     }
     if (rule.eventText !== undefined) {
       const re = rule.eventText;
-      if (![...atL, ...atR].some((e) => re.test(e.text))) continue;
+      if (![...atL, ...atR].some((e) => e.kind === EventKind.monitor_emulation && re.test(e.text))) continue;
     }
     return { category: rule.category, rule: rule.explains };
   }

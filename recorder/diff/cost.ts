@@ -2,8 +2,13 @@
  * The cost model: estimated cycles a monitor's interventions add to a run. A run's
  * interventions are read from its events: each monitor_exit is one trap (software VMM) or one
  * VM-exit round trip (VT-x), each monitor_emulation one emulated instruction or access, of a
- * kind named by its text; a shadow page-table fill is an emulation of its own kind. Figures
- * per model and their published sources are in the README; `--cost FILE` replaces them.
+ * kind named by its text; a shadow page-table fill is an emulation of its own kind. Every
+ * figure carries its basis (where it comes from); `--cost FILE` replaces figures.
+ *
+ * None of the built-in figures is a number read from a published table: they are ringside's
+ * own estimates, chosen to respect the ordering the two papers report (first-generation VT-x
+ * transitions costlier than a software VMM's traps, later generations cheaper), and their
+ * bases say so. The README's cost-model section lists them with the same reasoning.
  */
 import type { TraceEvent } from '../events';
 import { EventKind } from '../events';
@@ -17,39 +22,71 @@ export interface CostModel {
   emulation: Record<string, number>;
   /** Cycles to fill one shadow page-table entry (beyond the round trip of its fault). */
   shadowFill: number;
+  /** Where each figure comes from, by figure ('roundTrip', 'shadowFill', 'emulation.<kind>'). */
+  basis: Record<string, string>;
 }
+
+const ASPLOS06 = 'Adams and Agesen, "A Comparison of Software and Hardware Techniques for x86 Virtualization", ASPLOS 2006';
+const ATC12 = 'Agesen, Mattson, Rugina and Sheldon, "Software Techniques for Avoiding Hardware Virtualization Exits", USENIX ATC 2012';
+
+/** The kinds of event the estimate reads (every other kind may be left unread). */
+export const COST_KINDS: readonly number[] = [EventKind.monitor_exit, EventKind.monitor_emulation];
+
+/** The emulation figures, the same for every family: the work after the exit, not the exit. */
+const EMULATION = { default: 100, io: 200, 'descriptor-table': 300, 'control-register': 300 };
+const EMULATION_BASIS: Record<string, string> = {
+  'emulation.default': 'ringside estimate: decoding the trapped instruction and updating the virtual CPU, on the order of a hundred instructions at one cycle each',
+  'emulation.io': 'ringside estimate: the default plus a device model access (about as much work again)',
+  'emulation.descriptor-table': 'ringside estimate: the default plus rebuilding the shadow descriptor table or task state it names (about twice as much work again)',
+  'emulation.control-register': 'ringside estimate: the default plus the shadow paging or mode change the new value implies (about twice as much work again)',
+};
+const SHADOW_FILL_BASIS = 'ringside estimate: walking the guest\'s two-level page table and writing one shadow entry, beyond the round trip of the hidden page fault that caused it';
 
 /** The figures (README: the cost model), chosen by the monitor's family. */
 export const COST_MODELS: Record<string, CostModel> = {
   software: {
-    name: 'software VMM (trap and emulate, Pentium 4 class)',
-    source: 'Adams and Agesen, "A Comparison of Software and Hardware Techniques for x86 Virtualization", ASPLOS 2006',
+    name: 'software VMM (trap and emulate)',
+    source: 'ringside estimates (see basis)',
     roundTrip: 1000,
-    emulation: { default: 100, io: 200, 'descriptor-table': 300, 'control-register': 300 },
+    emulation: { ...EMULATION },
     shadowFill: 1000,
+    basis: {
+      roundTrip: `ringside estimate, not a published figure: a guest fault enters the monitor through its IDT with a privilege change to ring 0 and returns by IRET to ring 1 or 3 (two ring crossings) around the monitor's dispatch and its save and restore of guest state. ${ASPLOS06} measures a binary-translating VMM, which avoids most such traps, so it gives no figure for this path`,
+      ...EMULATION_BASIS,
+      shadowFill: SHADOW_FILL_BASIS,
+    },
   },
   'vtx-first-generation': {
-    name: 'VT-x, first generation (Prescott, 2005)',
-    source: 'Adams and Agesen, ASPLOS 2006; Agesen, Mattson, Rugina and Sheldon, "Software Techniques for Avoiding Hardware Virtualization Exits", USENIX ATC 2012 (round-trip latency by processor generation)',
+    name: 'VT-x, first generation',
+    source: `ringside estimates (see basis), ordered after ${ASPLOS06}`,
     roundTrip: 2400,
-    emulation: { default: 100, io: 200, 'descriptor-table': 300, 'control-register': 300 },
+    emulation: { ...EMULATION },
     shadowFill: 1000,
+    basis: {
+      roundTrip: `ringside estimate: ${ASPLOS06} (abstract and conclusions) finds that first-generation hardware support rarely beats a software VMM, and ascribes it to high VMM/guest transition costs; the figure is set well above the software trap's 1,000 to follow that finding. It is not read from the paper's measurements, which could not be checked figure by figure for ringside`,
+      ...EMULATION_BASIS,
+      shadowFill: `${SHADOW_FILL_BASIS} (the first generation has no EPT: the VMM keeps shadow page tables)`,
+    },
   },
   vtx: {
-    name: 'VT-x, later generations (Nehalem and after)',
-    source: 'Agesen, Mattson, Rugina and Sheldon, USENIX ATC 2012 (round-trip latency by processor generation)',
+    name: 'VT-x, later generations',
+    source: `ringside estimates (see basis), ordered after ${ATC12}`,
     roundTrip: 500,
-    emulation: { default: 100, io: 200, 'descriptor-table': 300, 'control-register': 300 },
+    emulation: { ...EMULATION },
     shadowFill: 1000,
+    basis: {
+      roundTrip: `ringside estimate: ${ATC12} (abstract and introduction) reports that hardware designers reduced guest/VMM transition costs in later processor generations while transitions stay high-latency operations; the figure is set below the first generation's and the software trap's to follow that trend. It is not read from the paper's per-generation measurements, which could not be checked figure by figure for ringside`,
+      ...EMULATION_BASIS,
+      shadowFill: `${SHADOW_FILL_BASIS}; unused by an EPT run, which fills no shadow entries`,
+    },
   },
 };
 
-/** The model for a monitor mode: software VMMs, a first-generation VT-x variant, later VT-x. */
-export function modelForMode(mode: string): CostModel | null {
+/** The model for a monitor mode: software VMMs, VT-x's first generation (`vtxGen` 1), later VT-x. */
+export function modelForMode(mode: string, vtxGen?: number): CostModel | null {
   if (mode === 'native') return null;
   if (mode.startsWith('sw')) return COST_MODELS.software;
-  if (/first|gen1|-1$/.test(mode)) return COST_MODELS['vtx-first-generation'];
-  return COST_MODELS.vtx;
+  return vtxGen === 1 ? COST_MODELS['vtx-first-generation'] : COST_MODELS.vtx;
 }
 
 /** The kind of one monitor_emulation text. */
@@ -119,11 +156,18 @@ export function parseCostModel(text: string, base: CostModel): CostModel {
     if (typeof o.emulation !== 'object' || o.emulation === null || Array.isArray(o.emulation)) throw new Error('cost file: emulation must be an object of kind: cycles');
     for (const [k, x] of Object.entries(o.emulation)) emulation[k] = num(`emulation.${k}`, x);
   }
+  // A figure the file gives takes the file's source as its basis; the others keep theirs.
+  const source = typeof o.source === 'string' ? o.source : 'the cost file';
+  const basis = { ...base.basis };
+  if (o.roundTrip !== undefined) basis.roundTrip = source;
+  if (o.shadowFill !== undefined) basis.shadowFill = source;
+  for (const k of Object.keys(o.emulation ?? {})) basis[`emulation.${k}`] = source;
   return {
     name: typeof o.name === 'string' ? o.name : `${base.name}, overridden`,
-    source: typeof o.source === 'string' ? o.source : 'the cost file',
+    source,
     roundTrip: o.roundTrip === undefined ? base.roundTrip : num('roundTrip', o.roundTrip),
     shadowFill: o.shadowFill === undefined ? base.shadowFill : num('shadowFill', o.shadowFill),
     emulation,
+    basis,
   };
 }

@@ -7,10 +7,12 @@
  * Fast path: the runs are compared at their common snapshot points (registers after a seek
  * that executes nothing, memory from the stored pages: only the pages either run stored since
  * the previous point can differ); the first differing point bounds an interval whose start is
- * equal; both runs are then stepped in lockstep through it, registers and written pages
- * compared every CHUNK instructions, then instruction by instruction inside the chunk that
- * differs (a register difference that appears and vanishes inside one chunk without reaching
- * memory or control flow is not seen). After the first divergence, the runs go on in
+ * equal; both runs are then stepped in lockstep through it, registers compared after every
+ * instruction and written pages every CHUNK instructions, then everything instruction by
+ * instruction inside the chunk that differs. A register difference that appears and vanishes
+ * inside the stepped interval is found; one inside an earlier snapshot interval whose two ends
+ * agree is not (nor a memory dword that differs and is rewritten alike within one chunk).
+ * After the first divergence, the runs go on in
  * lockstep while their control flow agrees (same EIP) and every sensitive instruction whose
  * guest-visible result differs in a new way is listed.
  */
@@ -30,10 +32,16 @@ export interface DiffRun {
   label: string; // how reports name it ('run 2 (sw-033 shared)')
   recorded: RecordedRun;
   timeline: Timeline;
-  /** The run's events with icount in [from, to]. */
-  events(from: number, to: number): TraceEvent[];
+  /** The run's events with icount in [from, to], of the kinds asked for (all without `kinds`), at most `limit`. */
+  events(from: number, to: number, filter?: EventQuery): TraceEvent[];
   endReason: string; // exit, halt, shutdown, limit...
   exitCode: number;
+}
+
+/** Which events of a range to read: a trace answers it in SQL through its event index. */
+export interface EventQuery {
+  kinds?: readonly number[];
+  limit?: number;
 }
 
 /** The first divergence, or a later sensitive instruction whose result differs. */
@@ -62,7 +70,7 @@ export interface DiffOptions {
   laterBudget?: number;
 }
 
-/** Instructions between two comparisons in the coarse lockstep (a chunk that differs is searched one instruction at a time). */
+/** Instructions between two comparisons of the written pages in the lockstep (a chunk that differs is searched one instruction at a time). */
 const CHUNK = 1024;
 
 /** The page numbers a snapshot stored. */
@@ -197,14 +205,18 @@ export function diffRuns(left: DiffRun, right: DiffRun, opts: DiffOptions = {}):
   const formBuf: number[] = [0, 0, 0, 0];
   const divergenceAt = (icount: number, cs: number, eip: number, form: Form | null, d: Difference[]): Divergence => ({ icount, cs, eip, form, differences: d });
   while (first === null && t < hi) {
+    // Registers after every instruction (a difference that appears and vanishes within the
+    // chunk is seen), the pages written at the chunk's end.
     const chunkStart = t;
-    t = Math.min(hi, t + CHUNK);
-    stepBoth(t);
+    const chunkEnd = Math.min(hi, t + CHUNK);
+    let differs = false;
+    while (!differs && t < chunkEnd) {
+      stepBoth(++t);
+      const a = coreL.read(lm), b = coreR.read(rm);
+      for (let r = 0; r < 10; r++) if (a[r] !== b[r]) differs = true;
+    }
     stepped += t - chunkStart;
     if ((t & 0xffff) < CHUNK) opts.progress?.('lockstep', t - lo, hi - lo);
-    const a = coreL.read(lm), b = coreR.read(rm);
-    let differs = false;
-    for (let r = 0; r < 10; r++) if (a[r] !== b[r]) differs = true;
     if (!differs) {
       compareWritten(diffs);
       differs = diffs.length > 0;

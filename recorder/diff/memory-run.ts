@@ -7,7 +7,7 @@ import { takeSnapshot } from '../snapshotter';
 import { Timeline, type RecordedRun, type StoredSnapshot } from '../timeline';
 import type { TraceEvent } from '../events';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
-import type { DiffRun } from './engine';
+import type { DiffRun, EventQuery } from './engine';
 
 export interface MemoryRun extends DiffRun {
   allEvents: TraceEvent[];
@@ -15,16 +15,19 @@ export interface MemoryRun extends DiffRun {
   exits: number;
 }
 
-/** Events in [from, to] of an icount-ordered list. */
-export function eventsBetween(events: TraceEvent[], from: number, to: number): TraceEvent[] {
+/** Events in [from, to] of an icount-ordered list, of the kinds asked for, at most `limit`. */
+export function eventsBetween(events: TraceEvent[], from: number, to: number, filter: EventQuery = {}): TraceEvent[] {
   let lo = 0, hi = events.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (events[mid].icount < from) lo = mid + 1;
     else hi = mid;
   }
+  const kinds = filter.kinds, limit = filter.limit ?? Infinity;
   const out: TraceEvent[] = [];
-  for (let k = lo; k < events.length && events[k].icount <= to; k++) out.push(events[k]);
+  for (let k = lo; k < events.length && events[k].icount <= to && out.length < limit; k++) {
+    if (kinds === undefined || kinds.includes(events[k].kind)) out.push(events[k]);
+  }
   return out;
 }
 
@@ -48,7 +51,7 @@ export function recordRunInMemory(image: Uint8Array, over: Partial<RunOptions>, 
     label,
     recorded: run,
     timeline: new Timeline(run),
-    events: (from, to) => eventsBetween(events, from, to),
+    events: (from, to, filter) => eventsBetween(events, from, to, filter),
     endReason: result.reason,
     exitCode: result.exitCode,
     allEvents: events,

@@ -4,10 +4,10 @@
  * the cost of each run's interventions (cost.ts). `formatReport` prints it.
  */
 import { diffRuns, type DiffRun, type DiffOptions, type Divergence } from './engine';
-import { classify } from './categories';
+import { classify, CLASSIFIER_KINDS, STALE_KIND } from './categories';
 import { estimateCost, modelForMode, type CostModel, type CostSummary } from './cost';
 import type { Difference } from './guest-state';
-import { EventKind, formatEvent, type TraceEvent } from '../events';
+import { formatEvent, type TraceEvent } from '../events';
 import { disassemble } from '../../emulator/disasm';
 
 export interface RunSummary {
@@ -53,7 +53,7 @@ export interface ReportOptions extends DiffOptions {
 
 function summary(run: DiffRun, events: Iterable<TraceEvent> | undefined, over?: (base: CostModel) => CostModel): RunSummary {
   const opts = run.recorded.options;
-  const base = modelForMode(opts.mode);
+  const base = modelForMode(opts.mode, opts.vtxGen);
   const model = base !== null && over !== undefined ? over(base) : base;
   return {
     label: run.label,
@@ -67,12 +67,18 @@ function summary(run: DiffRun, events: Iterable<TraceEvent> | undefined, over?: 
 
 export function buildReport(left: DiffRun, right: DiffRun, opts: ReportOptions = {}): DiffReport {
   const result = diffRuns(left, right, opts);
+  // Classification reads the kinds its rules need at the divergent instruction, and the first
+  // stale_descriptor event of each run (one row, asked for once): never a whole run.
+  const firstStale = new Map<DiffRun, number>();
+  const staleBy = (r: DiffRun, icount: number): boolean => {
+    if (!firstStale.has(r)) firstStale.set(r, r.events(0, Number.MAX_SAFE_INTEGER, { kinds: [STALE_KIND], limit: 1 })[0]?.icount ?? Infinity);
+    return (firstStale.get(r) as number) <= icount;
+  };
   const locate = (d: Divergence): DivergenceReport => {
     left.timeline.seek(d.icount - 1);
     const line = disassemble(left.timeline.machine, 1, d.eip)[0];
-    const upTo = (r: DiffRun) => r.events(Math.max(0, d.icount - 1), d.icount);
-    const stale = (r: DiffRun) => r.events(0, d.icount).some((e) => e.kind === EventKind.stale_descriptor);
-    const c = classify(d, upTo(left), upTo(right), stale(left) || stale(right));
+    const at = (r: DiffRun) => r.events(Math.max(0, d.icount - 1), d.icount, { kinds: CLASSIFIER_KINDS });
+    const c = classify(d, at(left), at(right), staleBy(left, d.icount) || staleBy(right, d.icount));
     return {
       icount: d.icount, cs: d.cs, eip: d.eip,
       symbol: line?.symbol ?? '', disassembly: line?.text ?? '(unreadable)',

@@ -8,7 +8,8 @@ export function traceDiffRun(db: TraceDb, run: Run, label: string): DiffRun {
     label,
     recorded: loadRecordedRun(db, run),
     timeline: openTimeline(db, run),
-    events: (from, to) => [...readEvents(db, run.id, { fromIcount: from, toIcount: to })],
+    // Bounds, kinds and limit go to SQL (event_blocks' icount ranges and kind masks).
+    events: (from, to, filter = {}) => [...readEvents(db, run.id, { fromIcount: from, toIcount: to, kinds: filter.kinds, limit: filter.limit })],
     endReason: run.endReason ?? 'incomplete',
     exitCode: run.exitCode ?? -1,
   };

@@ -1,7 +1,7 @@
 /** The trace store: one SQLite file per trace (schema.ts), one database operation per file. */
 export { TraceError, QueryError } from './errors';
 export { APPLICATION_ID, SCHEMA_VERSION, REPLAYABLE_SCHEMA_VERSION, BLOCK_EVENTS, MIGRATIONS } from './schema';
-export type { TraceDb, NewRun, RunInfo, Run, RunEnd, TraceInput, StoredInput, Snapshot, StoredSnapshot } from './types';
+export type { TraceDb, NewRun, RunInfo, Run, RunEnd, TraceInput, StoredInput, Snapshot, StoredSnapshot, StoredDiskWrite, StoredRunDisk } from './types';
 export { openTrace, openTraceReadOnly } from './open-trace';
 export { closeTrace } from './close-trace';
 export { createRun } from './create-run';
@@ -22,3 +22,7 @@ export { appendSnapshot } from './append-snapshot';
 export { nearestSnapshot } from './nearest-snapshot';
 export { readSnapshots } from './read-snapshots';
 export { runQuery, iterateQuery, type QueryResult, type QueryStream } from './run-query';
+export { addRunDisk } from './add-run-disk';
+export { appendDiskWrites } from './append-disk-writes';
+export { readRunDisks } from './read-run-disks';
+export { readDiskWrites } from './read-disk-writes';

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { inspectFile } from './inspect-file';
 import { migrate } from './migrate';
 import { closeTrace } from './close-trace';
-import { APPLICATION_ID, MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION } from './schema';
+import { APPLICATION_ID, DISK_TABLES, MIGRATIONS, READABLE_SCHEMA_VERSION, REQUIRED_TABLES, SCHEMA_VERSION } from './schema';
 import { TraceError } from './errors';
 import type { TraceDb } from './types';
 
@@ -39,12 +39,15 @@ function validate(db: TraceDb, path: string, readOnly: boolean): void {
     // The schema is created with its version in one transaction: a trace without one is damaged.
     throw new TraceError(`${path}: damaged trace (schema version ${version}, which no ringside writes)`);
   }
-  if (readOnly && version < SCHEMA_VERSION) {
+  if (readOnly && version < READABLE_SCHEMA_VERSION) {
     throw new TraceError(`${path}: trace schema version ${version} is older than this build's ${SCHEMA_VERSION} (it is upgraded when opened for recording)`);
   }
   const tables = new Set(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]);
   // An older schema (upgraded after this check) may lack later tables; every version has runs.
-  for (const t of version === SCHEMA_VERSION ? REQUIRED_TABLES : (['runs'] as const)) {
+  const required = version === SCHEMA_VERSION ? REQUIRED_TABLES
+    : readOnly ? REQUIRED_TABLES.filter((t) => !(DISK_TABLES as readonly string[]).includes(t)) // a readable older version
+    : (['runs'] as const);
+  for (const t of required) {
     if (!tables.has(t)) throw new TraceError(`${path}: not a ringside trace (no ${t} table)`);
   }
   db.prepare('SELECT max(id) FROM runs').get(); // reads the runs b-tree: a damaged file usually fails here

@@ -25,7 +25,7 @@ export const APPLICATION_ID = 0x52494e47;
 export const BLOCK_EVENTS = 256;
 
 /** Tables the store cannot work without; a file lacking one is not a ringside trace. */
-export const REQUIRED_TABLES = ['runs', 'events', 'event_blocks', 'strings', 'kinds', 'inputs', 'snapshots', 'snapshot_pages'] as const;
+export const REQUIRED_TABLES = ['runs', 'events', 'event_blocks', 'strings', 'kinds', 'inputs', 'snapshots', 'snapshot_pages', 'disk_images', 'disk_image_chunks', 'run_disks', 'disk_writes'] as const;
 
 /** One recording: the guest, how it was run, and how it ended. */
 export const RUNS_TABLE = `CREATE TABLE runs (
@@ -137,6 +137,50 @@ export const SNAPSHOT_PAGES_TABLE = `CREATE TABLE snapshot_pages (
   PRIMARY KEY (snapshot, chunk)
 ) WITHOUT ROWID`;
 
+/**
+ * Disk images (`--disk`), stored once per content whatever the number of runs that use them,
+ * like the kernel image makes a trace self-contained. The bytes are in disk_image_chunks.
+ */
+export const DISK_IMAGES_TABLE = `CREATE TABLE disk_images (
+  sha256 TEXT PRIMARY KEY, -- lowercase hex SHA-256 of the image file's bytes: the image's identity
+  size INTEGER NOT NULL    -- bytes of the file (the disk holds ceil(size / 512) sectors)
+) WITHOUT ROWID`;
+
+/** The bytes of each disk image, in chunks of DISK_CHUNK_BYTES (the last one shorter). */
+export const DISK_IMAGE_CHUNKS_TABLE = `CREATE TABLE disk_image_chunks (
+  sha256 TEXT NOT NULL,   -- disk_images.sha256
+  chunk INTEGER NOT NULL, -- position of the chunk, from 0, without gaps
+  data BLOB NOT NULL,     -- DISK_CHUNK_BYTES bytes of the image (fewer in the last chunk)
+  PRIMARY KEY (sha256, chunk)
+) WITHOUT ROWID`;
+
+/** Bytes per disk_image_chunks row (1 MiB). */
+export const DISK_CHUNK_BYTES = 1 << 20;
+
+/** The disks of each run: slot 0 is the primary master, 1 the primary slave. */
+export const RUN_DISKS_TABLE = `CREATE TABLE run_disks (
+  run INTEGER NOT NULL,  -- runs.id
+  slot INTEGER NOT NULL, -- 0: primary master (--disk given first), 1: primary slave
+  sha256 TEXT NOT NULL,  -- disk_images.sha256 of the image the run started from
+  name TEXT NOT NULL,    -- base name of the file (informative)
+  PRIMARY KEY (run, slot)
+) WITHOUT ROWID`;
+
+/**
+ * The copy-on-write layer of a run's disks: every sector the guest wrote, in order. The disk as
+ * the guest sees it after the first n writes to slot s is its image with those writes applied;
+ * a snapshot's device state holds each disk's n, so a seek restores the disk with the rest.
+ */
+export const DISK_WRITES_TABLE = `CREATE TABLE disk_writes (
+  run INTEGER NOT NULL,    -- runs.id
+  seq INTEGER NOT NULL,    -- position of the write in its run (both disks), from 0, without gaps
+  icount INTEGER NOT NULL, -- retired instructions when the write was applied (informative)
+  slot INTEGER NOT NULL,   -- run_disks.slot of the disk written
+  lba INTEGER NOT NULL,    -- the sector written
+  data BLOB NOT NULL,      -- its 512 new bytes
+  PRIMARY KEY (run, seq)
+) WITHOUT ROWID`;
+
 /** Pages per snapshot_pages row (about 1 MiB). */
 export const SNAPSHOT_CHUNK_PAGES = 256;
 
@@ -144,7 +188,10 @@ export const SNAPSHOT_CHUNK_PAGES = 256;
 export const SNAPSHOTS_AT_INDEX = 'CREATE UNIQUE INDEX snapshots_at ON snapshots (run, icount)';
 
 /** Every table and index of the current schema, in creation order. */
-export const TABLES = [RUNS_TABLE, EVENTS_TABLE, EVENT_BLOCKS_TABLE, EVENT_BLOCKS_ICOUNT_INDEX, STRINGS_TABLE, KINDS_TABLE, INPUTS_TABLE, SNAPSHOTS_TABLE, SNAPSHOTS_AT_INDEX, SNAPSHOT_PAGES_TABLE];
+export const TABLES = [
+  RUNS_TABLE, EVENTS_TABLE, EVENT_BLOCKS_TABLE, EVENT_BLOCKS_ICOUNT_INDEX, STRINGS_TABLE, KINDS_TABLE, INPUTS_TABLE, SNAPSHOTS_TABLE, SNAPSHOTS_AT_INDEX, SNAPSHOT_PAGES_TABLE,
+  DISK_IMAGES_TABLE, DISK_IMAGE_CHUNKS_TABLE, RUN_DISKS_TABLE, DISK_WRITES_TABLE,
+];
 
 /** The tables and indexes of schema version 1 (what migration 1 creates, whatever changed since). */
 const TABLES_V1 = [RUNS_TABLE, EVENTS_TABLE, EVENT_BLOCKS_TABLE, EVENT_BLOCKS_ICOUNT_INDEX, STRINGS_TABLE, KINDS_TABLE, INPUTS_TABLE, SNAPSHOTS_TABLE_V1, SNAPSHOTS_AT_INDEX];
@@ -228,6 +275,20 @@ export const MIGRATIONS: Migration[] = [
       'ALTER TABLE snapshots DROP COLUMN pages',
     ],
   },
+  {
+    version: 4,
+    description: 'disk images (content-addressed, in chunks), the disks of each run, and the copy-on-write layer of guest sector writes',
+    statements: () => [DISK_IMAGES_TABLE, DISK_IMAGE_CHUNKS_TABLE, RUN_DISKS_TABLE, DISK_WRITES_TABLE],
+  },
+  {
+    version: 5,
+    description: 'task_switch kind (hardware task switches) and its view ev_task_switch',
+    statements: () => [
+      `INSERT OR IGNORE INTO kinds (id, name) VALUES ${KIND_NAMES.map((name, id) => (name ? `(${id}, '${name}')` : '')).filter(Boolean).join(', ')}`,
+      ...viewNames().map((v) => `DROP VIEW IF EXISTS ${v}`),
+      ...viewStatements(),
+    ],
+  },
 ];
 
 /**
@@ -235,6 +296,16 @@ export const MIGRATIONS: Migration[] = [
  * recorded before it (its events are stamped differently) is refused by replay and seek.
  */
 export const REPLAYABLE_SCHEMA_VERSION = 2;
+
+/**
+ * The oldest schema version that read-only commands (replay, at, query, tui) read as it is:
+ * version 4 only added the disk tables (DISK_TABLES), which a version 3 trace lacks because its
+ * runs have no disks. Older files are upgraded when opened for recording.
+ */
+export const READABLE_SCHEMA_VERSION = 3;
+
+/** The tables schema version 4 added. */
+export const DISK_TABLES = ['disk_images', 'disk_image_chunks', 'run_disks', 'disk_writes'] as const;
 
 /** The schema version this build writes, and the newest it can read. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -250,7 +321,7 @@ export const EVENT_MODEL =
   'msr:a=is_write,b=msr_index,c=value_lo,d=value_hi;tpr:a=old_tpr,b=new_tpr;io:a=is_write,b=port,c=size,d=value;' +
   'fast_syscall:a=to_cs,b=to_eip,c=to_cpl,text=op;monitor_exit:a=exit_reason,b=qualification,text=reason;monitor_entry:text=how;' +
   'monitor_emulation:a=value,text=what;input:a=value,text=channel;halt:;shutdown:text=reason;run_end:a=exit_code,text=reason;' +
-  'io_string:a=port,b=elements,c=digest,d=last_value,text=op';
+  'io_string:a=port,b=elements,c=digest,d=last_value,text=op;task_switch:a=old_tss,b=new_tss,c=vector,text=cause';
 
 /** The current event model in EVENT_MODEL's notation. */
 export function describeEventModel(): string {

@@ -81,3 +81,23 @@ export interface StoredSnapshot extends Snapshot {
   pages: Uint8Array[]; // the chunks, in order
   chunkNumbers: number[]; // snapshot_pages.chunk of each (0, 1, 2... in a sound trace)
 }
+
+/** One sector the guest wrote to a disk (disk_writes). */
+export interface StoredDiskWrite {
+  seq: number; // position among the run's writes, from 0
+  icount: number; // retired instructions when it was applied
+  slot: number; // 0: primary master, 1: primary slave
+  lba: number; // the sector
+  data: Uint8Array; // its 512 bytes
+}
+
+/** A run's disk as read back (every value unchecked: validate-run checks them). */
+export interface StoredRunDisk {
+  slot: unknown; // run_disks.slot
+  name: unknown; // base name of the file
+  sha256: unknown; // the image's recorded SHA-256
+  size: unknown; // disk_images.size (null: no such image row)
+  chunkNumbers: unknown[]; // disk_image_chunks.chunk of each chunk, in order
+  allBlobs: boolean; // every chunk's data is a BLOB
+  bytes: Uint8Array; // the chunks put together
+}

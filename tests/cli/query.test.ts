@@ -90,7 +90,7 @@ describe('ringside query', () => {
     expect(() => queryCommandOutput(trace, 'SELECT 1', { blobs: 'base64' })).toThrow(/unknown --blobs 'base64' \(use summary, hex\)/);
     expect(JSON.parse(query(trace, 'SELECT * FROM ev_halt WHERE run = 99', 'json').stdout)).toEqual([]);
     const all = JSON.parse(query(trace, 'SELECT * FROM ev_all ORDER BY seq', 'json').stdout);
-    expect(all).toHaveLength(20);
+    expect(all).toHaveLength(21);
     expect(all[3]).toMatchObject({ kind: 'iflag', eip: 0xc0100003, b: -1, text: 'cli' });
   });
 
@@ -188,7 +188,7 @@ describe('ringside query', () => {
     const r = ringside(['query', trace, 'SELECT count(*) AS n FROM ev_all', '--format', 'json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual([{ n: 20 }]);
+    expect(JSON.parse(r.stdout)).toEqual([{ n: 21 }]);
     const bad = ringside(['query', trace, 'DELETE FROM events']);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trimEnd().split('\n')).toHaveLength(1);

@@ -1,8 +1,11 @@
 /** The guest kernels in emulator/guests and ways to run them on ringside and on QEMU. */
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { GUEST_DIR, scenarioImage, runScenario, COLUMNS, type ScenarioRun } from '../../emulator/monitors/scenarios';
+import { DiskImage } from '../../emulator/devices/disk-image';
+import { guestDiskSizes, guestDiskBytes, makeGuestDisks } from './guest-disks';
 
 export { GUEST_DIR };
 const NATIVE = COLUMNS[0];
@@ -18,7 +21,8 @@ export const guestImage = scenarioImage;
 
 /** Runs a guest on ringside (native mode) until it stops. */
 export function runOnRingside(name: string, maxInstructions = 2_000_000_000): ScenarioRun {
-  return runScenario(guestImage(name), NATIVE, maxInstructions);
+  const disks = guestDiskSizes(name).map((size, k) => new DiskImage(guestDiskBytes(k, size), `disk${k}`));
+  return runScenario(guestImage(name), NATIVE, maxInstructions, disks);
 }
 
 export function qemuAvailable(): boolean {
@@ -30,11 +34,19 @@ export function qemuAvailable(): boolean {
  * banners, which end with "Booting from ROM.."; what follows is the guest's serial output.
  */
 export function runOnQemu(name: string, extra: string[] = [], timeoutMs = 120_000): { output: string; exitCode: number } {
-  const r = spawnSync(
-    'qemu-system-i386',
-    ['-kernel', join(GUEST_DIR, `${name}.elf`), '-nographic', '-no-reboot', '-nic', 'none', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', ...qemuOptions(name), ...extra],
-    { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, input: '' },
-  );
+  // A guest's disks ("; Disks:" in its source) are fresh files in a temporary folder: QEMU writes to them.
+  const dir = guestDiskSizes(name).length > 0 ? mkdtempSync(join(tmpdir(), 'ringside-disks-')) : null;
+  const drives = dir === null ? [] : makeGuestDisks(name, dir).flatMap((path, k) => ['-drive', `file=${path},format=raw,index=${k}`]);
+  let r;
+  try {
+    r = spawnSync(
+      'qemu-system-i386',
+      ['-kernel', join(GUEST_DIR, `${name}.elf`), '-nographic', '-no-reboot', '-nic', 'none', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', ...qemuOptions(name), ...drives, ...extra],
+      { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, input: '' },
+    );
+  } finally {
+    if (dir !== null) rmSync(dir, { recursive: true, force: true });
+  }
   const raw = r.stdout.toString('latin1');
   const marker = 'Booting from ROM..';
   const at = raw.indexOf(marker);

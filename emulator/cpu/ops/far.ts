@@ -2,8 +2,8 @@
  * Far control transfers in protected mode (SDM "JMP", "CALL", "RET", "IRET"): code-segment
  * targets with conforming/non-conforming rules, call gates with the stack switch and
  * parameter copy, returns to an outer privilege level, and the fast system calls
- * SYSENTER/SYSEXIT. Task gates, TSS targets, nested-task IRET and returns to virtual-8086 mode
- * are out of scope and raise #GP (the README lists them).
+ * SYSENTER/SYSEXIT. Task gates, TSS targets and nested-task IRET switch tasks
+ * (task-switch.ts); returns to virtual-8086 mode are out of scope and raise #GP (the README lists them).
  */
 import type { Cpu } from '../cpu';
 import type { Insn } from '../insn';
@@ -18,6 +18,7 @@ import {
 import { switchToTssStack, pushFrame, frame } from '../interrupts';
 import { ea } from './operands';
 import type { PrivilegeCause } from '../observer';
+import { isTaskDescriptor, farTransferToTask, taskReturn, TASK_JMP, TASK_CALL } from './task-switch';
 
 const saved = new StackState();
 const params = new Int32Array(32); // call-gate parameters
@@ -82,7 +83,8 @@ function farJumpBody(cpu: Cpu, sel: number, offset: number): void {
     cpu.next = offset;
     return;
   }
-  if (!isCallGate(desc.hi)) cpu.gp(sel & 0xfffc); // task gates and TSS: task switches are out of scope
+  if (isTaskDescriptor(desc.hi)) return farTransferToTask(cpu, sel, TASK_JMP);
+  if (!isCallGate(desc.hi)) cpu.gp(sel & 0xfffc);
   readCallGate(cpu, sel);
   // JMP through a call gate never changes privilege: conforming, or DPL == CPL.
   if (!isConforming(desc.hi) && descDpl(desc.hi) !== cpu.cpl) cpu.gp(gate.sel & 0xfffc);
@@ -119,6 +121,7 @@ function farCallBody(cpu: Cpu, sel: number, offset: number, os32: boolean): void
     cpu.next = offset;
     return;
   }
+  if (isTaskDescriptor(desc.hi)) return farTransferToTask(cpu, sel, TASK_CALL);
   if (!isCallGate(desc.hi)) cpu.gp(sel & 0xfffc);
   readCallGate(cpu, sel);
   const lo = desc.lo, hi = desc.hi, addr = desc.addr;
@@ -271,7 +274,7 @@ export function iret(cpu: Cpu, i: Insn): void {
 }
 
 function iretBody(cpu: Cpu, i: Insn): void {
-  if ((cpu.flagsReg & NT) !== 0) cpu.gp(0); // nested task return: task switching is out of scope
+  if ((cpu.flagsReg & NT) !== 0) return taskReturn(cpu); // return to the task that called this one
   const size = i.os32 ? 4 : 2;
   const offset = i.os32 ? cpu.peek(0, true) >>> 0 : cpu.peek(0, false);
   const sel = cpu.peek(size, i.os32) & 0xffff;

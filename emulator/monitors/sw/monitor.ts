@@ -24,6 +24,12 @@
  *   real IF mirrors it) and is delivered through the guest's IDT;
  * - SYSENTER lands in the monitor (the real MSRs are the monitor's) and is re-executed with
  *   the guest's own MSRs.
+ * - a hardware task switch: the shadow tables hold no TSS descriptor or gate of the guest, and
+ *   the real TR is the monitor's (its back link null), so a far JMP or CALL to a guest TSS or
+ *   task gate and an IRET with NT set fault (#GP or #TS); the instruction is executed again on
+ *   the virtual CPU, where it switches the guest's tasks (its TSSes, its GDT, its CR3); an
+ *   exception or interrupt the monitor delivers through a task gate of the guest's IDT switches
+ *   there too. Either is counted as `task-switch`.
  *
  * On the way back the monitor reloads the guest's data segment registers by selector from the
  * shadow GDT (a software VMM cannot save the hidden part of a segment register), and returns
@@ -67,7 +73,7 @@ import {
 export const INTERVENTIONS = [
   'interrupt', 'exception', 'hidden-page-fault', 'monitor-region', 'apic', 'mmio', 'descriptor-write',
   'page-table-write', 'write-protect', 'iflag', 'io', 'privileged', 'control-register', 'descriptor-table',
-  'msr', 'int', 'iret', 'sysenter', 'sysexit', 'segment', 'far-transfer', 'memory',
+  'msr', 'int', 'iret', 'sysenter', 'sysexit', 'segment', 'far-transfer', 'memory', 'task-switch',
 ] as const;
 export type Intervention = (typeof INTERVENTIONS)[number];
 const KIND_INDEX = new Map<string, number>(INTERVENTIONS.map((k, n) => [k, n]));
@@ -293,7 +299,9 @@ export class SoftwareMonitor implements MonitorEntry, Monitor {
       this.note('sysenter', 'sysenter into the guest kernel', cpu.eip);
     } else if (vector >= 32 || vector === NMI_VECTOR) {
       this.note('interrupt', 'interrupt delivered through the guest idt', vector);
+      const tr = cpu.trSel;
       deliverEvent(cpu, vector, -1, EVENT_EXTERNAL, cpu.eip, 'reflected');
+      this.afterDelivery(tr);
     } else if (vector === PF_VECTOR) this.pageFault(cr2, err);
     else if (vector === GP_VECTOR || vector === NP_VECTOR || vector === SS_VECTOR || vector === TS_VECTOR) this.emulate();
     else this.reflect(vector, err);
@@ -365,11 +373,13 @@ export class SoftwareMonitor implements MonitorEntry, Monitor {
   private step(kind: Intervention, what: string, value: number): boolean {
     const cpu = this.cpu;
     const tf = (cpu.flagsReg & TF) !== 0;
+    const tr = cpu.trSel;
     if (!this.machine.executor.stepOne()) {
       this.reflectPending();
       return false;
     }
-    this.note(kind, what, value);
+    if (cpu.trSel !== tr && what !== 'ltr') this.note('task-switch', `task switch (${what}) emulated on the guest's tss and gdt`, cpu.trSel);
+    else this.note(kind, what, value);
     if (tf && cpu.stopReason === '') {
       cpu.dr[6] |= 0x4000; // DR6.BS
       deliverEvent(cpu, DB_VECTOR, -1, EVENT_EXCEPTION, cpu.eip, 'reflected');
@@ -385,7 +395,17 @@ export class SoftwareMonitor implements MonitorEntry, Monitor {
 
   private reflect(vector: number, code: number): void {
     this.note('exception', REFLECT_TEXT[vector] ?? 'exception delivered through the guest idt', code);
+    const tr = this.cpu.trSel;
     deliverEvent(this.cpu, vector, code, EVENT_EXCEPTION, this.cpu.eip, 'reflected');
+    this.afterDelivery(tr);
+  }
+
+  /** After an event went through the guest's IDT: a task gate switched the guest's tasks (new LDT, busy bits). */
+  private afterDelivery(tr: number): void {
+    const cpu = this.cpu;
+    if (cpu.trSel === tr || cpu.stopReason !== '') return;
+    this.note('task-switch', "task switch through a task gate of the guest's idt", cpu.trSel);
+    this.rebuildDescriptorTables();
   }
 
   private note(kind: Intervention, what: string, value: number): void {

@@ -13,7 +13,8 @@
  *   than the read shadow's; MOV from CR0/CR4 reads the read shadow for owned bits (25.3);
  * - exceptions by the exception bitmap (#PF filtered by the error-code mask and match, 25.2);
  * - external interrupts by the pin-based control, acknowledged on exit when the VM-exit control
- *   says so (27.2.2).
+ *   says so (27.2.2);
+ * - task switches, unconditionally (25.4.2; task-switch.ts).
  *
  * The controls are latched at VM entry into plain fields, so a check costs a load and a mask:
  * and natively (no VMX) the CPU's intercept points cost one null test each (monitor-hooks.ts).
@@ -32,6 +33,7 @@ import * as C from './controls';
 import * as Q from './qualifications';
 import { APIC_TPR, type ApicVirtualization } from './apic-access';
 import { Ept } from './ept';
+import { taskSwitchExit } from './task-switch';
 
 export class NonRoot implements MonitorHooks, ApicVirtualization {
   private readonly cpu: Cpu;
@@ -270,6 +272,11 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
       return this.exit({ reason: X.EXIT_INTERRUPT_WINDOW });
     }
     return false;
+  }
+
+  /** A task switch past its checks: a VM exit with reason 9 instead (25.4.2). */
+  taskSwitch(selector: number, source: number, vector: number, kind: number, errorCode: number, retEip: number): boolean {
+    return this.exit(taskSwitchExit(this.cpu, selector, source, vector, kind, errorCode, retEip));
   }
 
   /** Takes the trap-like exit noted at the last instruction (at an instruction boundary). */

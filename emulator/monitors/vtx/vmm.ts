@@ -11,6 +11,7 @@
  *   the guest's state with no intercept active; APIC accesses: executed on the guest's state
  *   against the local APIC, TPR and PPR reads answered from VTPR; EPT violations: the access
  *   executed on the guest's state, where it reaches no RAM.
+ * - Task switches (exit reason 9): performed on the guest's state (task-switch.ts).
  * - External interrupts exit (not acknowledged on exit). At the VM entry that follows, the VMM
  *   acknowledges the interrupt and injects it when the guest can take it (RFLAGS.IF = 1, no
  *   interrupt shadow, above VTPR's priority class). Blocked by IF or a shadow, it leaves the
@@ -38,6 +39,7 @@ import * as X from './exit-reasons';
 import * as C from './controls';
 import * as Q from './qualifications';
 import { LINK_POINTER_NONE } from './entry-checks';
+import { performGuestTaskSwitch } from './task-switch';
 import { installApicAccessPage, APIC_TPR, type ApicAccessPage, type ApicVirtualization } from './apic-access';
 
 /** Host memory above the guest's RAM: the VMCS region and the VMM's pages. */
@@ -275,6 +277,9 @@ export class VtxMonitor implements Monitor {
       case X.EXIT_EPT_MISCONFIG:
         this.emulate('access outside guest ram executed (no ram behind it)', v.get(F.GUEST_PHYSICAL_ADDRESS));
         break;
+      case X.EXIT_TASK_SWITCH:
+        performGuestTaskSwitch(cpu, this.vmx, this.guestRam, (what, value) => this.note(what, value));
+        break;
       case X.EXIT_INVALID_GUEST_STATE:
         cpu.shutdown(`vmx: VM entry failed with invalid guest state (${this.vmx.lastCheck})`);
         return;
@@ -393,6 +398,8 @@ export class VtxMonitor implements Monitor {
     if (this.tprShadow()) v.set(F.TPR_THRESHOLD, threshold);
     const r = this.vmx.vmEntry(launch);
     if (r.ok) {
+      // The injected event met a task gate: a VM exit during the entry (task switch); the VMM handles it now.
+      if (!this.vmx.nonRoot) return this.handleExit();
       cpu.physLimit = this.guestRam; // the guest's physical address space: its RAM (EPT maps nothing else)
       return;
     }

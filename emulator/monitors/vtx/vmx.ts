@@ -57,6 +57,8 @@ export interface ExitInfo {
   guestPhysical?: number; // guest-physical address (EPT violations and misconfigurations)
   intrInfo?: number; // VM-exit interruption information (exceptions, NMIs, acknowledged external interrupts)
   intrErrorCode?: number;
+  idtVectoringInfo?: number; // IDT-vectoring information (27.2.4): the event a task gate of the IDT was delivering
+  idtVectoringErrorCode?: number;
   trapLike?: boolean; // RIP saved is already past the instruction (TPR below threshold, monitor trap flag)
 }
 
@@ -288,9 +290,9 @@ export class Vmx implements MonitorEntry {
     v.set(F.VM_EXIT_INTR_INFO, e.intrInfo ?? 0);
     v.set(F.VM_EXIT_INTR_ERROR_CODE, e.intrErrorCode ?? 0);
     // 27.2.4: IDT-vectoring information: this model takes no exit during event delivery
-    // through the IDT except a triple fault, so the field is invalid.
-    v.set(F.IDT_VECTORING_INFO, 0);
-    v.set(F.IDT_VECTORING_ERROR_CODE, 0);
+    // through the IDT except a triple fault and a task switch through a task gate (task-switch.ts).
+    v.set(F.IDT_VECTORING_INFO, e.idtVectoringInfo ?? 0);
+    v.set(F.IDT_VECTORING_ERROR_CODE, e.idtVectoringErrorCode ?? 0);
   }
 
   /** 27.3 Saving guest state (the hidden parts of the segment registers included). */

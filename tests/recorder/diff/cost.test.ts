@@ -23,6 +23,23 @@ describe('diff cost model', () => {
     const m = parseCostModel('{"roundTrip": 10, "shadowFill": 1, "emulation": {"io": 2, "default": 0}}', COST_MODELS.software);
     expect(estimateCost(events, 100, m).extraCycles).toBe(30 + 2 + 1 + 0);
     expect(m.source).toBe('the cost file');
+    // The figures the file gives take it as their basis; the others keep the built-in basis.
+    expect(m.basis.roundTrip).toBe('the cost file');
+    expect(m.basis['emulation.io']).toBe('the cost file');
+    expect(m.basis['emulation.control-register']).toBe(COST_MODELS.software.basis['emulation.control-register']);
+  });
+
+  it('states the basis of every built-in figure: ringside\'s own estimate with its reasoning, papers cited only for what they say', () => {
+    for (const [family, m] of Object.entries(COST_MODELS)) {
+      const figures = ['roundTrip', 'shadowFill', ...Object.keys(m.emulation).map((k) => `emulation.${k}`)];
+      expect(Object.keys(m.basis).sort(), family).toEqual(figures.sort());
+      for (const f of figures) expect(m.basis[f], `${family} ${f}`).toMatch(/^ringside estimate\b.{40,}/);
+    }
+    // The ordering the papers report: first-generation VT-x transitions above software traps, later ones below.
+    expect(COST_MODELS['vtx-first-generation'].roundTrip).toBeGreaterThan(COST_MODELS.software.roundTrip);
+    expect(COST_MODELS.vtx.roundTrip).toBeLessThan(COST_MODELS['vtx-first-generation'].roundTrip);
+    expect(COST_MODELS['vtx-first-generation'].basis.roundTrip).toMatch(/ASPLOS 2006/);
+    expect(COST_MODELS.vtx.basis.roundTrip).toMatch(/USENIX ATC 2012/);
   });
 
   it('refuses a cost file with a bad figure or an unknown field, in one line', () => {
@@ -36,6 +53,8 @@ describe('diff cost model', () => {
     expect(modelForMode('native')).toBeNull();
     expect(modelForMode('sw-033')).toBe(COST_MODELS.software);
     expect(modelForMode('vtx')).toBe(COST_MODELS.vtx);
+    expect(modelForMode('vtx', 2)).toBe(COST_MODELS.vtx);
+    expect(modelForMode('vtx', 1)).toBe(COST_MODELS['vtx-first-generation']);
     expect(emulationKind('lgdt')).toBe('descriptor-table');
   });
 });

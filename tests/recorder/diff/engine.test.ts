@@ -64,4 +64,45 @@ describe('diff engine', () => {
       expect(fast.first?.icount ?? null, `injection at ${at}`).toBe(slow);
     }
   });
+
+  /**
+   * A flat guest that reads the UART's receive register into AL and clears EAX on the next
+   * instruction: fed different bytes, two runs differ in EAX after instruction 5003 only (5,000
+   * LOOPs before it), never in memory or control flow.
+   */
+  const TRANSIENT = Uint8Array.from([
+    0xb9, 0x88, 0x13, 0x00, 0x00, // mov ecx, 5000
+    0xe2, 0xfe, // loop $
+    0x66, 0xba, 0xf8, 0x03, // mov dx, 0x3f8
+    0xec, // in al, dx           (instruction 5003: EAX differs)
+    0x31, 0xc0, // xor eax, eax  (5004: the same again)
+    0xb9, 0x88, 0x13, 0x00, 0x00, // mov ecx, 5000
+    0xe2, 0xfe, // loop $
+    0x66, 0xba, 0xf4, 0x00, // mov dx, 0xf4
+    0xb0, 0x00, // mov al, 0
+    0xee, // out dx, al (exit)
+    0xf4, // hlt
+  ]);
+  const transientPair = (snapshotInterval: number) => {
+    const over = { mode: 'native', flatAddress: 0x100000, snapshotInterval };
+    const a = recordRunInMemory(TRANSIENT, over, 'A', [{ icount: 100, channel: 'uart', value: 0x41 }]);
+    const b = recordRunInMemory(TRANSIENT, over, 'B', [{ icount: 100, channel: 'uart', value: 0x42 }]);
+    return [a, b] as const;
+  };
+
+  it('finds a register difference that lasts one instruction inside the stepped interval', () => {
+    const [a, b] = transientPair(1_000_000); // one interval: the whole run is stepped
+    expect(a.endReason).toBe('exit');
+    expect(a.recorded.finalIcount).toBe(b.recorded.finalIcount);
+    const r = diffRuns(a, b, { maxLater: 0 });
+    expect(r.first?.icount).toBe(5003); // not a multiple of the 1,024-instruction chunk
+    expect(r.first?.differences).toEqual([{ kind: 'register', name: 'eax', left: 0x41, right: 0x42 }]);
+    expect(r.first?.icount).toBe(referenceFirst(a, b));
+  });
+
+  it('does not see it inside an earlier snapshot interval whose two ends agree (documented)', () => {
+    const [a, b] = transientPair(2000); // 4000 and 6000 agree around 5003
+    expect(referenceFirst(a, b)).toBe(5003);
+    expect(diffRuns(a, b, { maxLater: 0 }).first).toBeNull();
+  });
 });

@@ -41,6 +41,7 @@ const SLOT_VALUES: Record<EventKindName, Partial<Pick<TraceEvent, 'a' | 'b' | 'c
   shutdown: { text: 'triple fault' },
   run_end: { a: 3, text: 'exit' },
   io_string: { a: 0x80, b: 1024, c: -0x7ee3623b, d: 0xff, text: 'outsb' },
+  task_switch: { a: 0x28, b: 0x30, c: 8, text: 'exception' },
 };
 
 /** One event of every kind, in kind order, with seq from `firstSeq` and increasing icounts. */

@@ -72,7 +72,7 @@ describe('recorder/README-queries.md', () => {
       [2, 6, 90, 3, '0023', 5],
     ]);
     expect(runQuery(db, find("coalesce(end_reason, 'incomplete')")).rows.map((r) => [r[0], r[3], r[6]])).toEqual([
-      [1, 'exit', 20],
+      [1, 'exit', 21],
       [2, 'incomplete', 12],
     ]);
     expect(runQuery(db, find("name = 'dtr'")).rows).toHaveLength(1);

@@ -6,6 +6,8 @@ import { guestNames, guestImage } from '../../../helpers/guests';
 import { COLUMNS, VTX_COLUMNS, SCENARIOS } from '../../../../emulator/monitors/scenarios';
 import { Prng } from '../../../helpers/prng';
 import { OPCODE_FORMS } from '../../../../emulator/cpu/opcodes';
+import { DiskImage } from '../../../../emulator/devices/disk-image';
+import { guestDiskSizes, guestDiskBytes } from '../../../helpers/guest-disks';
 
 /** Everything a run leaves that the interpreter and the translator must agree on. */
 interface Outcome {
@@ -14,12 +16,19 @@ interface Outcome {
   events: string[];
   state: Record<string, unknown>;
   ram: Uint8Array;
+  disks: Uint8Array[];
   translated: number;
 }
 
-function runOnce(image: Uint8Array, opts: MachineOptions, jit: boolean, max: number): Outcome {
+/** Fresh copies of a guest's disks (each run writes its own). */
+function disksOf(name: string): DiskImage[] {
+  return guestDiskSizes(name).map((size, k) => new DiskImage(guestDiskBytes(k, size), `disk${k}`));
+}
+
+function runOnce(image: Uint8Array, opts: MachineOptions, jit: boolean, max: number, name = ''): Outcome {
   const out: number[] = [];
-  const m = new Machine(image, { ...opts, jit, onUartByte: (b) => out.push(b) });
+  const disks = name === '' ? [] : disksOf(name);
+  const m = new Machine(image, { ...opts, disks, jit, onUartByte: (b) => out.push(b) });
   // Translate after two executions, so that short guests run mostly translated.
   m.executor.hotTranslate = 2;
   const events: string[] = [];
@@ -39,14 +48,15 @@ function runOnce(image: Uint8Array, opts: MachineOptions, jit: boolean, max: num
       exc: [c.excVector, c.excCode, c.excAddr],
     },
     ram: c.ram,
+    disks: disks.map((d) => d.contents()),
     translated: m.executor.blocksTranslated,
   };
 }
 
 /** Runs twice (interpreter, translator) and requires the same outcome; returns the translated-block count. */
-function expectSame(image: Uint8Array, opts: MachineOptions, max: number): number {
-  const a = runOnce(image, opts, false, max);
-  const b = runOnce(image, opts, true, max);
+function expectSame(image: Uint8Array, opts: MachineOptions, max: number, name = ''): number {
+  const a = runOnce(image, opts, false, max, name);
+  const b = runOnce(image, opts, true, max, name);
   expect(a.translated).toBe(0);
   expect(b.result).toBe(a.result);
   expect(b.output).toBe(a.output);
@@ -54,6 +64,7 @@ function expectSame(image: Uint8Array, opts: MachineOptions, max: number): numbe
   expect(b.events.length).toBe(a.events.length);
   for (let k = 0; k < a.events.length; k++) if (a.events[k] !== b.events[k]) expect(b.events[k]).toBe(a.events[k]);
   expect(Buffer.compare(a.ram, b.ram)).toBe(0);
+  expect(b.disks).toEqual(a.disks);
   return b.translated;
 }
 
@@ -68,7 +79,7 @@ describe('the block translator changes nothing observable', () => {
   for (const name of guestNames()) {
     const max = name.startsWith('bench-') ? BENCH_LIMIT : LIMIT;
     it(`${name} natively: same state, UART output and events translated as interpreted`, () => {
-      expect(expectSame(guestImage(name), {}, max)).toBeGreaterThan(0);
+      expect(expectSame(guestImage(name), {}, max, name)).toBeGreaterThan(0);
     }, TIMEOUT);
   }
 
@@ -76,7 +87,7 @@ describe('the block translator changes nothing observable', () => {
   for (const name of monitored) {
     for (const col of [...COLUMNS.slice(1), ...VTX_COLUMNS]) {
       it(`${name} under ${col.label}: same state, UART output and events translated as interpreted`, () => {
-        expectSame(guestImage(name), { mode: col.mode, shadow: col.shadow, vtxGen: col.vtxGen }, MONITORED_LIMIT);
+        expectSame(guestImage(name), { mode: col.mode, shadow: col.shadow, vtxGen: col.vtxGen }, MONITORED_LIMIT, name);
       }, TIMEOUT);
     }
   }
