@@ -12,7 +12,7 @@ import { benchRecorder } from './recorder';
 import { benchMonitors } from './monitors';
 import { benchDiff } from './diff';
 import { benchTui } from './tui';
-import { GUEST_DIR, scenarioImage } from '../emulator/monitors/scenarios';
+import { GUEST_DIR, scenarioImage } from '../scenarios/scenarios';
 
 const REPEATS = 3;
 

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Machine } from '../emulator/machine';
-import { MATRIX_COLUMNS as COLUMNS, firstDifference, scenarioImage, type Column } from '../emulator/monitors/scenarios';
+import { MATRIX_COLUMNS as COLUMNS, firstDifference, scenarioImage, type Column } from '../scenarios/scenarios';
 
 const GUEST_NAMES = ['minikernel', 'bench-syscall'];
 /** Runs per guest and mode (best time kept). minikernel runs for about 50 ms: ten runs steady

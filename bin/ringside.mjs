@@ -22,7 +22,7 @@ function newestSource(dir) {
   return newest;
 }
 
-const fresh = existsSync(built) && ['cli', 'emulator', 'recorder', 'debugger', 'debugger-tui'].every((d) => newestSource(join(root, d)) <= statSync(built).mtimeMs);
+const fresh = existsSync(built) && ['cli', 'emulator', 'recorder', 'scenarios', 'debugger', 'debugger-tui'].every((d) => newestSource(join(root, d)) <= statSync(built).mtimeMs);
 if (fresh) {
   await import(built);
 } else {

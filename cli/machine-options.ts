@@ -4,10 +4,12 @@
  * parsers check (MODES, SHADOW_POLICIES).
  */
 import type { Command } from 'commander';
+import { basename } from 'node:path';
 import { MODES, SHADOW_POLICIES } from '../emulator/monitors/modes';
 import { translationDefault } from '../emulator/cpu/exec';
+import { readInputFile } from './options';
 
-/** --mode, --shadow, --vtx-gen, --cmdline, --flat, --ram, --max-instructions, --disk. */
+/** --mode, --shadow, --vtx-gen, --cmdline, --flat, --module, --ram, --max-instructions, --tsc-per-instruction, --disk. */
 export function machineOptions(cmd: Command): Command {
   return cmd
     .option('--mode <mode>', MODES.join(' | '), 'native')
@@ -16,7 +18,9 @@ export function machineOptions(cmd: Command): Command {
     .option('--max-instructions <n>', 'stop after N retired instructions (run: exit code 124)')
     .option('--cmdline <string>', 'Multiboot command line')
     .option('--flat <address>', 'load IMAGE as a flat binary at this address and start there')
+    .option('--module <file...>', 'Multiboot module (repeatable), like qemu -initrd (record: stored in the trace)')
     .option('--ram <size>', 'RAM size (default 128M)')
+    .option('--tsc-per-instruction <n>', 'TSC ticks per retired instruction (default 1)')
     .option('--disk <file>', 'raw disk image on the primary ATA channel: the first is the master, a second the slave (like -drive file=FILE,format=raw,index=0/1); the file is never written', (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
 }
 
@@ -36,4 +40,9 @@ export function translatorOption(cmd: Command): Command {
 export function applyTranslatorChoice(opts: { jit?: boolean }, env: NodeJS.ProcessEnv = process.env): void {
   const off = env.RINGSIDE_NO_JIT !== undefined && env.RINGSIDE_NO_JIT !== '' && env.RINGSIDE_NO_JIT !== '0';
   translationDefault.enabled = opts.jit !== false && !off;
+}
+
+/** The files of --module, read in command-line order (the order the loader places them in). */
+export function readModules(paths: readonly string[] | undefined): { name: string; data: Uint8Array }[] {
+  return (paths ?? []).map((path) => ({ name: basename(path), data: readInputFile(path, 'module') }));
 }

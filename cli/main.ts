@@ -24,7 +24,6 @@ const run = program
   .description("run a guest without recording; its UART goes to stdout; exits with the guest's debug-exit code")
   .argument('<image>', 'Multiboot kernel (ELF32 or a.out kludge), or a flat binary with --flat');
 inputOptions(machineOptions(run))
-  .option('--module <file...>', 'Multiboot module (repeatable), like qemu -initrd')
   .option('--screen', 'print the final 80x25 VGA text screen when the run ends')
   .option('--disk-write-back', 'at the end of the run, write what the guest wrote to its disks back into the --disk files')
   .option('--gdb <[host:]port>', 'stop before the first instruction and wait for gdb on this port (host default 127.0.0.1)')

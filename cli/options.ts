@@ -1,4 +1,5 @@
 /** Parsing and validation of the options shared by several commands. */
+import { tscRateProblem } from '../emulator/cpu/ops/model';
 import { textToScancodes } from '../emulator/devices/keyboard-layout';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -53,6 +54,15 @@ export function parseAddress(s: string, what: string): number {
   const t = s.trim();
   const n = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? Number(t) : NaN;
   if (!Number.isFinite(n) || n < 0 || n > 0xffffffff) throw new UsageError(`${what} must be an address (decimal or 0x hex), not '${s}'`);
+  return n;
+}
+
+/** --tsc-per-instruction: an integer from 1 to TSC_PER_INSTRUCTION_MAX; undefined when not given. */
+export function parseTscRate(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const n = /^\d+$/.test(s.trim()) ? Number(s.trim()) : NaN;
+  const problem = tscRateProblem(n);
+  if (problem !== null) throw new UsageError(`--tsc-per-instruction ${problem}, not '${s}'`);
   return n;
 }
 

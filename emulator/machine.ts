@@ -2,6 +2,7 @@
  * The machine: CPU, RAM, devices and the dispatch loop, started the way `qemu -kernel` starts a
  * Multiboot kernel. This is the one object the CLI, the recorder and the monitors build on.
  */
+import { tscRateProblem } from './cpu/ops/model';
 import { Cpu } from './cpu/cpu';
 import { Executor } from './cpu/exec';
 import { IoBus, MmioBus } from './devices/bus';
@@ -73,6 +74,7 @@ export interface MachineOptions {
   vtxGen?: VtxGeneration; // vtx: 2 (default, EPT and TPR shadow) or 1 (first generation)
   disks?: DiskImage[]; // the primary ATA channel's master and slave (like -drive ...,index=0 and 1); none: no ATA ports
   jit?: boolean; // translate hot blocks (default: the process-wide default, on unless --no-jit)
+  tscPerInstruction?: number; // TSC ticks per retired instruction (default 1)
 }
 
 /** A mode this machine cannot run. */
@@ -114,6 +116,11 @@ export class Machine {
     this.apic = new LocalApic(() => this.cpu.icount);
     // A monitor's memory sits above the guest's RAM, out of the guest's reach.
     this.cpu = new Cpu(ramSize + (software ? MON_SIZE : vtx ? VMX_HOST_SIZE : 0), this.io, this.apic);
+    if (opts.tscPerInstruction !== undefined) {
+      const problem = tscRateProblem(opts.tscPerInstruction);
+      if (problem !== null) throw new RangeError(`TSC ticks per instruction ${problem}`);
+      this.cpu.tscPerInstruction = opts.tscPerInstruction;
+    }
     const onByte = opts.onUartByte ?? (() => {});
     this.uart = new Uart16550(onByte);
     this.io.register(Uart16550.COM1, 8, this.uart);

@@ -6,10 +6,10 @@
 import { packageRoot } from '../emulator/package-root';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KIND_NAMES, formatEvent, type TraceEvent } from './events';
+import { KIND_NAMES, emittersSource, formatEvent, kindTable, viewTable, type TraceEvent } from './events';
 import { Session, buildMachine, DEFAULT_SNAPSHOT_INTERVAL } from './session';
 import { DEFAULT_RAM_SIZE } from '../emulator/machine';
-import { SCENARIOS } from '../emulator/monitors/scenarios';
+import { SCENARIOS } from '../scenarios/scenarios';
 
 export const GOLDEN_HEAD = 1500;
 export const GOLDEN_DIR = join(packageRoot(import.meta.dirname), 'traces/golden');
@@ -52,4 +52,25 @@ export function goldenText(guestPath: string, mode = 'native'): string {
   session.end(r);
   const summary = [...counts.entries()].sort().map(([k, v]) => `# ${k}: ${v}`);
   return [`# ${total} events, end ${r.reason} exit ${r.exitCode} at icount ${r.icount}`, ...summary, ...head, ''].join('\n');
+}
+
+/**
+ * Files made from the event declaration (recorder/events.ts), each with the function that
+ * makes its current text from the file's text: the typed emitters, and the tables of kinds in
+ * README.md and recorder/README-queries.md. `npm run golden` writes them; a test checks them.
+ */
+export const EVENT_DERIVED_FILES: { path: string; update: (text: string) => string }[] = [
+  { path: 'recorder/event-emitters.ts', update: () => emittersSource() },
+  { path: 'README.md', update: (text) => replaceTable(text, '| kind | fields | emitted when |', kindTable()) },
+  { path: 'recorder/README-queries.md', update: (text) => replaceTable(text, '| view | columns |', viewTable()) },
+];
+
+/** `text` with the Markdown table whose header line starts with `header` replaced by `table`. */
+export function replaceTable(text: string, header: string, table: string): string {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(header));
+  if (start < 0) throw new Error(`no table starting with ${header}`);
+  let end = start;
+  while (end < lines.length && lines[end].startsWith('|')) end++;
+  return [...lines.slice(0, start), table, ...lines.slice(end)].join('\n');
 }

@@ -1,20 +1,25 @@
 /**
  * Recording a run into a trace file: the machine runs under a Session whose events, inputs
- * and snapshots go to the store in batches. The trace is self-contained: it holds the image.
+ * and snapshots go, in order, to a RunWriter (recorder/writer: on a thread of its own by
+ * default, or inline). The trace is self-contained: it holds the image.
  * A Recording can also be driven step by step: by a debugger attached while recording, or by
  * the CLI, which looks between slices for Ctrl-C and then finishes the run at that instruction
  * boundary, marked `interrupted` (end-reasons.ts), with everything recorded so far committed.
  */
-import { openTrace, closeTrace, createRun, finishRun, addRunDisk, appendDiskWrites, EventWriter, type StoredDiskWrite, type TraceDb } from './store';
-import { DiskImage } from '../emulator/devices/disk-image';
 import { Session, buildMachine, type Input, type RunOptions } from './session';
 import { snapshotPageList, pageChunks } from './snapshotter';
-import { saveMachineState } from '../emulator/snapshot';
+import { saveMachineState } from '../emulator/machine-state';
+import { DiskImage } from '../emulator/devices/disk-image';
+import type { StoredDiskWrite } from './store';
 import type { Machine, RunResult } from '../emulator/machine';
 import type { RunEndResult } from './end-reasons';
 import type { TraceEvent } from './events';
+import type { EventSink } from './event-recorder';
 import { RINGSIDE_VERSION } from './version';
 import { describeShutdown } from '../emulator/describe-state';
+import { writerFromEnvironment, type RunWriter, type WriterKind } from './writer/run-writer';
+import { ThreadWriter } from './writer/thread-writer';
+import { InlineWriter } from './writer/inline-writer';
 
 export interface RecordSpec {
   image: Uint8Array; // the guest image
@@ -26,6 +31,7 @@ export interface RecordSpec {
   onUartByte?: (b: number) => void; // the guest's UART output
   onProgress?: (icount: number, events: number) => void; // called between slices
   onEvent?: (e: TraceEvent) => void; // every event, as it is recorded
+  writer?: WriterKind; // where the inserts run (default: RINGSIDE_WRITER, else thread)
   disks?: { name: string; bytes: Uint8Array }[]; // --disk: the primary master, then the slave (stored in the trace; the bytes are never changed)
 }
 
@@ -47,43 +53,46 @@ export class Recording {
   readonly machine: Machine;
   readonly session: Session;
   readonly runId: number;
-  private readonly db: TraceDb;
-  private readonly writer: EventWriter;
+  private readonly writer: RunWriter;
   private readonly max: number; // --max-instructions
   private snapshots = 0;
-  private diskWrites: StoredDiskWrite[] = []; // sector writes not yet stored
+  private diskWrites: StoredDiskWrite[] = []; // sector writes not yet handed to the writer
   private diskSeq = 0; // seq of the next sector write
 
   constructor(private readonly spec: RecordSpec) {
     // The machine first: an image it refuses leaves no trace file and no empty run behind.
     const disks = (spec.disks ?? []).map((d) => new DiskImage(d.bytes, d.name));
     this.machine = buildMachine(spec.image, spec.options, spec.onUartByte, disks);
-    this.db = openTrace(spec.out, { create: true });
+    const newRun = {
+      image: spec.image,
+      imageName: spec.imageName,
+      mode: spec.options.mode,
+      options: { ...spec.options, modules: undefined }, // the modules go to their own table
+      modules: spec.options.modules,
+      disks: disks.map((disk) => ({ name: disk.name, bytes: disk.base })), // the images go into the trace
+      ringsideVersion: RINGSIDE_VERSION,
+      snapshotInterval: spec.options.snapshotInterval,
+    };
+    const writer: RunWriter = (this.writer = (spec.writer ?? writerFromEnvironment()) === 'inline' ? new InlineWriter(spec.out, newRun) : new ThreadWriter(spec.out, newRun));
+    this.runId = writer.runId;
     try {
-      this.runId = createRun(this.db, {
-        image: spec.image,
-        imageName: spec.imageName,
-        mode: spec.options.mode,
-        options: spec.options,
-        ringsideVersion: RINGSIDE_VERSION,
-        snapshotInterval: spec.options.snapshotInterval,
-      });
-      // The disks' images go into the trace; the guest's writes to them, as they happen (the copy-on-write layer).
+      // The guest's writes to the disks, as they happen: the copy-on-write layer.
       disks.forEach((disk, slot) => {
-        addRunDisk(this.db, this.runId, { slot, name: disk.name, bytes: disk.base });
         disk.onWrite = (w) => this.diskWrites.push({ seq: this.diskSeq++, icount: this.machine.cpu.icount, slot, lba: w.lba, data: w.data });
       });
-      const writer = (this.writer = new EventWriter(this.db, this.runId));
       const inputs: Input[] = [
         ...Array.from(spec.uartInput ?? [], (value) => ({ icount: 0, channel: 'uart' as const, value })),
         ...Array.from(spec.keyboardInput ?? [], (value) => ({ icount: 0, channel: 'keyboard' as const, value })),
       ];
       let inputCount = 0;
       const onEvent = spec.onEvent;
+      // Events go to the writer as fields; a debugger that watches them gets objects as well.
+      const sink: EventSink =
+        onEvent === undefined ? writer : (e) => (writer.event(e.seq, e.icount, e.kind, e.cpl, e.cs, e.eip, e.a, e.b, e.c, e.d, e.text), onEvent(e));
       const session: Session = (this.session = new Session(
         this.machine,
         spec.options,
-        onEvent === undefined ? (e) => writer.add(e) : (e) => (writer.add(e), onEvent(e)),
+        sink,
         inputs,
         {
           snapshot: (m) => {
@@ -91,15 +100,15 @@ export class Recording {
             const first = this.snapshots === 0;
             const pages = snapshotPageList(m, first);
             const state = saveMachineState(m);
-            this.storeDiskWrites(); // every write a snapshot's disk state counts is stored before it
-            writer.addSnapshot({
+            this.handDiskWrites(); // every write a snapshot's disk state counts is stored before it
+            writer.snapshot({
               icount: m.cpu.icount, kind: first ? 'full' : 'delta', eventSeq: session.recorder.count, inputSeq: inputCount,
               cpu: state.cpu, devices: state.devices, pages: pageChunks(m.cpu.ram, pages),
             });
             this.snapshots++;
           },
           input: (i) => {
-            writer.addInput(i);
+            writer.input(i);
             inputCount++;
           },
         },
@@ -107,7 +116,7 @@ export class Recording {
       ));
       this.max = spec.options.maxInstructions ?? Infinity;
     } catch (e) {
-      closeTrace(this.db);
+      writer.close();
       throw e;
     }
   }
@@ -124,19 +133,19 @@ export class Recording {
       const next = Math.min(target, cpu.icount + SLICE);
       result = this.session.run(next);
       if (result.reason !== 'limit' || cpu.icount >= target || cpu.icount < next) break;
-      this.storeDiskWrites();
+      this.handDiskWrites();
       this.writer.flush();
       this.spec.onProgress?.(cpu.icount, this.session.recorder.count);
     }
-    this.storeDiskWrites();
+    this.handDiskWrites();
     this.writer.flush();
     return result;
   }
 
-  /** Stores the sector writes made since the last call. */
-  private storeDiskWrites(): void {
+  /** Hands the sector writes made since the last call to the writer. */
+  private handDiskWrites(): void {
     if (this.diskWrites.length === 0) return;
-    appendDiskWrites(this.db, this.runId, this.diskWrites);
+    this.writer.diskWrites(this.diskWrites);
     this.diskWrites = [];
   }
 
@@ -144,19 +153,19 @@ export class Recording {
   finish(result: RunEndResult): RecordResult {
     try {
       this.session.end(result);
-      this.storeDiskWrites();
+      this.handDiskWrites();
+      this.writer.finish({ endReason: result.reason, exitCode: result.exitCode, finalIcount: result.icount, eventCount: this.session.recorder.count });
+    } catch (e) {
       this.writer.close();
-      finishRun(this.db, this.runId, { endReason: result.reason, exitCode: result.exitCode, finalIcount: result.icount, eventCount: this.session.recorder.count });
-      const shutdown = result.reason === 'shutdown' ? describeShutdown(this.machine) : '';
-      return { runId: this.runId, result, events: this.session.recorder.count, snapshots: this.snapshots, shutdown, machine: this.machine };
-    } finally {
-      closeTrace(this.db);
+      throw e;
     }
+    const shutdown = result.reason === 'shutdown' ? describeShutdown(this.machine) : '';
+    return { runId: this.runId, result, events: this.session.recorder.count, snapshots: this.snapshots, shutdown, machine: this.machine };
   }
 
   /** Closes the trace without finishing the run (an error): it reads as incomplete. */
   close(): void {
-    closeTrace(this.db);
+    this.writer.close();
   }
 }
 

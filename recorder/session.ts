@@ -6,8 +6,10 @@
 import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../emulator/machine';
 import type { Mode, ShadowPolicy, VtxGeneration } from '../emulator/monitors/modes';
 import type { DiskImage } from '../emulator/devices/disk-image';
-import { EventRecorder, type EventSink } from './recorder';
-import { EventKind } from './events';
+import { EventRecorder, type EventSink } from './event-recorder';
+import { INPUT_CHANNELS, type Input, type InputChannel } from './events';
+import type { RunModule } from './store';
+import type { EndReason } from './end-reasons';
 import { Xorshift } from './prng';
 
 /** Everything needed to rebuild the machine of a run (stored as the run's options). */
@@ -21,21 +23,11 @@ export interface RunOptions {
   maxInstructions?: number; // the limit the run was recorded with (undefined: none)
   jitterSeed?: number; // seed of the extra interrupts (the interrupts themselves are inputs)
   snapshotInterval: number; // instructions between snapshots
+  modules?: RunModule[]; // Multiboot modules in load order (stored in the trace's modules table, not in the options JSON)
+  tscPerInstruction?: number; // TSC ticks per retired instruction (undefined: 1)
 }
 
-/**
- * One input: a UART byte fed to the receiver, an interrupt raised at the local APIC, or a
- * scancode typed on the keyboard (set 1, queued at the 8042).
- */
-/** The channels an input arrives on (the trace stores the name). */
-export const INPUT_CHANNELS = ['uart', 'irq', 'keyboard'] as const;
-export type InputChannel = (typeof INPUT_CHANNELS)[number];
-
-export interface Input {
-  icount: number; // applied before the instruction with this count retires
-  channel: InputChannel;
-  value: number; // the byte, the vector, or the scancode
-}
+export { INPUT_CHANNELS, type Input, type InputChannel };
 
 /** Applies one input to the machine (recording, replay and seek share this). */
 export function applyInput(m: Machine, input: Input): void {
@@ -65,6 +57,8 @@ export function buildMachine(image: Uint8Array, opts: RunOptions, onUartByte?: (
     ramSize: opts.ramSize ?? DEFAULT_RAM_SIZE,
     cmdline: opts.cmdline,
     flatAddress: opts.flatAddress,
+    modules: opts.modules,
+    tscPerInstruction: opts.tscPerInstruction,
     onUartByte,
     disks,
   });
@@ -94,7 +88,7 @@ export class Session {
 
   private apply(input: Input): void {
     const m = this.machine;
-    this.recorder.emit(EventKind.input, input.value, 0, 0, 0, input.channel);
+    this.recorder.emit.input(input.value, input.channel);
     applyInput(m, input);
     this.hooks.input?.(input);
   }
@@ -127,7 +121,7 @@ export class Session {
   }
 
   /** Emits the run_end event. */
-  end(result: { reason: string; exitCode: number }): void {
-    this.recorder.emit(EventKind.run_end, result.exitCode, 0, 0, 0, result.reason);
+  end(result: { reason: EndReason; exitCode: number }): void {
+    this.recorder.emit.run_end(result.exitCode, result.reason);
   }
 }

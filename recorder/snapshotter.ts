@@ -6,9 +6,10 @@
  * written pages costs the recorder one chunk of memory, not a copy of the pages.
  */
 import type { Machine } from '../emulator/machine';
-import { saveMachineState, packPages } from '../emulator/snapshot';
+import { packPages } from '../emulator/state/codec';
+import { saveMachineState } from '../emulator/machine-state';
 import { SNAPSHOT_CHUNK_PAGES } from './store/schema';
-import type { StoredSnapshot } from './timeline';
+import type { SnapshotContent } from './store';
 
 /** The pages a snapshot stores, in order; clears the write marks (the next snapshot starts from here). */
 export function snapshotPageList(m: Machine, first: boolean): number[] {
@@ -37,7 +38,7 @@ export function* pageChunks(ram: Uint8Array, pages: readonly number[]): Generato
 }
 
 /** A snapshot held in memory (tests and in-memory recordings), its chunks packed at once. */
-export function takeSnapshot(m: Machine, first: boolean): StoredSnapshot {
+export function takeSnapshot(m: Machine, first: boolean): SnapshotContent {
   const pages = [...pageChunks(m.cpu.ram, snapshotPageList(m, first))];
   const state = saveMachineState(m);
   return { icount: m.cpu.icount, cpu: state.cpu, devices: state.devices, pages };

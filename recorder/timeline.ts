@@ -7,27 +7,21 @@
  * rewritten, so a seek costs a few page copies plus at most one snapshot interval of execution.
  */
 import type { Machine } from '../emulator/machine';
-import { restoreMachineState, checkMachineState, SnapshotError, PAGE_SIZE } from '../emulator/snapshot';
+import { SnapshotError, PAGE_SIZE } from '../emulator/state/codec';
+import { restoreMachineState, checkMachineState } from '../emulator/machine-state';
 import { applyInput, buildMachine, type Input, type RunOptions } from './session';
+import type { SnapshotContent } from './store';
 import { guestLinearIp } from '../emulator/guest-view';
 import { MemoryWatch, type WatchRange, type WatchKind } from '../emulator/memory-watch';
 import { DiskImage } from '../emulator/devices/disk-image';
 import type { RecordedDisk } from './run-disks';
-
-/** A stored snapshot: CPU and device state plus the RAM pages written since the previous one. */
-export interface StoredSnapshot {
-  icount: number; // instructions retired when it was taken
-  cpu: Uint8Array; // saveCpuState
-  devices: Uint8Array; // saveDevicesState
-  pages: Uint8Array[]; // packPages chunks: every page the loader wrote for the first snapshot, written pages after
-}
 
 /** What time travel needs from a recorded run. */
 export interface RecordedRun {
   image: Uint8Array; // the guest image
   options: RunOptions; // how the machine was set up
   inputs: Input[]; // in icount order
-  snapshots: StoredSnapshot[]; // in icount order; the first at icount 0
+  snapshots: SnapshotContent[]; // in icount order; the first at icount 0 (its pages: every page the loader wrote; later ones: the pages written since)
   finalIcount: number; // the count at the end of the run
   disks?: RecordedDisk[]; // its ATA disks: images and the guest's writes (a snapshot holds each disk's write count)
 }

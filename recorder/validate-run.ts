@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { TraceError, SCHEMA_VERSION, type Run, type StoredInput, type TraceDb } from './store';
 import { modeProblem } from '../emulator/monitors/modes';
+import { tscRateProblem } from '../emulator/cpu/ops/model';
 import { isEndReason } from './end-reasons';
 import { INPUT_CHANNELS, type Input, type InputChannel, type RunOptions } from './session';
 
@@ -39,6 +40,9 @@ export function runOptionsProblem(o: unknown): string | null {
   if (r.flatAddress !== undefined && !(isCount(r.flatAddress) && r.flatAddress <= 0xffffffff)) return `options.flatAddress ${JSON.stringify(r.flatAddress)} is not an address`;
   if (r.maxInstructions !== undefined && !isCount(r.maxInstructions)) return `options.maxInstructions ${JSON.stringify(r.maxInstructions)} is not a count`;
   if (r.jitterSeed !== undefined && !(isCount(r.jitterSeed) && r.jitterSeed <= 0xffffffff)) return `options.jitterSeed ${JSON.stringify(r.jitterSeed)} is not a 32-bit seed`;
+  if (r.tscPerInstruction !== undefined && (typeof r.tscPerInstruction !== 'number' || tscRateProblem(r.tscPerInstruction) !== null)) {
+    return `options.tscPerInstruction ${JSON.stringify(r.tscPerInstruction)} ${tscRateProblem(Number(r.tscPerInstruction))}`;
+  }
   if (!isCount(r.snapshotInterval)) return `options.snapshotInterval ${JSON.stringify(r.snapshotInterval)} is not a count`;
   return null;
 }
@@ -69,7 +73,14 @@ export function checkRun(db: TraceDb, run: Run): RunOptions {
   }
   if (run.lastIcount !== null && !isCount(run.lastIcount)) throw bad(`event_blocks: last_icount ${String(run.lastIcount)} is not a count`);
   if (run.finalIcount !== null && run.lastIcount !== null && run.lastIcount > run.finalIcount) throw bad(`an event at icount ${run.lastIcount}, after the run's end at ${run.finalIcount}`);
-  return options;
+  run.modules.forEach((m, k) => {
+    if (typeof m.name !== 'string') throw bad(`module ${k}: its name is not text`);
+    if (!(m.data instanceof Uint8Array)) throw bad(`module ${k} (${m.name}): its data is not a BLOB`);
+    if (createHash('sha256').update(m.data).digest('hex') !== m.sha256) throw bad(`module ${k} (${m.name}): its data does not match its SHA-256`);
+  });
+  // The modules live in their own table, not in the options JSON: whatever the JSON says of them is not used.
+  const { modules: _ignored, ...stored } = options;
+  return run.modules.length === 0 ? stored : { ...stored, modules: run.modules.map((m) => ({ name: m.name, data: m.data })) };
 }
 
 /** Checks a run's stored inputs and returns them as replay feeds them (a BLOB value: its bytes, one input each). */

@@ -16,7 +16,7 @@ import { loadRecordedRun } from '../../recorder/load-run';
 import { Timeline } from '../../recorder/timeline';
 import { RINGSIDE_VERSION } from '../../recorder/version';
 import { challengePoint, type ChallengePoint } from '../../recorder/view/challenge-points';
-import { SCENARIOS, COLUMNS, scenarioImage, type Column } from '../../emulator/monitors/scenarios';
+import { SCENARIOS, COLUMNS, scenarioImage, type Column } from '../../scenarios/scenarios';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import { Debugger } from '../../debugger-tui/debugger';
 import { runTui } from '../../debugger-tui/main';

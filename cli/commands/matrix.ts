@@ -14,7 +14,7 @@ import { UsageError } from '../errors';
 import {
   SCENARIOS, MATRIX_COLUMNS, scenarioImage, expectationFor, meetsMeasured, interventionCount,
   type Column, type Expectation, type Scenario,
-} from '../../emulator/monitors/scenarios';
+} from '../../scenarios/scenarios';
 import { recordRunInMemory, type MemoryRun } from '../../recorder/diff/memory-run';
 import { buildReport } from '../../recorder/diff/report';
 import { shortCategory, CLASSIFIER_KINDS, STALE_KIND } from '../../recorder/diff/categories';

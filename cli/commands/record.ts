@@ -1,5 +1,6 @@
 /** `ringside record IMAGE`: the same run as `ringside run`, recorded into a trace. */
 import { endNotes } from '../end-notes';
+import { readModules } from '../machine-options';
 import { basename, dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { Recording, type RecordSpec, type RecordResult } from '../../recorder/record';
@@ -8,7 +9,7 @@ import { serveForGdb } from '../gdb-session';
 import { DEFAULT_SNAPSHOT_INTERVAL, type RunOptions } from '../../recorder/session';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import { interruptedAt } from '../../recorder/end-reasons';
-import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress, checkTraceOutPath, parseSeed, readDiskFiles } from '../options';
+import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, parseTscRate, readInputFile, readKeyboardFile, parseGdbAddress, checkTraceOutPath, parseSeed, readDiskFiles } from '../options';
 import { UsageError } from '../errors';
 import { GuestOutput } from '../stdout';
 import { InterruptWatch, nextTurn } from '../interrupt';
@@ -25,6 +26,8 @@ export interface RecordCliOptions {
   cmdline?: string;
   flat?: string;
   ram?: string;
+  module?: string[];
+  tscPerInstruction?: string;
   snapshotInterval?: string;
   quiet?: boolean;
   gdb?: string;
@@ -52,9 +55,11 @@ export async function recordCommand(imagePath: string, opts: RecordCliOptions): 
     cmdline: opts.cmdline ?? '',
     ramSize: parseRamSize(opts.ram) ?? DEFAULT_RAM_SIZE,
     flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,
+    modules: opts.module !== undefined ? readModules(opts.module) : undefined,
     maxInstructions: Number.isFinite(max) ? max : undefined,
     jitterSeed,
     snapshotInterval: interval,
+    tscPerInstruction: parseTscRate(opts.tscPerInstruction),
   };
   const stem = basename(imagePath).replace(/\.[^.]*$/, '');
   const out = opts.out ?? join('traces', `${stem}-${mode}.sqlite`);

@@ -1,15 +1,15 @@
 /** `ringside run IMAGE`: runs a guest without recording; its UART goes to stdout. */
 import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../../emulator/machine';
 import { describeShutdown } from '../../emulator/describe-state';
-import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, readInputFile, readKeyboardFile, parseGdbAddress, readDiskFiles } from '../options';
+import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, parseTscRate, readInputFile, readKeyboardFile, parseGdbAddress, readDiskFiles } from '../options';
 import { writeSync, writeFileSync } from 'node:fs';
 import { DiskImage } from '../../emulator/devices/disk-image';
 import { UsageError } from '../errors';
 import { formatScreen } from '../../emulator/devices/vga-text';
 import { endNotes } from '../end-notes';
-import { basename } from 'node:path';
+import { readModules } from '../machine-options';
 import { LiveTarget } from '../../debugger/gdbstub/live-target';
-import { EventRecorder } from '../../recorder/recorder';
+import { EventRecorder } from '../../recorder/event-recorder';
 import { serveForGdb } from '../gdb-session';
 import { GuestOutput } from '../stdout';
 import { InterruptWatch, nextTurn } from '../interrupt';
@@ -23,6 +23,7 @@ export interface RunOptions {
   cmdline?: string;
   flat?: string;
   ram?: string;
+  tscPerInstruction?: string;
   input?: string;
   keyboard?: string;
   module?: string[];
@@ -53,9 +54,10 @@ export function runCommand(imagePath: string, opts: RunOptions): Promise<number>
     shadow,
     vtxGen,
     ramSize: parseRamSize(opts.ram) ?? DEFAULT_RAM_SIZE,
+    tscPerInstruction: parseTscRate(opts.tscPerInstruction),
     cmdline: opts.cmdline ?? '',
     flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,
-    modules: (opts.module ?? []).map((path) => ({ name: basename(path), data: readInputFile(path, 'module') })),
+    modules: readModules(opts.module),
     onUartByte: guest.byte,
     disks,
   });

@@ -57,8 +57,14 @@ export const CR4_PGE = 1 << 7;
 export const CR4_PCE = 1 << 8;
 export const CR4_OSFXSR = 1 << 9;
 export const CR4_OSXMMEXCPT = 1 << 10;
-/** CR4 bits this CPU accepts; setting any other bit raises #GP(0) (PAE, VME, PVI are not implemented). */
-export const CR4_SUPPORTED = CR4_TSD | CR4_DE | CR4_PSE | CR4_MCE | CR4_PGE | CR4_PCE;
+export const CR4_UMIP = 1 << 11;
+export const CR4_SMEP = 1 << 20;
+export const CR4_SMAP = 1 << 21;
+/**
+ * CR4 bits this CPU accepts; setting any other bit raises #GP(0) (PAE, VME, PVI, OSFXSR and
+ * the other SSE, VMX and 64-bit controls are not implemented).
+ */
+export const CR4_SUPPORTED = CR4_TSD | CR4_DE | CR4_PSE | CR4_MCE | CR4_PGE | CR4_PCE | CR4_UMIP | CR4_SMEP | CR4_SMAP;
 
 // Exception vectors.
 export const DE_VECTOR = 0, DB_VECTOR = 1, NMI_VECTOR = 2, BP_VECTOR = 3, OF_VECTOR = 4, BR_VECTOR = 5;
@@ -72,6 +78,9 @@ export const EXCEPTION_NAMES = [
 // MSR numbers.
 export const MSR_TSC = 0x10;
 export const MSR_APIC_BASE = 0x1b;
+export const MSR_TSC_ADJUST = 0x3b;
+export const MSR_PAT = 0x277;
+export const MSR_TSC_AUX = 0xc0000103;
 export const MSR_SYSENTER_CS = 0x174;
 export const MSR_SYSENTER_ESP = 0x175;
 export const MSR_SYSENTER_EIP = 0x176;
@@ -88,7 +97,7 @@ export const PTE_PS = 1 << 7;
 export const PTE_G = 1 << 8;
 
 // Page-fault error code bits.
-export const PFEC_P = 1, PFEC_W = 2, PFEC_U = 4, PFEC_RSVD = 8;
+export const PFEC_P = 1, PFEC_W = 2, PFEC_U = 4, PFEC_RSVD = 8, PFEC_ID = 16;
 
 // Descriptor access-rights bits, as kept in the hidden cache (the LAR layout: bits 8-23 of the high dword).
 export const AR_ACCESSED = 1 << 8;

@@ -8,7 +8,7 @@
  */
 import {
   ESP, CS, SS, CF, PF, AF, ZF, SF, OF, FIXED1, IF, GP_VECTOR, SS_VECTOR,
-  CR0_ET, CR0_PG, AR_DB, TF, PF_VECTOR, AR_P, AR_S,
+  CR0_ET, CR0_PG, AR_DB, TF, PF_VECTOR, AR_P, AR_S, AC, CR4_SMEP, CR4_SMAP, PFEC_P, PFEC_W, PFEC_ID,
 } from './constants';
 import { FAULT } from './fault';
 import type { CpuObserver } from './observer';
@@ -150,7 +150,13 @@ export class Cpu {
   sysenterCs = 0; // IA32_SYSENTER_CS
   sysenterEsp = 0; // IA32_SYSENTER_ESP
   sysenterEip = 0; // IA32_SYSENTER_EIP
-  tscOffset = 0; // IA32_TSC = icount + tscOffset
+  tscOffset = 0; // IA32_TSC = icount * tscPerInstruction + tscOffset
+  tscPerInstruction = 1; // TSC ticks per retired instruction (a run option, not guest state)
+  tscAdjust = 0; // IA32_TSC_ADJUST (follows every write of IA32_TSC, SDM 17.17.3)
+  tscAux = 0; // IA32_TSC_AUX (what RDTSCP and RDPID return)
+  pat = 0x00070406; // IA32_PAT low half (PA0-PA3 = WB WT UC- UC at reset)
+  patHigh = 0x00070406; // IA32_PAT high half (PA4-PA7)
+  miscEnable = 0x1801; // IA32_MISC_ENABLE low half (fast strings; BTS and PEBS unavailable)
 
   // --- Memory ------------------------------------------------------------------------------------
   readonly ram: Uint8Array; // guest RAM
@@ -174,6 +180,7 @@ export class Cpu {
   onWatchedRead: (phys: number, size: number) => void = () => {}; // an instruction's read of a read-watched page
   watchHit = false; // a debugger watchpoint was written: the run loop stops after this instruction
   implicitDescriptorWrite = false; // the CPU itself is setting an accessed or busy bit (not a guest write)
+  sysAccess = false; // the access in progress is an implicit supervisor one (descriptor tables, IDT, TSS)
 
   // --- Execution control ------------------------------------------------------------------------
   brk = false; // leave the current decoded block after this instruction
@@ -400,9 +407,11 @@ export class Cpu {
       this.wrMask = USER_WRITE_MASK;
       this.wrWant = TLB_VALID | TLB_USER_WRITE | TLB_DIRTY | TLB_WRITTEN;
     } else {
-      this.rdMask = SUP_READ_MASK;
+      // With CR4.SMAP, supervisor accesses to user pages take the slow path, which checks EFLAGS.AC.
+      const smap = (this.cr4 & CR4_SMAP) !== 0 ? TLB_USER_READ : 0;
+      this.rdMask = SUP_READ_MASK | smap;
       this.rdWant = TLB_VALID;
-      this.wrMask = SUP_WRITE_MASK;
+      this.wrMask = SUP_WRITE_MASK | smap;
       this.wrWant = TLB_VALID | TLB_SUP_WRITE | TLB_DIRTY | TLB_WRITTEN;
     }
     this.brk = true;
@@ -477,10 +486,40 @@ export class Cpu {
   }
 
   /**
-   * Translates a linear address, filling the TLB. `user`: a CPL-3 access (not an implicit
-   * supervisor one). Raises #PF with CR2 pending in excAddr. Returns the TLB entry.
+   * Translates a linear address for a data access, filling the TLB. `user`: a CPL-3 access
+   * (not an implicit supervisor one). Raises #PF with CR2 pending in excAddr. Returns the TLB
+   * entry. With CR4.SMAP (SDM 4.6.1), a supervisor access to a user page faults when it is
+   * implicit (`sysAccess`: descriptor tables, IDT, TSS) or when EFLAGS.AC is clear.
    */
   translate(lin: number, write: boolean, user: boolean): number {
+    const e = this.translateAny(lin, write, user);
+    if (!user && (this.cr4 & CR4_SMAP) !== 0 && (e & TLB_USER_READ) !== 0 && (this.cr0 & CR0_PG) !== 0 &&
+      (this.sysAccess || (this.flagsReg & AC) === 0)) {
+      this.pageFault(lin, PFEC_P | (write ? PFEC_W : 0));
+    }
+    return e;
+  }
+
+  /**
+   * Translates the linear address of an instruction fetch. With CR4.SMEP (SDM 4.6.1), a fetch
+   * at CPL < 3 from a user page raises #PF with P and I/D set, and every page fault of a fetch
+   * reports I/D (SDM 4.7: I/D is reported when SMEP is enabled).
+   */
+  translateFetch(lin: number): number {
+    const user = this.cpl === 3;
+    if ((this.cr4 & CR4_SMEP) === 0) return this.translateAny(lin, false, user);
+    let e: number;
+    try {
+      e = this.translateAny(lin, false, user);
+    } catch (f) {
+      if (f === FAULT && this.excVector === PF_VECTOR) this.excCode |= PFEC_ID;
+      throw f;
+    }
+    if (!user && (e & TLB_USER_READ) !== 0 && (this.cr0 & CR0_PG) !== 0) this.pageFault(lin, PFEC_P | PFEC_ID);
+    return e;
+  }
+
+  private translateAny(lin: number, write: boolean, user: boolean): number {
     const page = lin >>> 12;
     let e = this.tlb[page];
     if (e !== 0) {
@@ -791,14 +830,30 @@ export class Cpu {
     if (((lin & 0xfff) + size) > 0x1000) this.physOf((lin + size - 1) | 0, true, this.cpl === 3);
   }
 
+  // Implicit supervisor accesses (SDM 4.6): `sysAccess` tells SMAP they ignore EFLAGS.AC.
   readSys16(lin: number): number {
-    return this.readSlow(lin, 2, false);
+    this.sysAccess = true;
+    try {
+      return this.readSlow(lin, 2, false);
+    } finally {
+      this.sysAccess = false;
+    }
   }
   readSys32(lin: number): number {
-    return this.readSlow(lin, 4, false);
+    this.sysAccess = true;
+    try {
+      return this.readSlow(lin, 4, false);
+    } finally {
+      this.sysAccess = false;
+    }
   }
   writeSys8(lin: number, v: number): void {
-    this.writeSlow(lin, 1, v, false);
+    this.sysAccess = true;
+    try {
+      this.writeSlow(lin, 1, v, false);
+    } finally {
+      this.sysAccess = false;
+    }
   }
 
   // =============================================================================================

@@ -16,8 +16,16 @@ export const MAX_INSN_LENGTH = 15;
 
 type Slot = OpForm | (OpForm | undefined)[] | undefined;
 const table: Slot[] = new Array(0x1000);
+/** Forms that are one register ModRM byte of a group opcode, by (code << 8) | ModRM. */
+const byModrm = new Map<number, OpForm>();
+const hasByModrm = new Uint8Array(0x1000);
 for (const f of OPCODE_FORMS) {
-  if (f.reg < 0) {
+  if (f.modrmByte >= 0) {
+    if (byModrm.has((f.code << 8) | f.modrmByte)) throw new Error(`opcode table: duplicate form ${f.code.toString(16)} ${f.modrmByte.toString(16)}`);
+    byModrm.set((f.code << 8) | f.modrmByte, f);
+    hasByModrm[f.code] = 1;
+    if (table[f.code] === undefined) table[f.code] = new Array(8);
+  } else if (f.reg < 0) {
     if (table[f.code] !== undefined) throw new Error(`opcode table: duplicate form ${f.code.toString(16)}`);
     table[f.code] = f;
   } else {
@@ -117,7 +125,7 @@ export function decode(bytes: Uint8Array, pos: number, end: number, def32: boole
     const mod = modrm >> 6;
     const reg = (modrm >> 3) & 7;
     const rm = modrm & 7;
-    form = Array.isArray(slot) ? slot[reg] : slot;
+    form = (mod === 3 && hasByModrm[code] !== 0 ? byModrm.get((code << 8) | modrm) : undefined) ?? (Array.isArray(slot) ? slot[reg] : slot);
     i.mod = mod;
     i.reg = reg;
     i.rm = rm;
@@ -180,6 +188,7 @@ export function decode(bytes: Uint8Array, pos: number, end: number, def32: boole
       }
     }
     if (form.rm === 'mem' && mod === 3) return invalid(i, p - pos, UD_VECTOR);
+    if (form.rm === 'regonly' && mod !== 3) return invalid(i, p - pos, UD_VECTOR);
   } else {
     form = slot as OpForm;
   }
@@ -264,5 +273,6 @@ export function decode(bytes: Uint8Array, pos: number, end: number, def32: boole
 export function formsOf(code: number): readonly OpForm[] {
   const s = table[code];
   if (s === undefined) return [];
-  return Array.isArray(s) ? (s.filter((f) => f !== undefined) as OpForm[]) : [s];
+  const fixedForms = OPCODE_FORMS.filter((f) => f.code === code && f.modrmByte >= 0);
+  return [...(Array.isArray(s) ? (s.filter((f) => f !== undefined) as OpForm[]) : [s]), ...fixedForms];
 }

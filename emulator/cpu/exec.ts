@@ -290,7 +290,7 @@ export class Executor {
     const csLimit = cpu.segLimit[CS];
     if (eip > csLimit) cpu.raise(GP_VECTOR, 0);
     const lin = (cpu.segBase[CS] + eip) | 0;
-    const e = cpu.translate(lin, false, cpu.cpl === 3);
+    const e = cpu.translateFetch(lin);
     if ((e & TLB_MMIO) !== 0) return this.decodeSingle();
     const phys = ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
     const page = phys >>> 12;
@@ -383,8 +383,9 @@ export class Executor {
       }
       try {
         const lin = (base + off) | 0;
-        cpu.translate(lin, false, cpu.cpl === 3);
-        buf[avail] = cpu.readL8(lin);
+        const e = cpu.translateFetch(lin);
+        const phys = ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+        buf[avail] = (e & TLB_MMIO) !== 0 ? cpu.physRead8(phys) : cpu.ram[phys];
       } catch (e) {
         if (e !== FAULT) throw e;
         faultVector = cpu.excVector;

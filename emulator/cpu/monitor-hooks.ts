@@ -10,7 +10,7 @@
  * - taskSwitch (optional): a task switch, after the checks that precede its commit point (a
  *   VMX monitor exits there, SDM vol. 3C 25.4.2).
  *
- * Swapping the whole guest state is done with emulator/snapshot.ts (saveCpuState/loadCpuState).
+ * Swapping the whole guest state is done with emulator/machine-state.ts (saveCpuState/loadCpuState).
  */
 import type { Insn } from './insn';
 

@@ -10,14 +10,33 @@
  * the live segSel[CS], eip and cpl. A transition that transfers control also names where
  * control went (toCs, toEip, and the new CPL).
  */
-// No 'far-jmp': a JMP through a call gate never changes CPL (SDM vol. 2A, JMP: the target code
-// segment must be conforming or have DPL = CPL), so a far JMP is never a privilege event.
-export type PrivilegeCause = 'interrupt' | 'int' | 'exception' | 'iret' | 'far-call' | 'far-ret' | 'sysenter' | 'sysexit' | 'monitor' | 'task-switch';
+// The closed sets of values the observer's calls carry. The recorder's event declaration
+// (recorder/events.ts) lists them as the values of its fields, so each set is written here only.
+
+/**
+ * Why the CPL changed. No 'far-jmp': a JMP through a call gate never changes CPL (SDM vol. 2A,
+ * JMP: the target code segment must be conforming or have DPL = CPL), so a far JMP is never a
+ * privilege event.
+ */
+export const PRIVILEGE_CAUSES = ['interrupt', 'int', 'exception', 'iret', 'far-call', 'far-ret', 'sysenter', 'sysexit', 'task-switch'] as const;
+export type PrivilegeCause = (typeof PRIVILEGE_CAUSES)[number];
+/**
+ * What delivered an event through the IDT. 'injected' is the VT-x model's VM-entry event
+ * injection (SDM vol. 3 27.6); 'reflected' a software monitor's delivery through the guest's IDT.
+ */
+export const INTERRUPT_SOURCES = ['apic', 'nmi', 'software', 'exception', 'injected', 'reflected'] as const;
+export type InterruptSource = (typeof INTERRUPT_SOURCES)[number];
+/** What changed EFLAGS.IF (or tried to). */
+export const IFLAG_CAUSES = ['cli', 'sti', 'popf', 'iret', 'interrupt-gate', 'sysenter', 'task-switch'] as const;
+export type IflagCause = (typeof IFLAG_CAUSES)[number];
+/** The descriptor-table register loads and stores (SMSW, which stores CR0's low word, with them). */
+export const DTR_OPS = ['lgdt', 'lidt', 'lldt', 'ltr', 'sgdt', 'sidt', 'sldt', 'str', 'smsw'] as const;
+export type DtrOp = (typeof DTR_OPS)[number];
+export const FAST_SYSCALL_OPS = ['sysenter', 'sysexit'] as const;
+export type FastSyscallOp = (typeof FAST_SYSCALL_OPS)[number];
 /** What started a task switch: JMP, CALL or IRET, or an event through a task gate of the IDT (INT n, exception, interrupt). */
-export type TaskSwitchCause = 'jmp' | 'call' | 'iret' | 'int' | 'exception' | 'interrupt';
-// 'injected' is the VT-x model's VM-entry event injection (SDM vol. 3 27.6), which that model
-// emits; the native CPU and the software monitors never do.
-export type InterruptSource = 'apic' | 'nmi' | 'software' | 'exception' | 'injected' | 'reflected';
+export const TASK_SWITCH_CAUSES = ['jmp', 'call', 'iret', 'int', 'exception', 'interrupt'] as const;
+export type TaskSwitchCause = (typeof TASK_SWITCH_CAUSES)[number];
 
 export interface CpuObserver {
   /** An exception is about to be delivered (before the IDT lookup). */
@@ -28,9 +47,9 @@ export interface CpuObserver {
   /** A segment register and its hidden descriptor cache were loaded. */
   segmentLoad(seg: number, selector: number, base: number, limit: number, rights: number): void;
   /** EFLAGS.IF changed (or an attempt left it unchanged: `changed` false). */
-  interruptFlag(value: boolean, by: string, changed: boolean): void;
+  interruptFlag(value: boolean, by: IflagCause, changed: boolean): void;
   /** LGDT/LIDT/LLDT/LTR (load) or SGDT/SIDT/SLDT/STR/SMSW (store). */
-  descriptorTable(op: string, base: number, limit: number, selector: number): void;
+  descriptorTable(op: DtrOp, base: number, limit: number, selector: number): void;
   controlRegister(write: boolean, reg: number, value: number): void;
   msr(write: boolean, index: number, value: bigint): void;
   io(write: boolean, port: number, size: number, value: number): void;
@@ -41,7 +60,7 @@ export interface CpuObserver {
   ioString(write: boolean, port: number, size: number, count: number, digest: number, last: number): void;
   /** A guest write changed a descriptor that a segment register has cached. */
   staleDescriptor(seg: number, selector: number): void;
-  fastSyscall(op: 'sysenter' | 'sysexit', toCs: number, toEip: number): void;
+  fastSyscall(op: FastSyscallOp, toCs: number, toEip: number): void;
   /** A task switch passed its commit point: the old and new TSS selectors, why, the IDT vector of a task gate (-1 otherwise). */
   taskSwitch(oldTss: number, newTss: number, cause: TaskSwitchCause, vector: number): void;
   halt(): void;

@@ -16,6 +16,7 @@
  * are typed against the instruction families' exports, so a misspelt one fails type checking.
  */
 import type { Handler } from './insn';
+import { FORM_FLAGS } from './form-flags';
 import type * as alu from './ops/alu';
 import type * as move from './ops/move';
 import type * as stack from './ops/stack';
@@ -84,6 +85,11 @@ export interface OpForm {
   readonly code: number;
   /** ModRM.reg digit for group opcodes, -1 otherwise. */
   readonly reg: number;
+  /**
+   * For a form that is one register ModRM byte of a group opcode (STAC is 0F 01 CB), that byte;
+   * -1 otherwise. Such a form takes precedence over the group's row for its ModRM.reg.
+   */
+  readonly modrmByte: number;
   readonly mnemonic: string;
   /** Operands in SDM notation, e.g. "Ev,Gv". */
   readonly operands: string;
@@ -94,7 +100,7 @@ export interface OpForm {
   /** A ModRM byte follows the opcode (derived from the operands). */
   readonly modrm: boolean;
   readonly imm: ImmKind;
-  /** 'mem': #UD when ModRM.mod = 3; 'reg': ModRM always names registers (MOV CRn). */
+  /** 'mem': #UD when ModRM.mod = 3; 'regonly': #UD unless ModRM.mod = 3; 'reg': ModRM always names registers (MOV CRn). */
   readonly rm: '' | 'mem' | 'regonly' | 'reg';
   /** Ends a decoded block: the instruction may change EIP, CS or the execution mode. */
   readonly endsBlock: boolean;
@@ -113,12 +119,25 @@ export interface OpForm {
    * inline in translated code. '' = none: a translated block calls the handler.
    */
   readonly jit: JitTemplate | '';
+  /**
+   * The flags it reads, writes (gives a defined value) and leaves undefined, as EFLAGS bits, as
+   * iced-x86 records them (form-flags.ts, generated; a test keeps it current).
+   */
+  readonly flags: { readonly read: number; readonly written: number; readonly undefined: number };
 }
+
+/** A form's key in tables about forms: its opcode and ModRM.reg digit, e.g. `0f01/2`, `01/-1`. */
+export function formKey(f: Pick<OpForm, 'code' | 'reg'>): string {
+  return `${f.code.toString(16).padStart(2, '0')}/${f.reg}`;
+}
+
+const NO_FLAGS = [0, 0, 0] as const;
 
 const forms: OpForm[] = [];
 
 interface Extra {
   arg?: number;
+  modrmByte?: number;
   rm?: OpForm['rm'];
   ends?: boolean;
   lock?: boolean;
@@ -142,6 +161,7 @@ function op(code: number, mnemonic: string, operands: string, handler: HandlerNa
   forms.push({
     code,
     reg: x.reg ?? -1,
+    modrmByte: x.modrmByte ?? -1,
     mnemonic,
     operands,
     handler,
@@ -156,12 +176,23 @@ function op(code: number, mnemonic: string, operands: string, handler: HandlerNa
     intercept: x.intercept ?? '',
     trap: x.trap ?? '',
     jit: x.jit ?? '',
+    flags: flagsOf(code, x.reg ?? -1),
   });
+}
+
+function flagsOf(code: number, reg: number): OpForm['flags'] {
+  const [read, written, undef] = FORM_FLAGS[formKey({ code, reg })] ?? NO_FLAGS;
+  return { read, written, undefined: undef };
 }
 
 /** A group opcode: ModRM.reg selects the form. */
 function grp(code: number, reg: number, mnemonic: string, operands: string, handler: HandlerName, imm: ImmKind, x: Extra = {}): void {
   op(code, mnemonic, operands, handler, imm, { ...x, reg });
+}
+
+/** A form that is one register ModRM byte (mod = 3) of a group opcode, e.g. STAC (0F 01 CB). */
+function fixed(code: number, modrmByte: number, mnemonic: string, handler: HandlerName, x: Extra = {}): void {
+  op(code, mnemonic, '', handler, '', { ...x, reg: (modrmByte >> 3) & 7, modrmByte });
 }
 
 // --- Arithmetic and logic: 00-3F ------------------------------------------------------------
@@ -363,17 +394,20 @@ grp(0xff, 5, 'jmp', 'Mp', 'jmpMp', '', { rm: 'mem', ends: true, trap: 'far-trans
 grp(0xff, 6, 'push', 'Ev', 'pushEv', '', { jit: 'push' });
 
 // --- Two-byte opcodes ----------------------------------------------------------------------
-grp(0x0f00, 0, 'sldt', 'Ew', 'sldtEw', '', { intercept: 'sldt' });
-grp(0x0f00, 1, 'str', 'Ew', 'strEw', '', { intercept: 'str' });
+grp(0x0f00, 0, 'sldt', 'Ew', 'sldtEw', '', { intercept: 'sldt', trap: 'descriptor-table' });
+grp(0x0f00, 1, 'str', 'Ew', 'strEw', '', { intercept: 'str', trap: 'descriptor-table' });
 grp(0x0f00, 2, 'lldt', 'Ew', 'lldtEw', '', { ends: true, intercept: 'lldt', trap: 'descriptor-table' });
 grp(0x0f00, 3, 'ltr', 'Ew', 'ltrEw', '', { ends: true, intercept: 'ltr', trap: 'descriptor-table' });
 grp(0x0f00, 4, 'verr', 'Ew', 'verEw', '', { arg: 0 });
 grp(0x0f00, 5, 'verw', 'Ew', 'verEw', '', { arg: 1 });
-grp(0x0f01, 0, 'sgdt', 'Ms', 'sgdt', '', { arg: 0, rm: 'mem', intercept: 'sgdt' });
-grp(0x0f01, 1, 'sidt', 'Ms', 'sidt', '', { arg: 1, rm: 'mem', intercept: 'sidt' });
+grp(0x0f01, 0, 'sgdt', 'Ms', 'sgdt', '', { arg: 0, rm: 'mem', intercept: 'sgdt', trap: 'descriptor-table' });
+grp(0x0f01, 1, 'sidt', 'Ms', 'sidt', '', { arg: 1, rm: 'mem', intercept: 'sidt', trap: 'descriptor-table' });
 grp(0x0f01, 2, 'lgdt', 'Ms', 'lgdt', '', { arg: 0, rm: 'mem', ends: true, intercept: 'lgdt', trap: 'descriptor-table' });
 grp(0x0f01, 3, 'lidt', 'Ms', 'lidt', '', { arg: 1, rm: 'mem', ends: true, intercept: 'lidt', trap: 'descriptor-table' });
-grp(0x0f01, 4, 'smsw', 'Ew', 'smswEw', '');
+grp(0x0f01, 4, 'smsw', 'Ew', 'smswEw', '', { trap: 'control-register' });
+fixed(0x0f01, 0xca, 'clac', 'clac', { trap: 'privileged' });
+fixed(0x0f01, 0xcb, 'stac', 'stac', { trap: 'privileged' });
+fixed(0x0f01, 0xf9, 'rdtscp', 'rdtscp');
 grp(0x0f01, 6, 'lmsw', 'Ew', 'lmswEw', '', { ends: true, trap: 'control-register' });
 grp(0x0f01, 7, 'invlpg', 'Mb', 'invlpgMb', '', { rm: 'mem', ends: true, intercept: 'invlpg', trap: 'control-register' });
 op(0x0f02, 'lar', 'Gv,Ew', 'larGvEw', '');
@@ -391,6 +425,7 @@ op(0x0f23, 'mov', 'Dd,Rd', 'movDdRd', '', { rm: 'reg', trap: 'privileged' });
 op(0x0f30, 'wrmsr', '', 'wrmsr', '', { ends: true, intercept: 'wrmsr', trap: 'msr' });
 op(0x0f31, 'rdtsc', '', 'rdtsc', '', { intercept: 'rdtsc' });
 op(0x0f32, 'rdmsr', '', 'rdmsr', '', { intercept: 'rdmsr', trap: 'msr' });
+op(0x0f33, 'rdpmc', '', 'rdpmc', '');
 op(0x0f34, 'sysenter', '', 'sysenter', '', { ends: true });
 op(0x0f35, 'sysexit', '', 'sysexit', '', { ends: true, trap: 'sysexit' });
 op(0x0fa2, 'cpuid', '', 'cpuid', '', { intercept: 'cpuid' });
@@ -418,6 +453,7 @@ op(0x0fbd, 'bsr', 'Gv,Ev', 'bsrGvEv', '', { pure: true });
 op(0x0fc0, 'xadd', 'Eb,Gb', 'xaddEbGb', '', { lock: true });
 op(0x0fc1, 'xadd', 'Ev,Gv', 'xaddEvGv', '', { lock: true });
 grp(0x0fc7, 1, 'cmpxchg8b', 'Mq', 'cmpxchg8bMq', '', { rm: 'mem', lock: true });
+grp(0x0fc7, 7, 'rdpid', 'Rd', 'rdpidRd', '', { rm: 'regonly' });
 
 /** Every implemented form, in table order. */
 export const OPCODE_FORMS: readonly OpForm[] = forms;

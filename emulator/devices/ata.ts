@@ -45,7 +45,7 @@
  */
 import type { AccessSize, PortDevice } from './bus';
 import { DiskImage, SECTOR_SIZE } from './disk-image';
-import { sealState, openState } from '../snapshot';
+import { sealState, openState } from '../state/codec';
 
 export const ATA_PRIMARY = 0x1f0;
 export const ATA_PRIMARY_CONTROL = 0x3f6;

@@ -4,7 +4,7 @@
  * The CPU reaches devices only through these two interfaces, so a monitor or an
  * observer can sit between the CPU and a device without the device knowing.
  */
-import { sealState, openState, isStateful, SnapshotError, type StatefulDevice } from '../snapshot';
+import { sealState, openState, isStateful, SnapshotError, type StatefulDevice } from '../state/codec';
 import type { MmioSpace } from '../cpu/cpu';
 
 /** Access width in bytes of a port or MMIO access. */
@@ -73,7 +73,7 @@ export class IoBus {
   }
 
   /**
-   * The state of every device on the bus that has one (emulator/snapshot.ts), keyed by the
+   * The state of every device on the bus that has one (emulator/state/codec.ts), keyed by the
    * device's first port. The set of devices is configuration: loadState requires the same.
    */
   saveState(): Uint8Array {

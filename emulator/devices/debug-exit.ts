@@ -13,7 +13,7 @@
  * only way a guest can probe for the device: an absent port would read all ones).
  */
 import type { AccessSize, PortDevice } from './bus';
-import { sealState, openState } from '../snapshot';
+import { sealState, openState } from '../state/codec';
 
 const VALUE_MASK = [0, 0xff, 0xffff, 0, 0xffffffff] as const;
 

@@ -17,7 +17,7 @@
  * 0x0019 FILE_DIR = big-endian u32 count 0 (no files). Everything else reads as 0.
  */
 import type { AccessSize, PortDevice } from './bus';
-import { sealState, openState } from '../snapshot';
+import { sealState, openState } from '../state/codec';
 
 export const FW_CFG_SIGNATURE = 0x0000;
 export const FW_CFG_ID = 0x0001;
@@ -59,7 +59,7 @@ export class FwCfg implements PortDevice {
   }
 
   /**
-   * The selected item and the read offset, as bytes for emulator/snapshot.ts. The items are
+   * The selected item and the read offset, as bytes in the state codec (emulator/state/codec.ts). The items are
    * configuration (fixed by the constructor), not state. An unknown selection saves as -1:
    * every unknown item reads the same (zeros).
    */

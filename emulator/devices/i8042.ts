@@ -35,7 +35,7 @@
  * LEDs, scancode sets 2 and 3 untranslated.
  */
 import type { AccessSize, PortDevice } from './bus';
-import { sealState, openState } from '../snapshot';
+import { sealState, openState } from '../state/codec';
 
 export const KBD_DATA = 0x60;
 export const KBD_STATUS = 0x64;

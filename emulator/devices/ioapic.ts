@@ -24,7 +24,7 @@
  */
 import type { AccessSize, MmioDevice } from './bus';
 import type { LocalApic } from './local-apic';
-import { sealState, openState } from '../snapshot';
+import { sealState, openState } from '../state/codec';
 
 export const IOAPIC_BASE = 0xfec00000;
 export const IOAPIC_SIZE = 0x1000;

@@ -85,12 +85,17 @@
  * below 16 logs ESR bit 5 and is not delivered; `raise()` of such a vector logs ESR bit 6.
  *
  * IA32_APIC_BASE: 0xFEE00900 at reset (base 0xFEE00000, BSP, global enable). Relocating the
- * base is not supported: writes keep the base and the BSP bit. Clearing the enable bit
- * disables the APIC until reset, as on P6 processors and in QEMU (setting it again has no
- * effect); the machine should then stop routing the MMIO page here (`hardwareEnabled`).
+ * base is not supported: writes keep the base and the BSP bit. This APIC sits on the system
+ * bus (SDM 10.4.3, processors with front-side-bus interrupt delivery): clearing the enable
+ * bit disables it (software-disabled too, LVTs masked; the CPU stops routing the MMIO page
+ * here and CPUID.1:EDX.APIC reads 0), and setting the bit again re-enables it without a reset,
+ * in the state after power-up or reset (SDM 10.4.7.1: IRR, ISR, TMR, ICR, LDR, TPR, timer and
+ * ESR zero, DFR all ones, every LVT masked, SVR 0xFF so still software-disabled; the ID is the
+ * initial one, 0). A pending NMI stays pending (it is latched in the CPU). QEMU 7.2 instead
+ * keeps bit 11 clear until reset, as the P6 family's 3-wire APIC bus required.
  */
 import type { AccessSize, MmioDevice } from './bus';
-import { sealState, openState } from '../snapshot';
+import { sealState, openState } from '../state/codec';
 
 // LVT indices (register offset 0x320 + 0x10 * index).
 const LVT_TIMER = 0;
@@ -126,8 +131,6 @@ export const EXTINT_PENDING = 0x100;
 const APIC_BASE_ADDRESS = 0xfee00000;
 const APIC_BASE_BSP = 0x100;
 const APIC_BASE_ENABLE = 0x800;
-/** Reserved bits of the low half of IA32_APIC_BASE (bit 10 is x2APIC enable, unsupported). */
-const APIC_BASE_RESERVED = 0x6ff;
 
 const SIZE_MASK = [0, 0xff, 0xffff, 0, 0xffffffff] as const;
 
@@ -208,7 +211,7 @@ export class LocalApic implements MmioDevice {
 
   /**
    * Every register and the timer's phase (base, count, expiry, deadline), as bytes for
-   * emulator/snapshot.ts. Clock values are absolute (retired-instruction counts), so the state
+   * emulator/state/codec.ts. Clock values are absolute (retired-instruction counts), so the state
    * belongs with the CPU state saved at the same moment. Hooks are not part of the state.
    */
   saveState(): Uint8Array {
@@ -367,19 +370,14 @@ export class LocalApic implements MmioDevice {
       this.apicBase &= ~APIC_BASE_ENABLE;
       this.softwareDisable();
       this.svr &= ~SVR_ENABLE;
+    } else if ((value & APIC_BASE_ENABLE) !== 0 && (this.apicBase & APIC_BASE_ENABLE) === 0) {
+      const nmi = this.nmiPending;
+      this.reset(); // re-enabled in the power-up state, global enable set
+      this.nmiPending = nmi;
     }
   }
 
-  /**
-   * Whether a WRMSR of IA32_APIC_BASE with this value is legal (the CPU raises #GP(0)
-   * otherwise): reserved bits 0-7, 9, bit 10 (x2APIC enable: no x2APIC) and every bit above
-   * MAXPHYADDR (32) must be 0.
-   */
-  static isValidApicBase(low: number, high: number): boolean {
-    return (low & APIC_BASE_RESERVED) === 0 && high === 0;
-  }
-
-  /** IA32_APIC_BASE bit 11: false once software cleared it (until reset). */
+  /** IA32_APIC_BASE bit 11: false while software keeps it cleared. */
   get hardwareEnabled(): boolean {
     return (this.apicBase & APIC_BASE_ENABLE) !== 0;
   }

@@ -13,7 +13,7 @@
  */
 import type { AccessSize, PortDevice } from './bus';
 import type { Pit8254 } from './pit8254';
-import { sealState, openState } from '../snapshot';
+import { sealState, openState } from '../state/codec';
 
 export const PORT_B = 0x61;
 

@@ -24,7 +24,7 @@
  * Not emulated: configuration mechanism #2, the PIIX3 reset control register at 0xCF9.
  */
 import type { AccessSize, PortDevice } from './bus';
-import { sealState, openState } from '../snapshot';
+import { sealState, openState } from '../state/codec';
 
 export const PCI_CONFIG_ADDRESS = 0xcf8;
 export const PCI_CONFIG_DATA = 0xcfc;

@@ -41,7 +41,7 @@
  * base 0x70, IMR 0x8E; ELCR 0x00 and 0x0C (IRQ 10 and 11 level-triggered).
  */
 import type { AccessSize, PortDevice } from './bus';
-import { sealState, openState } from '../snapshot';
+import { sealState, openState } from '../state/codec';
 
 export const PIC_MASTER = 0x20;
 export const PIC_SLAVE = 0xa0;

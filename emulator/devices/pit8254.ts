@@ -44,7 +44,7 @@
  * only); all counting since instruction 0; channel 2's gate low.
  */
 import type { AccessSize, PortDevice } from './bus';
-import { sealState, openState } from '../snapshot';
+import { sealState, openState } from '../state/codec';
 
 export const PIT_PORT = 0x40;
 export const PIT_TICK_INSTRUCTIONS = 838;

@@ -6,7 +6,7 @@
  * wraps memory at 1 MiB.
  */
 import type { AccessSize, PortDevice } from './bus';
-import { sealState, openState } from '../snapshot';
+import { sealState, openState } from '../state/codec';
 
 export const PORT_A = 0x92;
 

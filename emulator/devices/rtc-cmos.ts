@@ -31,7 +31,7 @@
  * Not emulated: the square-wave output, the divider's reset and stop settings, daylight saving.
  */
 import type { AccessSize, PortDevice } from './bus';
-import { sealState, openState } from '../snapshot';
+import { sealState, openState } from '../state/codec';
 
 export const RTC_INDEX = 0x70;
 export const RTC_DATA = 0x71;

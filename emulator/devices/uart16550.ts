@@ -45,7 +45,7 @@
  * serial region has an implementation size of 1); bytes beyond base+7 read 0xFF.
  */
 import type { AccessSize, PortDevice } from './bus';
-import { sealState, openState } from '../snapshot';
+import { sealState, openState } from '../state/codec';
 
 // Line status register bits.
 const LSR_DR = 0x01;
@@ -143,7 +143,7 @@ export class Uart16550 implements PortDevice {
 
   /**
    * Registers, the loopback FIFO, the external receive queue (its bytes, oldest first) and the
-   * latched interrupt and status sources, as bytes for emulator/snapshot.ts. The transmit and
+   * latched interrupt and status sources, as bytes in the state codec (emulator/state/codec.ts). The transmit and
    * receive callbacks are not part of the state.
    */
   saveState(): Uint8Array {

@@ -21,7 +21,7 @@
  * controller registers (0x3C0-0x3CF read all ones), the monochrome ports 0x3B4/0x3B5.
  */
 import type { AccessSize, PortDevice } from './bus';
-import { sealState, openState } from '../snapshot';
+import { sealState, openState } from '../state/codec';
 
 export const VGA_TEXT_BUFFER = 0xb8000;
 export const VGA_COLUMNS = 80;

@@ -49,6 +49,9 @@ kernel_buf: resb SB_SIZE
 section .text
 main:
     println `privileged-state: what do SGDT/SIDT/SLDT/STR/SMSW reveal?`
+%ifdef UMIP
+    call umip_on                    ; privileged-state-umip.asm: CR4.UMIP and a #GP handler
+%endif
 
     ; --- the kernel loads LDTR and CR0 (GDTR, IDTR and TR were loaded at entry)
     mov edi, ldt
@@ -129,9 +132,14 @@ user_done:
     and eax, 3
     print `ring 3 (cpl `
     call put_dec
+%ifdef UMIP
+    println `, CR4.UMIP set):`
+    call report_umip
+%else
     println `, no fault):`
     mov esi, user_buf
     call report
+%endif
     mov eax, [mismatches]
     test eax, eax
     jnz .differs
@@ -247,6 +255,9 @@ store_all:
 
 ; The ring-3 process: store everything, hand the buffer to the kernel.
 user_main:
+%ifdef UMIP
+    jmp user_main_umip
+%endif
     mov edi, user_buf
     call store_all
     int 0x30

@@ -27,7 +27,13 @@
  *
  * Memory placement (QEMU's):
  *   0x9000  memory map (at most 0x500 bytes), 0x9500  the 88-byte Multiboot information.
- *           [0x9000, 0x9558) is reserved: a kernel segment overlapping it is an error.
+ *           Nothing is refused for overlapping them: as QEMU's option ROM, ringside writes
+ *           the map and the information first, then the kernel's bytes, then the area after
+ *           the kernel (module list, command lines, modules); what is written later wins.
+ *           EBX is 0x9500 whatever lies there. (QEMU's ROM also copies the gaps between
+ *           segments as zeros; ringside leaves them as they are.)
+ *   info    the area after the kernel is written as whole pages, zero-filled to the end of
+ *           its last page, as QEMU's.
  *   kernel  [low, high) as loaded (low = lowest segment / load_addr).
  *   info    at low + align4K(high - low): the module list (16 bytes each; mods_addr points
  *           here even with no module, as QEMU), then the module command lines (each module's
@@ -247,16 +253,39 @@ export function loadMultiboot(image: Uint8Array, ram: Uint8Array, opts: Multiboo
     return start;
   });
 
-  // ---- write
+  // ---- write, in the order of QEMU's option ROM: the memory map and the information
+  // structure, then the kernel, then the area after it (later writes win where they overlap)
   const ranges: { start: number; end: number }[] = [];
+  const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
+  const map = memoryMap(ram.length);
+  for (let i = 0; i < map.length; i++) {
+    const o = MMAP_ADDRESS + 24 * i;
+    dv.setUint32(o, 20, true);
+    dv.setUint32(o + 4, map[i].base % FOUR_GIB, true);
+    dv.setUint32(o + 8, Math.floor(map[i].base / FOUR_GIB), true);
+    dv.setUint32(o + 12, map[i].length % FOUR_GIB, true);
+    dv.setUint32(o + 16, Math.floor(map[i].length / FOUR_GIB), true);
+    dv.setUint32(o + 20, map[i].type, true);
+  }
+  ram.fill(0, MBI_ADDRESS, MBI_ADDRESS + MBI_SIZE);
+  dv.setUint32(MBI_ADDRESS + 0, MBI_FLAGS, true);
+  dv.setUint32(MBI_ADDRESS + 4, MEM_LOWER_KIB, true);
+  dv.setUint32(MBI_ADDRESS + 8, memUpperKiB(ram.length), true);
+  dv.setUint32(MBI_ADDRESS + 12, BOOT_DEVICE, true);
+  dv.setUint32(MBI_ADDRESS + 16, cmdlineAddr, true);
+  dv.setUint32(MBI_ADDRESS + 20, opts.modules.length, true);
+  dv.setUint32(MBI_ADDRESS + 24, modsAddr, true);
+  dv.setUint32(MBI_ADDRESS + 44, 24 * map.length, true);
+  dv.setUint32(MBI_ADDRESS + 48, MMAP_ADDRESS, true);
+  dv.setUint32(MBI_ADDRESS + 64, loaderAddr, true);
+
   for (const s of segments) {
     ram.set(image.subarray(s.fileOffset, s.fileOffset + s.filesz), s.start);
     ram.fill(0, s.start + s.filesz, s.start + s.memsz);
     ranges.push({ start: s.start, end: s.start + s.memsz });
   }
 
-  const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
-  ram.fill(0, infoBase, infoEnd);
+  ram.fill(0, infoBase, alignUp(infoEnd, PAGE)); // QEMU's area is whole pages, zero-filled
   opts.modules.forEach((m, i) => {
     const start = modPlaces[i];
     dv.setUint32(modsAddr + 16 * i, start, true);
@@ -272,29 +301,7 @@ export function loadMultiboot(image: Uint8Array, ram: Uint8Array, opts: Multiboo
     ranges.push({ start: modPlaces[i], end: modPlaces[i] + m.data.length });
   });
 
-  const map = memoryMap(ram.length);
-  for (let i = 0; i < map.length; i++) {
-    const o = MMAP_ADDRESS + 24 * i;
-    dv.setUint32(o, 20, true);
-    dv.setUint32(o + 4, map[i].base % FOUR_GIB, true);
-    dv.setUint32(o + 8, Math.floor(map[i].base / FOUR_GIB), true);
-    dv.setUint32(o + 12, map[i].length % FOUR_GIB, true);
-    dv.setUint32(o + 16, Math.floor(map[i].length / FOUR_GIB), true);
-    dv.setUint32(o + 20, map[i].type, true);
-  }
   ranges.push({ start: MMAP_ADDRESS, end: MMAP_ADDRESS + 24 * map.length });
-
-  ram.fill(0, MBI_ADDRESS, MBI_ADDRESS + MBI_SIZE);
-  dv.setUint32(MBI_ADDRESS + 0, MBI_FLAGS, true);
-  dv.setUint32(MBI_ADDRESS + 4, MEM_LOWER_KIB, true);
-  dv.setUint32(MBI_ADDRESS + 8, memUpperKiB(ram.length), true);
-  dv.setUint32(MBI_ADDRESS + 12, BOOT_DEVICE, true);
-  dv.setUint32(MBI_ADDRESS + 16, cmdlineAddr, true);
-  dv.setUint32(MBI_ADDRESS + 20, opts.modules.length, true);
-  dv.setUint32(MBI_ADDRESS + 24, modsAddr, true);
-  dv.setUint32(MBI_ADDRESS + 44, 24 * map.length, true);
-  dv.setUint32(MBI_ADDRESS + 48, MMAP_ADDRESS, true);
-  dv.setUint32(MBI_ADDRESS + 64, loaderAddr, true);
   ranges.push({ start: MBI_ADDRESS, end: MBI_ADDRESS + MBI_SIZE });
 
   return { kind, entry: entry >>> 0, eax: MULTIBOOT_BOOTLOADER_MAGIC, ebx: MBI_ADDRESS, symbols, ranges };
@@ -304,15 +311,10 @@ function segmentLabel(kind: LoadedImage['kind'], s: Segment): string {
   return kind === 'multiboot-elf' ? `ELF program header ${s.index}` : 'the a.out-kludge kernel';
 }
 
-/** Errors when [start, end) is not inside RAM or overlaps the boot information area. */
+/** Errors when [start, end) is not inside RAM. */
 function checkPlacement(what: string, start: number, end: number, ramSize: number): void {
   if (end > FOUR_GIB) throw new ImageError(`bad image: ${what} wraps around the 4 GiB address space`);
   if (end > ramSize) throw new ImageError(`bad image: ${what} lies outside RAM (${hex(ramSize)} bytes)`);
-  if (start < BOOT_INFO_AREA.end && end > BOOT_INFO_AREA.start && end > start) {
-    throw new ImageError(
-      `bad image: ${what} overlaps the Multiboot information area [${hex(BOOT_INFO_AREA.start)}-${hex(BOOT_INFO_AREA.end)})`,
-    );
-  }
 }
 
 function planAout(image: Uint8Array, h: MultibootHeader): { segment: Segment; entry: number } {

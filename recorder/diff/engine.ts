@@ -18,7 +18,7 @@
  */
 import type { Timeline, RecordedRun } from '../timeline';
 import type { TraceEvent } from '../events';
-import { PAGE_SIZE } from '../../emulator/snapshot';
+import { PAGE_SIZE } from '../../emulator/state/codec';
 import { CS } from '../../emulator/cpu/constants';
 import { guestTranslate } from '../../emulator/guest-view';
 import type { Machine } from '../../emulator/machine';

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { recordRunInMemory } from './memory-run';
 import { buildReport, formatReport } from './report';
-import { scenarioImage } from '../../emulator/monitors/scenarios';
+import { scenarioImage } from '../../scenarios/scenarios';
 import { GOLDEN_DIR } from '../golden';
 
 export const GOLDEN_DIFFS: { guest: string; mode: string; shadow?: string }[] = [

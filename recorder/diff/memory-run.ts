@@ -4,7 +4,8 @@
  */
 import { Session, buildMachine, type Input, type RunOptions } from '../session';
 import { takeSnapshot } from '../snapshotter';
-import { Timeline, type RecordedRun, type StoredSnapshot } from '../timeline';
+import { Timeline, type RecordedRun } from '../timeline';
+import type { SnapshotContent } from '../store';
 import type { TraceEvent } from '../events';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import type { DiffRun, EventQuery } from './engine';
@@ -36,7 +37,7 @@ export function eventsBetween(events: TraceEvent[], from: number, to: number, fi
 export function recordRunInMemory(image: Uint8Array, over: Partial<RunOptions>, label: string, inputs: Input[] = [], maxInstructions = Infinity, keep?: (kind: number) => boolean): MemoryRun {
   const options: RunOptions = { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 1_000_000, ...over };
   const events: TraceEvent[] = [];
-  const snapshots: StoredSnapshot[] = [];
+  const snapshots: SnapshotContent[] = [];
   const recorded: Input[] = [];
   const machine = buildMachine(image, options);
   const session = new Session(machine, options, keep === undefined ? (e) => events.push(e) : (e) => { if (keep(e.kind)) events.push(e); }, inputs, {

@@ -1,6 +1,7 @@
-/** Adds a run to a trace and returns its id; its end stays NULL (incomplete) until finishRun. */
+/** Adds a run (and its modules) to a trace and returns its id; its end stays NULL (incomplete) until finishRun. */
 import { createHash } from 'node:crypto';
 import { SCHEMA_VERSION } from './schema';
+import { addRunDisk } from './add-run-disk';
 import type { NewRun, TraceDb } from './types';
 
 export function createRun(db: TraceDb, run: NewRun): number {
@@ -22,5 +23,9 @@ export function createRun(db: TraceDb, run: NewRun): number {
       run.snapshotInterval,
       run.createdAt ?? new Date().toISOString(),
     );
-  return Number(r.lastInsertRowid);
+  const id = Number(r.lastInsertRowid);
+  const insert = db.prepare('INSERT INTO modules (run, position, name, data, sha256) VALUES (?, ?, ?, ?, ?)');
+  (run.modules ?? []).forEach((m, k) => insert.run(id, k, m.name, m.data, createHash('sha256').update(m.data).digest('hex')));
+  (run.disks ?? []).forEach((disk, slot) => addRunDisk(db, id, { slot, name: disk.name, bytes: disk.bytes }));
+  return id;
 }

@@ -1,7 +1,7 @@
 /** The trace store: one SQLite file per trace (schema.ts), one database operation per file. */
 export { TraceError, QueryError } from './errors';
 export { APPLICATION_ID, SCHEMA_VERSION, REPLAYABLE_SCHEMA_VERSION, BLOCK_EVENTS, MIGRATIONS } from './schema';
-export type { TraceDb, NewRun, RunInfo, Run, RunEnd, TraceInput, StoredInput, Snapshot, StoredSnapshot, StoredDiskWrite, StoredRunDisk } from './types';
+export type { TraceDb, NewRun, RunInfo, Run, RunEnd, RunModule, StoredInput, Snapshot, StoredSnapshot, SnapshotContent, StoredDiskWrite, StoredRunDisk } from './types';
 export { openTrace, openTraceReadOnly } from './open-trace';
 export { closeTrace } from './close-trace';
 export { createRun } from './create-run';

@@ -181,6 +181,16 @@ export const DISK_WRITES_TABLE = `CREATE TABLE disk_writes (
   PRIMARY KEY (run, seq)
 ) WITHOUT ROWID`;
 
+/** The Multiboot modules of a run (`--module`), stored whole like its image: replay loads them again. */
+export const MODULES_TABLE = `CREATE TABLE modules (
+  run INTEGER NOT NULL,       -- runs.id
+  position INTEGER NOT NULL,  -- order of the module on the command line, from 0 (the order the loader places them in)
+  name TEXT NOT NULL,         -- base name of the module file (the Multiboot module string)
+  data BLOB NOT NULL,         -- the module bytes, exactly as recorded
+  sha256 TEXT NOT NULL,       -- lowercase hex SHA-256 of data
+  PRIMARY KEY (run, position)
+) WITHOUT ROWID`;
+
 /** Pages per snapshot_pages row (about 1 MiB). */
 export const SNAPSHOT_CHUNK_PAGES = 256;
 
@@ -190,7 +200,7 @@ export const SNAPSHOTS_AT_INDEX = 'CREATE UNIQUE INDEX snapshots_at ON snapshots
 /** Every table and index of the current schema, in creation order. */
 export const TABLES = [
   RUNS_TABLE, EVENTS_TABLE, EVENT_BLOCKS_TABLE, EVENT_BLOCKS_ICOUNT_INDEX, STRINGS_TABLE, KINDS_TABLE, INPUTS_TABLE, SNAPSHOTS_TABLE, SNAPSHOTS_AT_INDEX, SNAPSHOT_PAGES_TABLE,
-  DISK_IMAGES_TABLE, DISK_IMAGE_CHUNKS_TABLE, RUN_DISKS_TABLE, DISK_WRITES_TABLE,
+  DISK_IMAGES_TABLE, DISK_IMAGE_CHUNKS_TABLE, RUN_DISKS_TABLE, DISK_WRITES_TABLE, MODULES_TABLE,
 ];
 
 /** The tables and indexes of schema version 1 (what migration 1 creates, whatever changed since). */
@@ -248,6 +258,8 @@ export interface Migration {
   version: number; // user_version after this step
   description: string; // what it changes
   statements: () => string[]; // the SQL, run in order
+  /** The step only adds what older runs lack (a table): a file without it still reads, read-only, as it is. */
+  additive?: true;
 }
 
 export const MIGRATIONS: Migration[] = [
@@ -279,8 +291,10 @@ export const MIGRATIONS: Migration[] = [
     version: 4,
     description: 'disk images (content-addressed, in chunks), the disks of each run, and the copy-on-write layer of guest sector writes',
     statements: () => [DISK_IMAGES_TABLE, DISK_IMAGE_CHUNKS_TABLE, RUN_DISKS_TABLE, DISK_WRITES_TABLE],
+    additive: true,
   },
   {
+    // Additive for readers: an older file holds no task_switch event, so only its view is missing.
     version: 5,
     description: 'task_switch kind (hardware task switches) and its view ev_task_switch',
     statements: () => [
@@ -288,21 +302,27 @@ export const MIGRATIONS: Migration[] = [
       ...viewNames().map((v) => `DROP VIEW IF EXISTS ${v}`),
       ...viewStatements(),
     ],
+    additive: true,
+  },
+  {
+    version: 6,
+    description: 'modules: the Multiboot modules of each run, stored whole',
+    statements: () => [MODULES_TABLE],
+    additive: true,
   },
 ];
+
+/**
+ * The oldest schema version a read-only open accepts: every step after it is additive (the
+ * readers treat what it adds as empty). Older files are upgraded when opened for recording.
+ */
+export const READABLE_SCHEMA_VERSION = [...MIGRATIONS].reverse().find((m) => m.additive !== true)!.version;
 
 /**
  * The oldest per-run schema version whose events this build regenerates identically: a run
  * recorded before it (its events are stamped differently) is refused by replay and seek.
  */
 export const REPLAYABLE_SCHEMA_VERSION = 2;
-
-/**
- * The oldest schema version that read-only commands (replay, at, query, tui) read as it is:
- * version 4 only added the disk tables (DISK_TABLES), which a version 3 trace lacks because its
- * runs have no disks. Older files are upgraded when opened for recording.
- */
-export const READABLE_SCHEMA_VERSION = 3;
 
 /** The tables schema version 4 added. */
 export const DISK_TABLES = ['disk_images', 'disk_image_chunks', 'run_disks', 'disk_writes'] as const;

@@ -14,6 +14,14 @@ export interface NewRun {
   snapshotInterval: number; // retired instructions between snapshots; 0: none
   startState?: Uint8Array | null; // opaque state at the start, if the recorder keeps one
   createdAt?: string; // ISO-8601 time; default: now
+  modules?: readonly RunModule[]; // Multiboot modules, in load order (stored in the modules table)
+  disks?: readonly { name: string; bytes: Uint8Array }[]; // --disk images: slot 0 the primary master, 1 the slave (disk_images, run_disks)
+}
+
+/** A Multiboot module of a run: its file's base name and its bytes. */
+export interface RunModule {
+  name: string;
+  data: Uint8Array;
 }
 
 /** A run as listed: everything but the image and start-state bytes. */
@@ -41,6 +49,7 @@ export interface RunInfo {
 export interface Run extends RunInfo {
   image: Uint8Array; // the guest image
   startState: Uint8Array | null; // opaque start state, if any
+  modules: (RunModule & { sha256: string })[]; // its Multiboot modules in load order (none in a trace older than schema version 5)
 }
 
 /** How a run ended (finishRun). */
@@ -51,16 +60,15 @@ export interface RunEnd {
   eventCount: number; // events recorded
 }
 
-/** One input given to the machine. */
-export interface TraceInput {
-  icount: number; // applied before the instruction with this count retires
-  channel: string; // uart or irq
-  value: number | Uint8Array; // the byte or vector, or several bytes
-}
-
-/** An input as stored, with its position in the run. */
-export interface StoredInput extends TraceInput {
+/**
+ * An input as read back from a trace, before it is checked (recorder/validate-run.ts turns it
+ * into Inputs): what is written is always an Input (recorder/events.ts).
+ */
+export interface StoredInput {
   seq: number; // position among the run's inputs, from 0
+  icount: number; // applied before the instruction with this count retires
+  channel: string; // an InputChannel in a sound trace
+  value: number | Uint8Array; // the byte, vector or scancode, or several bytes (one input each)
 }
 
 /** A snapshot as the recorder hands it to the store (the blobs are opaque to the store). */
@@ -101,3 +109,6 @@ export interface StoredRunDisk {
   allBlobs: boolean; // every chunk's data is a BLOB
   bytes: Uint8Array; // the chunks put together
 }
+
+/** The part of a stored snapshot that time travel restores (an in-memory recording holds only this). */
+export type SnapshotContent = Pick<StoredSnapshot, 'icount' | 'cpu' | 'devices' | 'pages'>;

@@ -31,6 +31,7 @@ export const CHALLENGE_FINDERS: Record<string, Finder> = {
   'ring-aliasing': { label: 'first PUSH CS (the deprivileged CS shows its RPL)', opcode: 0x0e, within: 100_000 },
   'address-space': { label: "first write into the page the guest mapped in the monitor's region", at: 'fill_pattern.next+0xb' },
   'privileged-state': { label: 'first SGDT (no trap: the guest reads the real GDTR)', sql: first('ev_dtr', "op = 'sgdt'") },
+  'privileged-state-umip': { label: 'first SGDT with CR4.UMIP set (under a monitor it traps and is emulated)', sql: first('ev_dtr', "op = 'sgdt'") },
   syscalls: { label: 'first SYSENTER', sql: first('ev_fast_syscall', "op = 'sysenter'") },
   interrupts: { label: 'first POPF acting on IF', sql: first('ev_iflag', "by_instruction = 'popf'") },
   'hidden-state': { label: 'first write to a cached descriptor (the cache goes stale)', sql: first('ev_stale_descriptor', '1') },

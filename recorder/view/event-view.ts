@@ -3,7 +3,7 @@
  * (optionally only some kinds), and the next or previous event from a point.
  */
 import { readEvents, readEventsBackward, type TraceDb } from '../store';
-import { EventKind, KIND_NAMES, KIND_FIELDS, type EventKindName, type TraceEvent } from '../events';
+import { EventKind, KIND_NAMES, fieldsLine, type TraceEvent } from '../events';
 
 export interface EventLine {
   seq: number;
@@ -26,23 +26,8 @@ export function kindNumbers(names: readonly string[]): number[] {
   });
 }
 
-function fieldsText(e: TraceEvent): string {
-  const name = KIND_NAMES[e.kind] as EventKindName;
-  const f = KIND_FIELDS[name] ?? {};
-  const parts: string[] = [];
-  // The text leads (a cause, an op, a reason), except a segment load's rights, which close.
-  const textLast = f.text === 'rights';
-  if (f.text && !textLast) parts.push(e.text);
-  for (const slot of ['a', 'b', 'c', 'd'] as const) {
-    const col = f[slot];
-    if (col) parts.push(`${col}=${e[slot] >= 0 && e[slot] < 10 ? e[slot] : '0x' + (e[slot] >>> 0).toString(16)}`);
-  }
-  if (textLast) parts.push(`${f.text}=${e.text}`);
-  return parts.join(' ');
-}
-
 export function eventLine(e: TraceEvent): EventLine {
-  return { seq: e.seq, icount: e.icount, kind: KIND_NAMES[e.kind] ?? `kind${e.kind}`, cpl: e.cpl, cs: e.cs, eip: e.eip >>> 0, fields: fieldsText(e) };
+  return { seq: e.seq, icount: e.icount, kind: KIND_NAMES[e.kind] ?? `kind${e.kind}`, cpl: e.cpl, cs: e.cs, eip: e.eip >>> 0, fields: fieldsLine(e) };
 }
 
 /** The first event at or after `icount` (of `kinds`), or undefined. */

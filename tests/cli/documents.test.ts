@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ringside, ROOT } from '../helpers/cli';
-import { SCENARIOS } from '../../emulator/monitors/scenarios';
+import { SCENARIOS } from '../../scenarios/scenarios';
 
 const OUTSIDE = /\bSPEC\b|SPEC\.md|STYLE\.md|\/work\/shared/;
 

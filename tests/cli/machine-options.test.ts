@@ -11,7 +11,7 @@ describe('the machine options run and record share', () => {
       const help = ringside([cmd, '--help']).stdout.replace(/\s+/g, ' ');
       expect(help).toContain(MODES.join(' | '));
       expect(help).toContain(SHADOW_POLICIES.join(' | '));
-      for (const o of ['--mode', '--shadow', '--max-instructions', '--cmdline', '--flat', '--ram', '--input', '--keyboard']) expect(help).toContain(o);
+      for (const o of ['--mode', '--shadow', '--max-instructions', '--cmdline', '--flat', '--module', '--ram', '--input', '--keyboard']) expect(help).toContain(o);
     }
   });
 });

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ringside, ROOT } from '../helpers/cli';
-import { SCENARIOS, type Scenario } from '../../emulator/monitors/scenarios';
+import { SCENARIOS, type Scenario } from '../../scenarios/scenarios';
 import { COST_MODELS } from '../../recorder/diff/cost';
 import { formatMatrix, cellMeets, shortCycles, type MatrixReport, type MatrixCell } from '../../cli/commands/matrix';
 

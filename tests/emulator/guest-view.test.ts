@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Machine } from '../../emulator/machine';
 import { guestRegisters, guestTranslate, readGuest, writeGuest } from '../../emulator/guest-view';
 import { disassemble } from '../../emulator/disasm';
-import { scenarioImage } from '../../emulator/monitors/scenarios';
+import { scenarioImage } from '../../scenarios/scenarios';
 import { CS, ESP } from '../../emulator/cpu/constants';
 
 const image = scenarioImage('minikernel');

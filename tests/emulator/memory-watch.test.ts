@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { Machine } from '../../emulator/machine';
 import { MemoryWatch } from '../../emulator/memory-watch';
 import { TLB_READ_WATCH } from '../../emulator/cpu/cpu';
-import { saveCpuState } from '../../emulator/snapshot';
+import { saveCpuState } from '../../emulator/machine-state';
 import { guestLinearIp } from '../../emulator/guest-view';
-import { scenarioImage } from '../../emulator/monitors/scenarios';
+import { scenarioImage } from '../../scenarios/scenarios';
 
 const image = scenarioImage('minikernel');
 const fingerprint = (m: Machine) => createHash('sha256').update(saveCpuState(m.cpu)).update(m.cpu.ram).digest('hex');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recordRun } from '../../recorder/record';
 import { DEFAULT_SNAPSHOT_INTERVAL } from '../../recorder/session';
-import { scenarioImage } from '../../emulator/monitors/scenarios';
+import { scenarioImage } from '../../scenarios/scenarios';
 
 /** Enough for these guests; a small machine keeps each of the many Timelines the tests open light. */
 const RAM = 32 * 1024 * 1024;

@@ -10,7 +10,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GUEST_DIR } from '../../emulator/monitors/scenarios';
+import { GUEST_DIR } from '../../scenarios/scenarios';
 
 /** The sizes of the disks a guest's source asks for (none: []). */
 export function guestDiskSizes(name: string): number[] {

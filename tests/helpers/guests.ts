@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, existsSync, mkdtempSync, rmSync } from 'node
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { GUEST_DIR, scenarioImage, runScenario, COLUMNS, type ScenarioRun } from '../../emulator/monitors/scenarios';
+import { GUEST_DIR, scenarioImage, runScenario, COLUMNS, type ScenarioRun } from '../../scenarios/scenarios';
 import { DiskImage } from '../../emulator/devices/disk-image';
 import { guestDiskSizes, guestDiskBytes, makeGuestDisks } from './guest-disks';
 

@@ -1,14 +1,15 @@
 /** Records a guest in memory (no SQLite): events, inputs and snapshots, for recorder tests. */
 import { Session, buildMachine, type Input, type RunOptions } from '../../recorder/session';
 import { takeSnapshot } from '../../recorder/snapshotter';
-import type { RecordedRun, StoredSnapshot } from '../../recorder/timeline';
+import type { RecordedRun } from '../../recorder/timeline';
+import type { SnapshotContent } from '../../recorder/store';
 import type { TraceEvent } from '../../recorder/events';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
 
 export function recordInMemory(image: Uint8Array, over: Partial<RunOptions> = {}, uartInput: number[] = []) {
   const options: RunOptions = { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 100_000, ...over };
   const events: TraceEvent[] = [];
-  const snapshots: StoredSnapshot[] = [];
+  const snapshots: SnapshotContent[] = [];
   const inputs: Input[] = uartInput.map((value) => ({ icount: 0, channel: 'uart' as const, value }));
   const recorded: Input[] = [];
   const session = new Session(buildMachine(image, options), options, (e) => events.push(e), inputs, {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DEFAULT_RAM_SIZE, Machine } from '../../emulator/machine';
-import { saveCpuState, saveDevicesState } from '../../emulator/snapshot';
+import { saveCpuState, saveDevicesState } from '../../emulator/machine-state';
 import { DiskImage, SECTOR_SIZE } from '../../emulator/devices/disk-image';
 import { recordRun } from '../../recorder/record';
 import { replayRun } from '../../recorder/replay';
@@ -13,7 +13,7 @@ import { pickRun, openTimeline } from '../../recorder/load-run';
 import { openTraceReadOnly, closeTrace, readDiskWrites } from '../../recorder/store';
 import { guestImage, expectedOutput } from '../helpers/guests';
 import { makeGuestDisks, guestDiskBytes } from '../helpers/guest-disks';
-import { runScenario, COLUMNS, VTX_COLUMNS } from '../../emulator/monitors/scenarios';
+import { runScenario, COLUMNS, VTX_COLUMNS } from '../../scenarios/scenarios';
 import { Prng } from '../helpers/prng';
 
 const options = { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 50_000 };

@@ -9,7 +9,7 @@ import { recordRun } from '../../recorder/record';
 import { replayRun } from '../../recorder/replay';
 import { openTraceReadOnly, closeTrace, readEvents } from '../../recorder/store';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
-import { COLUMNS } from '../../emulator/monitors/scenarios';
+import { COLUMNS } from '../../scenarios/scenarios';
 import { EventKind } from '../../recorder/events';
 import { testGuestImage } from '../helpers/guests';
 

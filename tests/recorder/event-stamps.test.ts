@@ -3,7 +3,7 @@
 // itself), and an event that transfers control names its destination (CS:EIP, new CPL).
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../emulator/machine';
-import { COLUMNS } from '../../emulator/monitors/scenarios';
+import { COLUMNS } from '../../scenarios/scenarios';
 import { EventKind, type TraceEvent } from '../../recorder/events';
 import { recordInMemory } from '../helpers/record-memory';
 import { testGuestImage } from '../helpers/guests';

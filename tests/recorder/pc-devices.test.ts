@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Timeline } from '../../recorder/timeline';
 import { DEFAULT_RAM_SIZE, Machine } from '../../emulator/machine';
-import { saveCpuState, saveDevicesState } from '../../emulator/snapshot';
+import { saveCpuState, saveDevicesState } from '../../emulator/machine-state';
 import { guestImage } from '../helpers/guests';
 import { recordInMemory } from '../helpers/record-memory';
 import { expectReplaysIdentically } from '../helpers/record-verify';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { pageChunks } from '../../recorder/snapshotter';
 import { SNAPSHOT_CHUNK_PAGES } from '../../recorder/store/schema';
-import { unpackPages } from '../../emulator/snapshot';
+import { unpackPages } from '../../emulator/state/codec';
 import { ringside, ROOT } from '../helpers/cli';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ringside-snapshotter-'));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Timeline } from '../../recorder/timeline';
 import { Machine } from '../../emulator/machine';
-import { saveCpuState } from '../../emulator/snapshot';
+import { saveCpuState } from '../../emulator/machine-state';
 import { guestImage } from '../helpers/guests';
 import { recordInMemory } from '../helpers/record-memory';
 import { Prng } from '../helpers/prng';

@@ -1,9 +1,9 @@
 /**
- * Flag control (Bochs' flag_ctrl): CLC STC CMC CLD STD CLI STI, LAHF SAHF, PUSHF POPF.
+ * Flag control (Bochs' flag_ctrl): CLC STC CMC CLD STD CLI STI, LAHF SAHF, PUSHF POPF, CLAC STAC.
  */
 import type { Cpu } from '../cpu';
 import type { Insn } from '../insn';
-import { CF, AF, ZF, SF, PF, DF, IF, IOPL, VM, RF, FLAGS_IMPLEMENTED, FIXED1 } from '../constants';
+import { CF, AF, ZF, SF, PF, DF, IF, IOPL, VM, RF, AC, FLAGS_IMPLEMENTED, FIXED1, UD_VECTOR } from '../constants';
 // F5: CMC, F8: CLC, F9: STC, FC: CLD, FD: STD
 export function cmc(cpu: Cpu): void {
   cpu.setArith(CF, cpu.getCF() ? 0 : CF);
@@ -74,4 +74,15 @@ export function popf(cpu: Cpu, i: Insn): void {
   if (cpu.observer !== null && ((old ^ v) & IF) !== 0) {
     cpu.observer.interruptFlag((f & IF) !== 0, 'popf', ((old ^ f) & IF) !== 0);
   }
+}
+
+// 0F 01 CA: CLAC, 0F 01 CB: STAC (SMAP's override of supervisor accesses to user pages; #UD at CPL > 0)
+export function clac(cpu: Cpu): void {
+  if (cpu.cpl !== 0) cpu.raise(UD_VECTOR, -1);
+  cpu.flagsReg &= ~AC;
+}
+
+export function stac(cpu: Cpu): void {
+  if (cpu.cpl !== 0) cpu.raise(UD_VECTOR, -1);
+  cpu.flagsReg |= AC;
 }

@@ -2,13 +2,15 @@
  * System instructions (SDM vol. 2 and vol. 3 ch. 2): descriptor-table registers, control and
  * debug registers, segment inspection (LAR LSL VERR VERW ARPL), HLT, CLI/STI, and the
  * x87 escapes of a machine without an FPU. The store instructions SGDT SIDT SLDT STR SMSW work
- * at every privilege level: that is the architecture, and what a deprivileged guest sees.
+ * at every privilege level: that is the architecture, and what a deprivileged guest sees, unless
+ * CR4.UMIP is set: then they raise #GP(0) at CPL > 0 (SDM 2.5, "User-Mode Instruction Prevention").
  */
 import type { Cpu } from '../cpu';
 import type { Insn } from '../insn';
 import type { Intercept } from '../opcodes';
 import {
   CR0_PE, CR0_PG, CR0_WP, CR0_ET, CR0_CD, CR0_NW, CR0_TS, CR0_EM, CR0_MP, CR4_SUPPORTED, CR4_PSE, CR4_PGE, CR4_DE,
+  CR4_UMIP, CR4_SMEP, CR4_SMAP,
   GP_VECTOR, NP_VECTOR, UD_VECTOR, NM_VECTOR, ZF, AR_P, AR_S,
 } from '../constants';
 import { ea, getEw, setEv, getReg, setReg } from './operands';
@@ -16,6 +18,11 @@ import { desc, fetchDescriptor, descBase, descLimit, descRights, descDpl, isConf
 
 function requireCpl0(cpu: Cpu): void {
   if (cpu.cpl !== 0) cpu.gp(0);
+}
+
+/** UMIP: SGDT, SIDT, SLDT, STR and SMSW raise #GP(0) at CPL > 0 when CR4.UMIP is set. */
+function checkUmip(cpu: Cpu): void {
+  if ((cpu.cr4 & CR4_UMIP) !== 0 && cpu.cpl !== 0) cpu.gp(0);
 }
 
 // 0F 01 /2, /3: LGDT/LIDT m16&32 (arg 0 GDTR, 1 IDTR); a 16-bit operand size loads a 24-bit base
@@ -39,6 +46,7 @@ export const lgdt: (cpu: Cpu, i: Insn) => void = loadDescriptorTable;
 export const lidt: (cpu: Cpu, i: Insn) => void = loadDescriptorTable;
 // 0F 01 /0, /1: SGDT/SIDT m (16-bit operand size stores a 24-bit base and a zero high byte)
 function storeDescriptorTable(cpu: Cpu, i: Insn): void {
+  checkUmip(cpu);
   if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   const off = ea(cpu, i);
   const limit = i.arg === 0 ? cpu.gdtrLimit : cpu.idtrLimit;
@@ -54,6 +62,7 @@ export const sgdt: (cpu: Cpu, i: Insn) => void = storeDescriptorTable;
 export const sidt: (cpu: Cpu, i: Insn) => void = storeDescriptorTable;
 // 0F 00 /0: SLDT Ew (a register destination is zero-extended)
 export function sldtEw(cpu: Cpu, i: Insn): void {
+  checkUmip(cpu);
   if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   if (i.isMem) cpu.wr16(i.seg, ea(cpu, i), cpu.ldtrSel);
   else setEv(cpu, i, cpu.ldtrSel);
@@ -61,6 +70,7 @@ export function sldtEw(cpu: Cpu, i: Insn): void {
 }
 // 0F 00 /1: STR Ew
 export function strEw(cpu: Cpu, i: Insn): void {
+  checkUmip(cpu);
   if (cpu.monitor !== null && cpu.monitor.instruction(i.form!.intercept as Intercept, i)) return;
   if (i.isMem) cpu.wr16(i.seg, ea(cpu, i), cpu.trSel);
   else setEv(cpu, i, cpu.trSel);
@@ -109,6 +119,7 @@ export function ltrEw(cpu: Cpu, i: Insn): void {
 }
 // 0F 01 /4: SMSW Ew (register: the whole CR0 with a 32-bit operand size; memory: 16 bits)
 export function smswEw(cpu: Cpu, i: Insn): void {
+  checkUmip(cpu);
   if (i.isMem) cpu.wr16(i.seg, ea(cpu, i), cpu.cr0 & 0xffff);
   else setEv(cpu, i, i.os32 ? cpu.cr0 : cpu.cr0 & 0xffff);
   if (cpu.observer !== null) cpu.observer.descriptorTable('smsw', cpu.cr0, 0, 0);
@@ -176,7 +187,8 @@ export function writeControlRegister(cpu: Cpu, reg: number, v: number): void {
       if ((v & ~CR4_SUPPORTED) !== 0) cpu.gp(0);
       const changed = cpu.cr4 ^ v;
       cpu.cr4 = v;
-      if ((changed & (CR4_PSE | CR4_PGE)) !== 0) cpu.flushTlb(true);
+      if ((changed & (CR4_PSE | CR4_PGE | CR4_SMEP | CR4_SMAP)) !== 0) cpu.flushTlb(true);
+      if ((changed & CR4_SMAP) !== 0) cpu.setCpl(cpu.cpl); // the supervisor fast paths follow SMAP
     }
   }
   if (cpu.observer !== null) cpu.observer.controlRegister(true, reg, v);

@@ -14,7 +14,7 @@
  *   APIC page, which is never mapped so that every TPR access traps, a write-protected guest
  *   page table or descriptor table) is emulated; a fault the guest's tables call for is
  *   reflected to the guest with its own error code and CR2;
- * - a #GP, #NP, #SS or #TS: the monitor swaps the guest's virtual CPU onto the processor (the
+ * - a #GP, #NP, #SS or #TS (or a #UD from the guest kernel: STAC and CLAC): the monitor swaps the guest's virtual CPU onto the processor (the
  *   virtual CPL 0 of the guest kernel, the guest's own descriptor tables and control registers,
  *   its virtual IF; see virtual-cpu.ts) and executes the instruction again there. If it
  *   succeeds, it was a privileged or sensitive instruction that trapped only because the guest
@@ -37,6 +37,11 @@
  *
  * Instructions that are sensitive but do not trap (SGDT, SIDT, SLDT, STR, SMSW, PUSHF, POPF,
  * PUSH CS, LAR...) never reach the monitor: they execute on the real CPU, as on real hardware.
+ * The exception is UMIP: while the guest's own (virtual) CR4.UMIP is set, the monitor sets
+ * UMIP in the real CR4 too, so SGDT, SIDT, SLDT, STR and SMSW from the deprivileged guest raise
+ * #GP and are emulated on the virtual CPU, with the guest's own values (its virtual CPL 0
+ * executes them; from its ring 3 they fault again and the #GP is the guest's). The guest's view
+ * of CR4 stays virtual: MOV from CR4 is emulated too.
  *
  * Time is guest time: only guest instructions count (an emulated instruction retires once);
  * the monitor's own work is counted in exits and emulations.
@@ -49,8 +54,8 @@ import type { MonitorEntry } from '../../cpu/monitor-hooks';
 import type { Monitor } from '../monitor';
 import { FAULT, hasErrorCode } from '../../cpu/fault';
 import {
-  CS, SS, ESP, EDX, IF, TF, DB_VECTOR, IOPL, RF, VM, NT, CR0_PE, CR0_ET, CR0_PG, CR0_WP, CR4_PSE, CR4_PGE, PFEC_W,
-  GP_VECTOR, NP_VECTOR, SS_VECTOR, TS_VECTOR, PF_VECTOR, NMI_VECTOR, EXCEPTION_NAMES, AR_P,
+  CS, SS, ESP, EDX, IF, TF, DB_VECTOR, IOPL, RF, VM, NT, CR0_PE, CR0_ET, CR0_PG, CR0_WP, CR4_PSE, CR4_PGE, CR4_UMIP, CR4_SMEP, CR4_SMAP, AC, PFEC_P, PFEC_ID, PFEC_W,
+  GP_VECTOR, NP_VECTOR, SS_VECTOR, TS_VECTOR, PF_VECTOR, UD_VECTOR, NMI_VECTOR, EXCEPTION_NAMES, AR_P,
 } from '../../cpu/constants';
 import { deliverEvent, EVENT_EXCEPTION, EVENT_EXTERNAL } from '../../cpu/interrupts';
 import { loadSegment, descBase, descLimit, descRights } from '../../cpu/segments';
@@ -58,7 +63,7 @@ import { probeTranslate } from '../../cpu/paging';
 import { ea } from '../../cpu/ops/operands';
 import { iret, sysenter } from '../../cpu/ops/far';
 import { Insn as InsnRecord } from '../../cpu/insn';
-import { sealState, openState } from '../../snapshot';
+import { sealState, openState } from '../../state/codec';
 import type { ShadowPolicy } from '../modes';
 import { RegisterFile, SEGS, DATA_SEGS } from './virtual-cpu';
 import { GuestWalk } from './guest-walk';
@@ -304,6 +309,8 @@ export class SoftwareMonitor implements MonitorEntry, Monitor {
       this.afterDelivery(tr);
     } else if (vector === PF_VECTOR) this.pageFault(cr2, err);
     else if (vector === GP_VECTOR || vector === NP_VECTOR || vector === SS_VECTOR || vector === TS_VECTOR) this.emulate();
+    // STAC and CLAC raise #UD outside ring 0: the guest kernel's are emulated (any other #UD faults again and is the guest's).
+    else if (vector === UD_VECTOR && cpu.cpl === 0) this.emulate();
     else this.reflect(vector, err);
   }
 
@@ -336,7 +343,19 @@ export class SoftwareMonitor implements MonitorEntry, Monitor {
     const write = (err & PFEC_W) !== 0;
     if (lin >>> 0 >= MON_LINEAR) return this.interpret('monitor-region', lin);
     const w = this.walker;
-    w.walk(cpu, cpu.cr0, cpu.cr3, cpu.cr4, lin, write, cpu.cpl === 3); // raises the guest's own #PF
+    try {
+      w.walk(cpu, cpu.cr0, cpu.cr3, cpu.cr4, lin, write, cpu.cpl === 3); // raises the guest's own #PF
+    } catch (e) {
+      // A fetch's fault reports I/D while the guest's SMEP is on (the real error code says fetch under sw-013).
+      if (e === FAULT && (err & PFEC_ID) !== 0 && (cpu.cr4 & CR4_SMEP) !== 0) cpu.excCode |= PFEC_ID;
+      throw e;
+    }
+    if (this.kernelRing === 1 && cpu.cpl < 3 && w.user && (cpu.cr0 & CR0_PG) !== 0) {
+      // sw-013's ring 1 is a supervisor ring for paging: the guest's SMEP and SMAP are in the real
+      // CR4 (leaveVirtual), and the fault they raise on a user page is the guest's own.
+      if ((err & PFEC_ID) !== 0 && (cpu.cr4 & CR4_SMEP) !== 0) cpu.pageFault(lin, PFEC_P | PFEC_ID);
+      if ((err & PFEC_ID) === 0 && (cpu.cr4 & CR4_SMAP) !== 0 && (cpu.flagsReg & AC) === 0) cpu.pageFault(lin, PFEC_P | (write ? PFEC_W : 0));
+    }
     // Both pages must be protected now (no short circuit): a shadow filled below may map them.
     const freshPd = this.trackPageTable(w.pdPage);
     const freshPt = this.trackPageTable(w.ptPage);
@@ -559,6 +578,10 @@ export class SoftwareMonitor implements MonitorEntry, Monitor {
       r.ldtrLimit = f.ldtrLimit;
       r.ldtrAR = 0x8200;
     } else r.ldtrSel = r.ldtrBase = r.ldtrLimit = r.ldtrAR = 0;
+    // The guest's UMIP (its stores of privileged state trap), and under sw-013, whose ring 1 is a
+    // supervisor ring for paging, its SMEP and SMAP.
+    const follow = CR4_UMIP | (this.kernelRing === 1 ? CR4_SMEP | CR4_SMAP : 0);
+    r.cr4 = (r.cr4 & ~(CR4_UMIP | CR4_SMEP | CR4_SMAP)) | (f.cr4 & follow);
     r.install(cpu);
   }
 

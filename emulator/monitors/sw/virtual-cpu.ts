@@ -12,7 +12,7 @@
  * shared by the guest and the monitor.
  */
 import type { Cpu } from '../../cpu/cpu';
-import type { StateWriter, StateReader } from '../../snapshot';
+import type { StateWriter, StateReader } from '../../state/codec';
 import { CS, SS, ES, DS, FS, GS, ESP } from '../../cpu/constants';
 
 /** The registers that differ between the virtual and the real CPU. */
@@ -111,14 +111,14 @@ export class RegisterFile {
 
   /** Loads this file into the CPU (segment caches without observer events), flushing the TLB. */
   install(cpu: Cpu): void {
-    if (cpu.cpl !== this.cpl) cpu.setCpl(this.cpl);
+    cpu.cr4 = this.cr4; // before setCpl: the supervisor access paths follow CR4.SMAP
     cpu.eip = cpu.next = this.eip;
     cpu.regs[ESP] = this.esp;
     cpu.setFlags(this.flags);
     cpu.cr0 = this.cr0;
     cpu.cr2 = this.cr2;
     cpu.cr3 = this.cr3;
-    cpu.cr4 = this.cr4;
+    cpu.setCpl(this.cpl);
     cpu.gdtrBase = this.gdtrBase;
     cpu.gdtrLimit = this.gdtrLimit;
     cpu.idtrBase = this.idtrBase;

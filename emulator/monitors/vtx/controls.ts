@@ -102,7 +102,7 @@ export const ACTIVITY_NAMES = ['active', 'HLT', 'shutdown', 'wait-for-SIPI'] as 
 export const CR0_FIXED0 = 0x80000021; // PG, NE, PE must be 1 (no unrestricted guest)
 export const CR0_FIXED1 = 0xffffffff;
 export const CR4_FIXED0 = 0x00002000; // VMXE must be 1
-export const CR4_FIXED1 = 0x003727ff;
+export const CR4_FIXED1 = 0x00372fff; // UMIP (bit 11) included: the processor implements it
 
 /** The VMCS revision identifier this model reports in IA32_VMX_BASIC (A.1). */
 export const VMCS_REVISION_ID = 0x52494e47; // "RING"

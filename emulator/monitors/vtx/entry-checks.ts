@@ -31,7 +31,7 @@ const PHYS_LIMIT = 2 ** PHYS_WIDTH;
 export const GUEST_CR0_FIXED0 = 0x00000001;
 export const GUEST_CR4_FIXED0 = 0;
 export const HOST_CR0_FIXED0 = 0x80000021; // PG, NE, PE
-export const CR4_FIXED1 = 0x003727ff;
+export const CR4_FIXED1 = 0x00372fff; // UMIP (bit 11) included: the processor implements it
 
 /** The VMCS link pointer value that means "none" (all ones: a float nearest to 2^64 - 1). */
 export const LINK_POINTER_NONE = 2 ** 64;

@@ -19,6 +19,7 @@
  * The controls are latched at VM entry into plain fields, so a check costs a load and a mask:
  * and natively (no VMX) the CPU's intercept points cost one null test each (monitor-hooks.ts).
  */
+import { readTsc } from '../../cpu/ops/model';
 import type { Cpu } from '../../cpu/cpu';
 import type { Insn } from '../../cpu/insn';
 import type { MonitorHooks, SensitiveOp } from '../../cpu/monitor-hooks';
@@ -126,7 +127,7 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
         if ((this.proc & C.CPU_RDTSC_EXITING) !== 0) return this.exit({ reason: X.EXIT_RDTSC, instructionLength: len });
         if (this.tscOffset === 0) return false;
         {
-          const t = cpu.icount + cpu.tscOffset + this.tscOffset; // 25.3: RDTSC adds the TSC offset
+          const t = readTsc(cpu) + this.tscOffset; // 25.3: RDTSC adds the TSC offset
           cpu.regs[EAX] = t % 4294967296;
           cpu.regs[EDX] = Math.floor(t / 4294967296);
         }

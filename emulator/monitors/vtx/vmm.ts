@@ -29,7 +29,7 @@ import type { Cpu } from '../../cpu/cpu';
 import { cpuidLeaf } from '../../cpu/ops/model';
 import { EAX, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, IF } from '../../cpu/constants';
 import { hasErrorCode } from '../../cpu/fault';
-import { sealState, openState } from '../../snapshot';
+import { sealState, openState } from '../../state/codec';
 import type { Monitor, MonitorHost } from '../monitor';
 import { RegisterFile, SEGS } from '../sw/virtual-cpu';
 import { Vmcs } from './vmcs';

@@ -28,12 +28,12 @@ import { TraceTarget } from '../../../debugger/gdbstub/trace-target';
 import type { DebugTarget } from '../../../debugger/gdbstub/target';
 import { le32, hexToText } from '../../../debugger/gdbstub/packets';
 import { buildMachine, DEFAULT_SNAPSHOT_INTERVAL, type RunOptions } from '../../../recorder/session';
-import { EventRecorder } from '../../../recorder/recorder';
+import { EventRecorder } from '../../../recorder/event-recorder';
 import { recordRun } from '../../../recorder/record';
 import { Timeline } from '../../../recorder/timeline';
 import { loadRecordedRun, pickRun } from '../../../recorder/load-run';
 import { openTraceReadOnly, closeTrace, type TraceDb } from '../../../recorder/store';
-import { scenarioImage } from '../../../emulator/monitors/scenarios';
+import { scenarioImage } from '../../../scenarios/scenarios';
 import { DEFAULT_RAM_SIZE } from '../../../emulator/machine';
 import { SymbolTable } from '../../../emulator/loader/symbols';
 

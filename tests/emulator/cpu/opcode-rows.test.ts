@@ -65,8 +65,8 @@ describe('the opcode table rows', () => {
   it('instruction families follow one rule: flag control, segment-register loads, CPUID and MSRs each in one file', () => {
     const handlersOf = (m: string[]) => [...new Set(OPCODE_FORMS.filter((f) => m.includes(f.mnemonic)).map((f) => f.handler))];
     const sreg = OPCODE_FORMS.filter((f) => /S[wS]|^[CDEFGS]S$/.test(f.operands) || ['les', 'lds', 'lss', 'lfs', 'lgs'].includes(f.mnemonic));
-    for (const h of handlersOf(['clc', 'stc', 'cmc', 'cld', 'std', 'cli', 'sti', 'pushf', 'popf', 'lahf', 'sahf'])) expect(Object.keys(flag)).toContain(h);
+    for (const h of handlersOf(['clc', 'stc', 'cmc', 'cld', 'std', 'cli', 'sti', 'pushf', 'popf', 'lahf', 'sahf', 'clac', 'stac'])) expect(Object.keys(flag)).toContain(h);
     for (const h of new Set(sreg.map((f) => f.handler))) expect(Object.keys(segment)).toContain(h);
-    for (const h of handlersOf(['cpuid', 'rdtsc', 'rdmsr', 'wrmsr'])) expect(Object.keys(model)).toContain(h);
+    for (const h of handlersOf(['cpuid', 'rdtsc', 'rdtscp', 'rdpid', 'rdpmc', 'rdmsr', 'wrmsr'])) expect(Object.keys(model)).toContain(h);
   });
 });

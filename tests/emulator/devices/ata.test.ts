@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AtaChannel, guessGeometry, identifyData } from '../../../emulator/devices/ata';
 import { DiskImage, SECTOR_SIZE } from '../../../emulator/devices/disk-image';
-import { SnapshotError } from '../../../emulator/snapshot';
+import { SnapshotError } from '../../../emulator/state/codec';
 
 /** A disk whose sector n starts with the bytes n (LE u32) and 'k' + slot. */
 function disk(sectors: number, slot = 0, bytes = sectors * SECTOR_SIZE): DiskImage {

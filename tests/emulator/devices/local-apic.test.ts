@@ -500,7 +500,7 @@ describe('LocalApic IPIs', () => {
 });
 
 describe('LocalApic IA32_APIC_BASE', () => {
-  it('keeps the base and BSP bit; clearing the enable bit disables the APIC until reset', () => {
+  it('keeps the base and BSP bit; clearing the enable bit disables the APIC', () => {
     const { apic, rd } = setup();
     apic.raise(0x40);
     apic.apicBaseMsr = 0xfed00900;
@@ -510,16 +510,62 @@ describe('LocalApic IA32_APIC_BASE', () => {
     expect(apic.hardwareEnabled).toBe(false);
     expect(apic.pendingVector()).toBe(-1);
     expect(rd(SVR) & 0x100).toBe(0);
-    apic.apicBaseMsr = 0xfee00900;
-    expect(apic.hardwareEnabled).toBe(false);
-    apic.reset();
-    expect(apic.apicBaseMsr).toBe(0xfee00900);
   });
 
-  it('validates reserved bits for WRMSR', () => {
-    expect(LocalApic.isValidApicBase(0xfee00900, 0)).toBe(true);
-    expect(LocalApic.isValidApicBase(0xfee00d00, 0)).toBe(false); // x2APIC enable
-    expect(LocalApic.isValidApicBase(0xfee00901, 0)).toBe(false);
-    expect(LocalApic.isValidApicBase(0xfee00900, 1)).toBe(false);
+  it('setting the enable bit again re-enables it without a reset, in the power-up state (SDM 10.4.3, 10.4.7.1)', () => {
+    const { apic, rd, wr } = setup();
+    wr(SVR, 0x1ff);
+    wr(TPR, 0x20);
+    wr(LDR, 0x01000000);
+    wr(DFR, 0x0fffffff);
+    wr(LVT_TIMER, 0x30);
+    wr(TDCR, 0xb);
+    wr(TMICT, 1000);
+    wr(ICR_HI, 0x05000000);
+    apic.raise(0x40);
+    apic.acknowledge();
+    apic.raise(0x50);
+    apic.apicBaseMsr = 0xfee00100;
+    apic.apicBaseMsr = 0xfee00900;
+    expect(apic.hardwareEnabled).toBe(true);
+    expect(apic.apicBaseMsr).toBe(0xfee00900);
+    // IRR, ISR, TMR, ICR, LDR, TPR, timer counts and divide zero; DFR all ones; LVTs masked; SVR 0xFF.
+    for (let k = 0; k < 8; k++) {
+      expect(rd(ISR + 16 * k)).toBe(0);
+      expect(rd(IRR + 16 * k)).toBe(0);
+      expect(rd(0x180 + 16 * k)).toBe(0);
+    }
+    expect([rd(ICR_LO), rd(ICR_HI), rd(LDR), rd(TPR), rd(TMICT), rd(TMCCT), rd(TDCR)]).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(rd(DFR) >>> 0).toBe(0xffffffff);
+    for (let k = 0; k < 6; k++) expect(rd(LVT_TIMER + 16 * k)).toBe(MASKED);
+    expect(rd(SVR)).toBe(0xff);
+    expect(rd(VER)).toBe(LocalApic.VERSION);
+    // Still software-disabled (SVR bit 8 clear) until software sets it, as after reset: then it accepts interrupts again.
+    apic.raise(0x60);
+    expect(apic.pendingVector()).toBe(-1);
+    wr(SVR, 0x1ff);
+    apic.raise(0x60);
+    expect(apic.pendingVector()).toBe(0x60);
   });
+
+  it('software-disabled through the SVR: LVTs are masked and stay masked, registers stay readable (SDM 10.4.7.2)', () => {
+    const { apic, rd, wr } = setup();
+    wr(SVR, 0x1ff);
+    wr(TPR, 0x30);
+    wr(LVT_TIMER, 0x31);
+    wr(LVT_ERROR, 0x32);
+    apic.raise(0x70);
+    wr(SVR, 0x0ff);
+    expect(rd(LVT_TIMER)).toBe(0x31 | MASKED);
+    expect(rd(LVT_ERROR)).toBe(0x32 | MASKED);
+    wr(LVT_TIMER, 0x33); // the mask cannot be cleared while software-disabled
+    expect(rd(LVT_TIMER)).toBe(0x33 | MASKED);
+    expect(rd(TPR)).toBe(0x30);
+    expect(rd(IRR + 0x30)).toBe(1 << 16); // vector 0x70 is held in IRR
+    expect(apic.pendingVector()).toBe(-1);
+    wr(SVR, 0x1ff); // enabling again leaves the LVTs masked (software unmasks them)
+    expect(rd(LVT_TIMER)).toBe(0x33 | MASKED);
+    expect(apic.pendingVector()).toBe(0x70);
+  });
+
 });

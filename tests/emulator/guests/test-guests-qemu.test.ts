@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runOnQemu, qemuAvailable, testGuestImage } from '../../helpers/guests';
-import { runScenario, COLUMNS } from '../../../emulator/monitors/scenarios';
+import { runScenario, COLUMNS } from '../../../scenarios/scenarios';
 
 /**
  * The test guests that end (emulator/guests/tests) print the same UART output on ringside,

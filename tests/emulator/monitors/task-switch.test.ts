@@ -4,7 +4,7 @@
 // print the same everywhere.
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../../emulator/machine';
-import { MATRIX_COLUMNS, runScenario } from '../../../emulator/monitors/scenarios';
+import { MATRIX_COLUMNS, runScenario } from '../../../scenarios/scenarios';
 import type { CpuObserver } from '../../../emulator/cpu/observer';
 import { decodeTaskSwitch, TASK_CALL, TASK_IRET, TASK_JMP, TASK_GATE_IDT } from '../../../emulator/monitors/vtx/task-switch';
 import type { VtxMonitor } from '../../../emulator/monitors/vtx/vmm';

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { recordRunInMemory } from '../../../recorder/diff/memory-run';
 import { buildReport } from '../../../recorder/diff/report';
 import { CATEGORY_RULES } from '../../../recorder/diff/categories';
-import { scenarioImage } from '../../../emulator/monitors/scenarios';
+import { scenarioImage } from '../../../scenarios/scenarios';
 
 function diffScenario(name: string, mode: string, shadow?: string) {
   const img = scenarioImage(name);

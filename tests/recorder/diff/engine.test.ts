@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { recordRunInMemory } from '../../../recorder/diff/memory-run';
 import { diffRuns } from '../../../recorder/diff/engine';
 import { GuestCore, registerDifferences, pageDifferences, samePage, guestRamTop, type Difference } from '../../../recorder/diff/guest-state';
-import { scenarioImage } from '../../../emulator/monitors/scenarios';
+import { scenarioImage } from '../../../scenarios/scenarios';
 import { Prng } from '../../helpers/prng';
 import type { MemoryRun } from '../../../recorder/diff/memory-run';
 

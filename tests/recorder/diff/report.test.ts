@@ -11,7 +11,7 @@ import { recordRun } from '../../../recorder/record';
 import { openTraceReadOnly, closeTrace, readEvents } from '../../../recorder/store';
 import { pickRun } from '../../../recorder/load-run';
 import { EventKind } from '../../../recorder/events';
-import { scenarioImage } from '../../../emulator/monitors/scenarios';
+import { scenarioImage } from '../../../scenarios/scenarios';
 import type { RunOptions } from '../../../recorder/session';
 
 interface Read { from: number; to: number; filter?: EventQuery; returned: number }

@@ -1,3 +1,4 @@
+import { downgradeToVersion3 } from './helpers';
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,11 +41,9 @@ describe('disk tables', () => {
   it('a schema version 3 trace replays as it is (read-only, untouched), and is upgraded when opened for recording (the disk tables are added)', () => {
     const path = join(dir, 'v3.sqlite');
     recordRun({ image: guestImage('tpr'), imageName: 'tpr.elf', out: path, options: { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 200_000 } });
-    // Version 4 only adds tables: without them, and with user_version 3, the file is what version 3 wrote.
+    // The steps after version 3 only add: without what they added, the file is what version 3 wrote.
     const raw = new Database(path);
-    for (const t of DISK_TABLES) raw.exec(`DROP TABLE ${t}`);
-    raw.pragma('user_version = 3');
-    raw.exec('UPDATE runs SET schema_version = 3');
+    downgradeToVersion3(raw);
     raw.close();
     const bytes = readFileSync(path);
     const old = openTraceReadOnly(path);

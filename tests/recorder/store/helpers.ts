@@ -2,7 +2,7 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { EventKind, KIND_FIELDS, KIND_NAMES, type EventKindName, type TraceEvent } from '../../../recorder/events';
+import { EVENT_KINDS, EventKind, eventFields, makeEvent, type EventFields, type EventKindName, type TraceEvent } from '../../../recorder/events';
 import { openTrace } from '../../../recorder/store/open-trace';
 import { closeTrace } from '../../../recorder/store/close-trace';
 import { createRun } from '../../../recorder/store/create-run';
@@ -19,62 +19,48 @@ export function siblings(path: string): string[] {
   return readdirSync(dirname(path)).filter((f) => f.startsWith(basename(path))).sort();
 }
 
-/** Values of the slots of one event of each kind, chosen to be told apart (some uint32, some negative). */
-const SLOT_VALUES: Record<EventKindName, Partial<Pick<TraceEvent, 'a' | 'b' | 'c' | 'd' | 'text'>>> = {
-  privilege: { a: 3, b: 0, c: 0x08, d: 0x00100040, text: 'interrupt' },
-  exception: { a: 14, b: 6, c: 0xc0001234 },
-  interrupt: { a: 32, b: 0x08, c: 0x00100080, d: 0, text: 'apic' },
-  iflag: { a: 0, b: -1, c: 1, text: 'cli' },
-  segment_load: { a: 3, b: 0x10, c: 0, d: -1, text: '00c09300' },
-  stale_descriptor: { a: 3, b: 0x23 },
-  dtr: { a: 0x00101000, b: 0x2f, c: 0, text: 'sgdt' },
-  cr: { a: 1, b: 3, c: 0x00200000 },
-  msr: { a: 1, b: 0x174, c: 0x08, d: 0 },
-  tpr: { a: 0, b: 0x20 },
-  io: { a: 1, b: 0x3f8, c: 1, d: 0x41 },
-  fast_syscall: { a: 0x08, b: 0x00100200, c: 0, text: 'sysenter' },
-  monitor_exit: { a: 48, b: 0x1c3, text: 'ept-violation' },
-  monitor_entry: { text: 'vmresume' },
-  monitor_emulation: { a: 0x7f, text: 'cli' },
-  input: { a: 0x61, text: 'uart' },
+/** The fields of one event of each kind, chosen to be told apart (some uint32, some negative). */
+const FIELD_VALUES: { [K in EventKindName]: EventFields<K> } = {
+  privilege: { from_cpl: 3, to_cpl: 0, to_cs: 0x08, to_eip: 0x00100040, cause: 'interrupt' },
+  exception: { vector: 14, error_code: 6, cr2: 0xc0001234 },
+  interrupt: { vector: 32, to_cs: 0x08, to_eip: 0x00100080, to_cpl: 0, source: 'apic' },
+  iflag: { real_if: 0, virtual_if: -1, changed: 1, by_instruction: 'cli' },
+  segment_load: { reg: 3, selector: 0x10, base: 0, seg_limit: -1, rights: '00c09300' },
+  stale_descriptor: { reg: 3, selector: 0x23 },
+  dtr: { base: 0x00101000, dt_limit: 0x2f, selector: 0, op: 'sgdt' },
+  cr: { is_write: 1, reg: 3, value: 0x00200000 },
+  msr: { is_write: 1, msr_index: 0x174, value_lo: 0x08, value_hi: 0 },
+  tpr: { old_tpr: 0, new_tpr: 0x20 },
+  io: { is_write: 1, port: 0x3f8, size: 1, value: 0x41 },
+  fast_syscall: { to_cs: 0x08, to_eip: 0x00100200, to_cpl: 0, op: 'sysenter' },
+  monitor_exit: { exit_reason: 48, qualification: 0x1c3, reason: 'ept-violation' },
+  monitor_entry: { how: 'vmresume' },
+  monitor_emulation: { value: 0x7f, what: 'cli' },
+  input: { value: 0x61, channel: 'uart' },
   halt: {},
-  shutdown: { text: 'triple fault' },
-  run_end: { a: 3, text: 'exit' },
-  io_string: { a: 0x80, b: 1024, c: -0x7ee3623b, d: 0xff, text: 'outsb' },
-  task_switch: { a: 0x28, b: 0x30, c: 8, text: 'exception' },
+  shutdown: { reason: 'triple fault' },
+  run_end: { exit_code: 3, reason: 'exit' },
+  io_string: { port: 0x80, elements: 1024, digest: -0x7ee3623b, last_value: 0xff, op: 'outsb' },
+  task_switch: { old_tss: 0x28, new_tss: 0x30, vector: 8, cause: 'exception' },
 };
 
 /** One event of every kind, in kind order, with seq from `firstSeq` and increasing icounts. */
 export function eventsOfEveryKind(firstSeq = 0, firstIcount = 100): TraceEvent[] {
-  const out: TraceEvent[] = [];
-  KIND_NAMES.forEach((name, kind) => {
-    if (!name) return;
-    const v = SLOT_VALUES[name];
-    const i = out.length;
-    out.push({
+  const names = (Object.keys(EVENT_KINDS) as EventKindName[]).sort((x, y) => EVENT_KINDS[x].id - EVENT_KINDS[y].id);
+  return names.map(<K extends EventKindName>(name: K, i: number) =>
+    makeEvent(name, FIELD_VALUES[name], {
       seq: firstSeq + i,
       icount: firstIcount + i * 10,
-      kind,
       cpl: i % 4,
       cs: i % 2 ? 0x1b : 0x08,
       eip: i === 3 ? 0xc0100000 + i : 0x00100000 + i * 3,
-      a: v.a ?? 0,
-      b: v.b ?? 0,
-      c: v.c ?? 0,
-      d: v.d ?? 0,
-      text: v.text ?? '',
-    });
-  });
-  return out;
+    }),
+  );
 }
 
 /** The named columns of an event as its ev_<kind> view should show them. */
 export function namedColumns(e: TraceEvent): Record<string, unknown> {
-  const f = KIND_FIELDS[KIND_NAMES[e.kind]] as Record<string, string | undefined>;
-  const row: Record<string, unknown> = { run: 1, seq: e.seq, icount: e.icount, cpl: e.cpl, cs: e.cs, eip: e.eip };
-  for (const slot of ['a', 'b', 'c', 'd'] as const) if (f[slot]) row[f[slot]!] = e[slot];
-  if (f.text) row[f.text] = e.text;
-  return row;
+  return { run: 1, seq: e.seq, icount: e.icount, cpl: e.cpl, cs: e.cs, eip: e.eip, ...eventFields(e) };
 }
 
 /** A deterministic stream of events like a recording's: mostly I/O and segment loads. */
@@ -121,4 +107,16 @@ export function smallTrace(path: string): void {
   w.close();
   finishRun(db, run, { endReason: 'exit', exitCode: 3, finalIcount: 400, eventCount: events.length });
   closeTrace(db);
+}
+
+/**
+ * Makes a trace written by this build look as schema version 3 wrote it: drops what the additive
+ * steps after 3 added (the disk tables, the task_switch view and kind, the modules table).
+ */
+export function downgradeToVersion3(raw: { exec(sql: string): unknown; pragma(sql: string): unknown }): void {
+  for (const t of ['disk_images', 'disk_image_chunks', 'run_disks', 'disk_writes', 'modules']) raw.exec(`DROP TABLE IF EXISTS ${t}`);
+  raw.exec('DROP VIEW IF EXISTS ev_task_switch');
+  raw.exec(`DELETE FROM kinds WHERE id = ${EventKind.task_switch}`);
+  raw.pragma('user_version = 3');
+  raw.exec('UPDATE runs SET schema_version = 3');
 }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Machine } from '../../../emulator/machine';
-import { EventRecorder } from '../../../recorder/recorder';
+import { EventRecorder } from '../../../recorder/event-recorder';
 import type { TraceEvent } from '../../../recorder/events';
 import { openTrace } from '../../../recorder/store/open-trace';
 import { closeTrace } from '../../../recorder/store/close-trace';

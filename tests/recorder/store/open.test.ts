@@ -10,8 +10,9 @@ import { listRuns } from '../../../recorder/store/list-runs';
 import { TraceError } from '../../../recorder/store/errors';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from '../../../recorder/store/schema';
 import { readSnapshots } from '../../../recorder/store/read-snapshots';
+import { readRun } from '../../../recorder/store/read-run';
 import { reportError } from '../../../cli/errors';
-import { SAMPLE_RUN, siblings, smallTrace, syntheticEvents, tempDir } from './helpers';
+import { SAMPLE_RUN, downgradeToVersion3, siblings, smallTrace, syntheticEvents, tempDir } from './helpers';
 
 const dir = tempDir('open');
 
@@ -190,5 +191,26 @@ describe('opening traces', () => {
     expect(snap.pages.map((c) => Buffer.from(c).equals(pages))).toEqual([true]);
     expect(db.prepare("SELECT count(*) FROM pragma_table_info('snapshots') WHERE name = 'pages'").pluck().get()).toBe(0);
     closeTrace(db);
+  });
+
+  it('reads a schema version 3 trace (no modules table) read-only as runs without modules, and adds the table when recording opens it', () => {
+    const path = join(dir, 'v3.sqlite');
+    const db = openTrace(path, { create: true });
+    createRun(db, { ...SAMPLE_RUN, modules: [{ name: 'm.bin', data: new Uint8Array([1, 2, 3]) }] });
+    closeTrace(db);
+    const raw = new Database(path);
+    downgradeToVersion3(raw);
+    raw.close();
+    const ro = openTraceReadOnly(path);
+    expect(readRun(ro, 1).modules).toEqual([]);
+    closeTrace(ro);
+    closeTrace(openTrace(path, { create: false }));
+    const up = openTraceReadOnly(path);
+    expect(up.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    const w = new Database(path);
+    createRun(w, { ...SAMPLE_RUN, modules: [{ name: 'n.bin', data: new Uint8Array([9]) }] });
+    w.close();
+    expect(readRun(up, 2).modules.map((m) => [m.name, [...m.data]])).toEqual([['n.bin', [9]]]);
+    closeTrace(up);
   });
 });

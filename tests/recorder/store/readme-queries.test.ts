@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventKind, type TraceEvent } from '../../../recorder/events';
+import { makeEvent, type EventFields, type EventKindName, type TraceEvent } from '../../../recorder/events';
 import { openTrace, openTraceReadOnly } from '../../../recorder/store/open-trace';
 import { closeTrace } from '../../../recorder/store/close-trace';
 import { createRun } from '../../../recorder/store/create-run';
@@ -18,20 +18,21 @@ function addSyscallRun(path: string): void {
   const run = createRun(db, { ...SAMPLE_RUN, mode: 'sw-033' });
   const w = new EventWriter(db, run);
   let seq = 0;
-  const ev = (icount: number, kind: number, a = 0, b = 0, c = 0, d = 0, text = ''): TraceEvent => ({ seq: seq++, icount, kind, cpl: 3, cs: 0x1b, eip: 0x400000 + icount, a, b, c, d, text });
+  const ev = <K extends EventKindName>(icount: number, kind: K, fields: EventFields<K>): TraceEvent =>
+    makeEvent(kind, fields, { seq: seq++, icount, cpl: 3, cs: 0x1b, eip: 0x400000 + icount });
   const events = [
-    ev(10, EventKind.fast_syscall, 0, 0, 0, 0, 'sysenter'),
-    ev(10, EventKind.privilege, 3, 0, 0, 0, 'sysenter'),
-    ev(50, EventKind.fast_syscall, 0, 0, 0, 0, 'sysexit'),
-    ev(60, EventKind.input, 0x20, 0, 0, 0, 'irq'),
-    ev(75, EventKind.interrupt, 0x20, 0, 0, 0, 'apic'),
-    ev(80, EventKind.segment_load, 3, 0x23, 0, -1, '00cff300'),
-    ev(90, EventKind.stale_descriptor, 3, 0x23),
-    ev(95, EventKind.monitor_exit, 48, 0x10, 0, 0, 'ept-violation'),
-    ev(99, EventKind.monitor_exit, 48, 0x11, 0, 0, 'ept-violation'),
-    ev(100, EventKind.fast_syscall, 0, 0, 0, 0, 'sysenter'),
-    ev(130, EventKind.fast_syscall, 0, 0, 0, 0, 'sysexit'),
-    ev(140, EventKind.tpr, 0, 0x20),
+    ev(10, 'fast_syscall', { to_cs: 0, to_eip: 0, to_cpl: 0, op: 'sysenter' }),
+    ev(10, 'privilege', { from_cpl: 3, to_cpl: 0, to_cs: 0, to_eip: 0, cause: 'sysenter' }),
+    ev(50, 'fast_syscall', { to_cs: 0, to_eip: 0, to_cpl: 0, op: 'sysexit' }),
+    ev(60, 'input', { value: 0x20, channel: 'irq' }),
+    ev(75, 'interrupt', { vector: 0x20, to_cs: 0, to_eip: 0, to_cpl: 0, source: 'apic' }),
+    ev(80, 'segment_load', { reg: 3, selector: 0x23, base: 0, seg_limit: -1, rights: '00cff300' }),
+    ev(90, 'stale_descriptor', { reg: 3, selector: 0x23 }),
+    ev(95, 'monitor_exit', { exit_reason: 48, qualification: 0x10, reason: 'ept-violation' }),
+    ev(99, 'monitor_exit', { exit_reason: 48, qualification: 0x11, reason: 'ept-violation' }),
+    ev(100, 'fast_syscall', { to_cs: 0, to_eip: 0, to_cpl: 0, op: 'sysenter' }),
+    ev(130, 'fast_syscall', { to_cs: 0, to_eip: 0, to_cpl: 0, op: 'sysexit' }),
+    ev(140, 'tpr', { old_tpr: 0, new_tpr: 0x20 }),
   ];
   for (const e of events) w.add(e);
   w.addInput({ icount: 60, channel: 'irq', value: 0x20 });

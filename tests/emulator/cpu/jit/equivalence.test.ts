@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Machine, type MachineOptions } from '../../../../emulator/machine';
-import { EventRecorder } from '../../../../recorder/recorder';
+import { EventRecorder } from '../../../../recorder/event-recorder';
 import type { TraceEvent } from '../../../../recorder/events';
 import { guestNames, guestImage } from '../../../helpers/guests';
-import { COLUMNS, VTX_COLUMNS, SCENARIOS } from '../../../../emulator/monitors/scenarios';
+import { COLUMNS, VTX_COLUMNS, SCENARIOS } from '../../../../scenarios/scenarios';
 import { Prng } from '../../../helpers/prng';
 import { OPCODE_FORMS } from '../../../../emulator/cpu/opcodes';
 import { DiskImage } from '../../../../emulator/devices/disk-image';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../../../emulator/machine';
-import { EventRecorder } from '../../../../recorder/recorder';
+import { EventRecorder } from '../../../../recorder/event-recorder';
 import { EventKind, type TraceEvent } from '../../../../recorder/events';
 import { EAX, EDX, ESI } from '../../../../emulator/cpu/constants';
 
@@ -10,7 +10,7 @@ function run(code: number[], jit: boolean, max = 1_000_000): { m: Machine; event
   const m = new Machine(new Uint8Array(code), { flatAddress: BASE, ramSize: 4 * 1024 * 1024, jit });
   m.executor.hotTranslate = 2;
   const events: TraceEvent[] = [];
-  new EventRecorder(m, (e) => events.push(e)).attach();
+  new EventRecorder(m, (e: TraceEvent) => events.push(e)).attach();
   m.run(max);
   return { m, events };
 }

@@ -16,10 +16,11 @@ export const KEPT = '# found by the iced-x86 comparison';
 const IMM_BYTES: Record<string, number> = { '': 0, Ib: 1, Ibs: 1, Iw: 2, Iz: 4, Jb: 1, Jz: 4, Ap: 6, O: 4, IwIb: 3 };
 const insn = new Insn();
 
-/** One encoding of a form: register operands (mod 3) unless it needs memory ([EAX], mod 0). */
-function encode(f: OpForm): number[] {
+/** One encoding of a form: register operands (mod 3) unless it needs memory ([EAX], mod 0); its own ModRM byte if it has one. */
+export function encode(f: OpForm): number[] {
   const b = f.code > 0xff ? [0x0f, f.code & 0xff] : [f.code];
-  if (f.modrm) b.push((f.rm === 'mem' ? 0x00 : 0xc0) | (Math.max(f.reg, 0) << 3));
+  if (f.modrmByte >= 0) b.push(f.modrmByte);
+  else if (f.modrm) b.push((f.rm === 'mem' ? 0x00 : 0xc0) | (Math.max(f.reg, 0) << 3));
   for (let k = 0; k < IMM_BYTES[f.imm]; k++) b.push(0x11 * (k + 1));
   return b;
 }

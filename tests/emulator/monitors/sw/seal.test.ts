@@ -4,7 +4,7 @@
 // monitor's IDT, TSS, entry points and GDT slots are the same bytes after the attempts.
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { runScenario, COLUMNS } from '../../../../emulator/monitors/scenarios';
+import { runScenario, COLUMNS } from '../../../../scenarios/scenarios';
 import { Machine } from '../../../../emulator/machine';
 import { MON_SIZE, OFF_IDT, OFF_TSS, OFF_STUBS, OFF_SYSENTER, STUB_SIZE, OFF_GDT_KERNEL, OFF_GDT_USER, MON_LDT } from '../../../../emulator/monitors/sw/layout';
 import { expandDownLimit } from '../../../../emulator/monitors/sw/descriptors';
@@ -107,7 +107,7 @@ describe('the seal guest under time travel', () => {
   for (const mode of ['sw-013', 'sw-033'] as const) {
     it(`${mode}: seek(n) from a snapshot equals a replay from the start, through the interpreted SYSENTER and the trapped expand-down accesses`, async () => {
       const { Timeline } = await import('../../../../recorder/timeline');
-      const { saveCpuState } = await import('../../../../emulator/snapshot');
+      const { saveCpuState } = await import('../../../../emulator/machine-state');
       const { recordInMemory } = await import('../../../helpers/record-memory');
       const fingerprint = (m: Machine) => createHash('sha256').update(saveCpuState(m.cpu)).update(m.cpu.ram).update(m.monitor!.saveState()).digest('hex');
       const { run, result } = recordInMemory(image, { mode, snapshotInterval: 1000 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   SCENARIOS, COLUMNS, VTX_COLUMNS, runScenario, scenarioImage, expectationFor, outcomeOf, meets, interventionCount,
   type ScenarioRun,
-} from '../../../../emulator/monitors/scenarios';
+} from '../../../../scenarios/scenarios';
 
 /**
  * The vtx columns of the SPEC section 4 matrix, cell by cell: every scenario's UART output and

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   SCENARIOS, COLUMNS, runScenario, scenarioImage, expectationFor, outcomeOf, meets, interventionCount, firstDifference,
   type ScenarioRun,
-} from '../../../emulator/monitors/scenarios';
+} from '../../scenarios/scenarios';
 
 /**
  * The sw-013 and sw-033 columns of the SPEC section 4 matrix, measured: every scenario guest

@@ -6,28 +6,36 @@
  * write to a descriptor whose copy sits in a hidden cache becomes a `stale_descriptor` event.
  */
 import type { Machine } from '../emulator/machine';
-import type { CpuObserver, InterruptSource, PrivilegeCause, TaskSwitchCause } from '../emulator/cpu/observer';
+import type { CpuObserver, DtrOp, FastSyscallOp, IflagCause, InterruptSource, PrivilegeCause, TaskSwitchCause } from '../emulator/cpu/observer';
 import { probeTranslate } from '../emulator/cpu/paging';
 import { CS } from '../emulator/cpu/constants';
-import { EventKind, type TraceEvent } from './events';
+import { IO_STRING_OPS, type TraceEvent } from './events';
+import { EventEmitters } from './event-emitters';
 
-export type EventSink = (e: TraceEvent) => void;
+/** Where events go: a function given each event as an object, or an EventFieldSink. */
+export type EventSink = ((e: TraceEvent) => void) | EventFieldSink;
 
-/** io_string's op by direction and element size (index: write * 3 + size / 2). */
-const IO_STRING_OPS = ['insb', 'insw', 'insd', 'outsb', 'outsw', 'outsd'];
+/** Takes each event as its fields, so that no object is made per event (the trace writer). */
+export interface EventFieldSink {
+  event(seq: number, icount: number, kind: number, cpl: number, cs: number, eip: number, a: number, b: number, c: number, d: number, text: string): void;
+}
 
 export class EventRecorder implements CpuObserver {
   private seq = 0; // next sequence number
   private readonly descPhys = new Float64Array(6).fill(-1); // physical address of each segment's descriptor, -1 none
   private readonly machine: Machine; // the machine observed
-  private readonly sink: EventSink; // where events go
+  private readonly sink: ((e: TraceEvent) => void) | null; // where events go as objects
+  private readonly fields: EventFieldSink | null; // or as fields
+  /** One emitter per kind, taking its named fields: every event goes through these. */
+  readonly emit = new EventEmitters((kind, a, b, c, d, text) => this.put(kind, a, b, c, d, text));
 
   constructor(machine: Machine, sink: EventSink) {
     this.machine = machine;
-    this.sink = sink;
+    this.sink = typeof sink === 'function' ? sink : null;
+    this.fields = typeof sink === 'function' ? null : sink;
     const cpu = machine.cpu;
     cpu.onWatchedWrite = (phys, size) => this.watchedWrite(phys, size);
-    machine.apic.onTprWrite = (oldTpr, newTpr) => this.emit(EventKind.tpr, oldTpr, newTpr, 0, 0, '');
+    machine.apic.onTprWrite = (oldTpr, newTpr) => this.emit.tpr(oldTpr, newTpr);
   }
 
   /** Starts observing (one branch per event site while attached, none of this when detached). */
@@ -44,11 +52,16 @@ export class EventRecorder implements CpuObserver {
     return this.seq;
   }
 
-  /** Emits an event stamped where it happened (the pinned origin of a transfer in progress). */
-  emit(kind: number, a: number, b: number, c: number, d: number, text: string): void {
+  /** Stamps an event where it happened (the pinned origin of a transfer in progress) and sends it on. */
+  private put(kind: number, a: number, b: number, c: number, d: number, text: string): void {
     const cpu = this.machine.cpu;
     const pinned = cpu.atPinned;
-    this.sink({
+    const fields = this.fields;
+    if (fields !== null) {
+      fields.event(this.seq++, cpu.icount, kind, pinned ? cpu.atCpl : cpu.cpl, pinned ? cpu.atCs : cpu.segSel[CS], (pinned ? cpu.atEip : cpu.eip) >>> 0, a | 0, b | 0, c | 0, d | 0, text);
+      return;
+    }
+    this.sink!({
       seq: this.seq++,
       icount: cpu.icount,
       kind,
@@ -64,60 +77,60 @@ export class EventRecorder implements CpuObserver {
   }
 
   exception(vector: number, errorCode: number, cr2: number): void {
-    this.emit(EventKind.exception, vector, errorCode, cr2, 0, '');
+    this.emit.exception(vector, errorCode, cr2);
   }
   interruptDelivered(vector: number, source: InterruptSource, toCs: number, toEip: number, toCpl: number): void {
-    this.emit(EventKind.interrupt, vector, toCs, toEip, toCpl, source);
+    this.emit.interrupt(vector, toCs, toEip, toCpl, source);
   }
   privilegeChange(from: number, to: number, cause: PrivilegeCause, toCs: number, toEip: number): void {
-    this.emit(EventKind.privilege, from, to, toCs, toEip, cause);
+    this.emit.privilege(from, to, toCs, toEip, cause);
   }
   segmentLoad(seg: number, selector: number, base: number, limit: number, rights: number): void {
-    this.emit(EventKind.segment_load, seg, selector, base, limit, (rights >>> 0).toString(16).padStart(8, '0'));
+    this.emit.segment_load(seg, selector, base, limit, (rights >>> 0).toString(16).padStart(8, '0'));
     this.watchDescriptor(seg, selector, rights);
   }
-  interruptFlag(value: boolean, by: string, changed: boolean): void {
+  interruptFlag(value: boolean, by: IflagCause, changed: boolean): void {
     const vmm = this.machine.monitor;
-    this.emit(EventKind.iflag, value ? 1 : 0, vmm === null ? -1 : vmm.virtualIf ? 1 : 0, changed ? 1 : 0, 0, by);
+    this.emit.iflag(value ? 1 : 0, vmm === null ? -1 : vmm.virtualIf ? 1 : 0, changed ? 1 : 0, by);
   }
-  descriptorTable(op: string, base: number, limit: number, selector: number): void {
-    this.emit(EventKind.dtr, base, limit, selector, 0, op);
+  descriptorTable(op: DtrOp, base: number, limit: number, selector: number): void {
+    this.emit.dtr(base, limit, selector, op);
   }
   controlRegister(write: boolean, reg: number, value: number): void {
-    this.emit(EventKind.cr, write ? 1 : 0, reg, value, 0, '');
+    this.emit.cr(write ? 1 : 0, reg, value);
   }
   msr(write: boolean, index: number, value: bigint): void {
-    this.emit(EventKind.msr, write ? 1 : 0, index, Number(value & 0xffffffffn), Number(value >> 32n), '');
+    this.emit.msr(write ? 1 : 0, index, Number(value & 0xffffffffn), Number(value >> 32n));
   }
   io(write: boolean, port: number, size: number, value: number): void {
-    this.emit(EventKind.io, write ? 1 : 0, port, size, value, '');
+    this.emit.io(write ? 1 : 0, port, size, value);
   }
   staleDescriptor(seg: number, selector: number): void {
-    this.emit(EventKind.stale_descriptor, seg, selector, 0, 0, '');
+    this.emit.stale_descriptor(seg, selector);
   }
-  fastSyscall(op: 'sysenter' | 'sysexit', toCs: number, toEip: number): void {
-    this.emit(EventKind.fast_syscall, toCs, toEip, op === 'sysenter' ? 0 : 3, 0, op);
+  fastSyscall(op: FastSyscallOp, toCs: number, toEip: number): void {
+    this.emit.fast_syscall(toCs, toEip, op === 'sysenter' ? 0 : 3, op);
   }
   taskSwitch(oldTss: number, newTss: number, cause: TaskSwitchCause, vector: number): void {
-    this.emit(EventKind.task_switch, oldTss, newTss, vector, 0, cause);
+    this.emit.task_switch(oldTss, newTss, vector, cause);
   }
   ioString(write: boolean, port: number, size: number, count: number, digest: number, last: number): void {
-    this.emit(EventKind.io_string, port, count, digest, last, IO_STRING_OPS[(write ? 3 : 0) + (size >> 1)]);
+    this.emit.io_string(port, count, digest, last, IO_STRING_OPS[(write ? 3 : 0) + (size >> 1)]);
   }
   halt(): void {
-    this.emit(EventKind.halt, 0, 0, 0, 0, '');
+    this.emit.halt();
   }
   shutdown(reason: string): void {
-    this.emit(EventKind.shutdown, 0, 0, 0, 0, reason);
+    this.emit.shutdown(reason);
   }
   monitorExit(reason: string, number: number, qualification: number): void {
-    this.emit(EventKind.monitor_exit, number, qualification, 0, 0, reason);
+    this.emit.monitor_exit(number, qualification, reason);
   }
   monitorEmulation(what: string, value: number): void {
-    this.emit(EventKind.monitor_emulation, value, 0, 0, 0, what);
+    this.emit.monitor_emulation(value, what);
   }
   monitorEntry(how: string): void {
-    this.emit(EventKind.monitor_entry, 0, 0, 0, 0, how);
+    this.emit.monitor_entry(how);
   }
 
   /** Remembers where the descriptor behind a loaded selector lives and watches its page. */

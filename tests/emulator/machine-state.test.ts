@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Machine, type RunResult } from '../../emulator/machine';
-import {
-  saveCpuState, loadCpuState, saveDevicesState, loadDevicesState, saveMachineState, restoreMachineState,
-  packPages, unpackPages, crc32, SnapshotError, PAGE_SIZE, type MachineState,
-} from '../../emulator/snapshot';
+import { packPages, unpackPages, crc32, SnapshotError, PAGE_SIZE } from '../../emulator/state/codec';
+import { saveCpuState, loadCpuState, saveDevicesState, loadDevicesState, saveMachineState, restoreMachineState, type MachineState } from '../../emulator/machine-state';
 import { TLB_CODE, TLB_WRITTEN } from '../../emulator/cpu/cpu';
 import { IoBus } from '../../emulator/devices/bus';
 import { Uart16550 } from '../../emulator/devices/uart16550';
@@ -573,31 +571,6 @@ describe('device state round trips', () => {
 // RAM pages
 // ---------------------------------------------------------------------------------------------
 
-describe('packPages / unpackPages', () => {
-  it('round-trips the given pages and leaves the others alone', () => {
-    const ram = new Uint8Array(64 * PAGE_SIZE).map((_, i) => (i * 7 + (i >> 12)) & 0xff);
-    const packed = packPages(ram, new Set([3, 0, 63]));
-    expect(packed.length).toBe(3 * (4 + PAGE_SIZE));
-    expect(new DataView(packed.buffer).getUint32(0, true)).toBe(3);
-    const dst = new Uint8Array(64 * PAGE_SIZE);
-    expect(unpackPages(dst, packed)).toBe(3);
-    for (const p of [0, 3, 63]) expect(dst.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE)).toEqual(ram.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
-    expect(dst.subarray(PAGE_SIZE, 3 * PAGE_SIZE).every((b) => b === 0)).toBe(true);
-    expect(packPages(ram, [])).toEqual(new Uint8Array(0));
-  });
-
-  it('rejects pages outside RAM and malformed input, without writing anything', () => {
-    const ram = new Uint8Array(4 * PAGE_SIZE);
-    expect(() => packPages(ram, [4])).toThrow(RangeError);
-    expect(() => packPages(ram, [-1])).toThrow(RangeError);
-    const big = new Uint8Array(8 * PAGE_SIZE).fill(9);
-    const packed = packPages(big, [1, 7]);
-    expect(() => unpackPages(ram, packed)).toThrow(/outside RAM/);
-    expect(ram.every((b) => b === 0)).toBe(true);
-    expect(() => unpackPages(ram, packed.subarray(0, packed.length - 1))).toThrow(SnapshotError);
-  });
-});
-
 // ---------------------------------------------------------------------------------------------
 // Bad input
 // ---------------------------------------------------------------------------------------------
@@ -627,8 +600,8 @@ describe('corrupt or mismatched state is rejected with a clear error and changes
     expectRejected(t, () => loadCpuState(t.cpu, flipped), /checksum/);
     expectRejected(t, () => loadCpuState(t.cpu, good.devices), /not a RCPU state/);
     const newer = cpu.slice();
-    newer[4] = 2;
-    expectRejected(t, () => loadCpuState(t.cpu, newer), /version 2/);
+    newer[4] = 3;
+    expectRejected(t, () => loadCpuState(t.cpu, newer), /version 3/);
     const longer = reseal(cpu, (p) => Uint8Array.from([...p, 0]));
     expectRejected(t, () => loadCpuState(t.cpu, longer), /trailing/);
     const shorter = reseal(cpu, (p) => p.subarray(0, p.length - 3));
