@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { basename } from 'node:path';
 import { MODES, SHADOW_POLICIES } from '../emulator/monitors/modes';
+import { translationDefault } from '../emulator/cpu/exec';
 import { readInputFile } from './options';
 
 /** --mode, --shadow, --vtx-gen, --cmdline, --flat, --module, --ram, --max-instructions, --tsc-per-instruction, --disk. */
@@ -28,6 +29,17 @@ export function inputOptions(cmd: Command): Command {
   return cmd
     .option('--input <file>', 'bytes fed to the UART receiver (record: stored in the trace)')
     .option('--keyboard <file>', 'text typed on the PS/2 keyboard, scancode set 1, US layout (record: stored in the trace)');
+}
+
+/** --no-jit: the interpreter alone, no block translation (for debugging the translator). */
+export function translatorOption(cmd: Command): Command {
+  return cmd.option('--no-jit', 'interpret only: no block translation (also RINGSIDE_NO_JIT=1)');
+}
+
+/** Applies --no-jit, or RINGSIDE_NO_JIT set to anything but 0, to every machine the command builds. */
+export function applyTranslatorChoice(opts: { jit?: boolean }, env: NodeJS.ProcessEnv = process.env): void {
+  const off = env.RINGSIDE_NO_JIT !== undefined && env.RINGSIDE_NO_JIT !== '' && env.RINGSIDE_NO_JIT !== '0';
+  translationDefault.enabled = opts.jit !== false && !off;
 }
 
 /** The files of --module, read in command-line order (the order the loader places them in). */

@@ -8,7 +8,7 @@ import { atCommand } from './commands/at';
 import { queryCommand } from './commands/query';
 import { matrixCommand } from './commands/matrix';
 import { RINGSIDE_VERSION } from '../recorder/version';
-import { machineOptions, inputOptions } from './machine-options';
+import { machineOptions, inputOptions, translatorOption, applyTranslatorChoice } from './machine-options';
 import { diffCommand } from './commands/diff';
 
 const program = new Command();
@@ -123,6 +123,10 @@ program
     const { demoCommand } = await import('./commands/demo');
     process.exitCode = await demoCommand();
   });
+
+// Every command that runs a machine can be told to interpret only.
+for (const cmd of program.commands) translatorOption(cmd);
+program.hook('preAction', (_program, action) => applyTranslatorChoice(action.opts()));
 
 // Output that goes away (`| head`) is not an error: writes to a closed stdout or stderr end
 // quietly (cli/stdout.ts sees EPIPE first for everything the commands print).

@@ -73,6 +73,7 @@ export interface MachineOptions {
   shadow?: ShadowPolicy; // sw-033: split (default) or shared shadow page tables
   vtxGen?: VtxGeneration; // vtx: 2 (default, EPT and TPR shadow) or 1 (first generation)
   disks?: DiskImage[]; // the primary ATA channel's master and slave (like -drive ...,index=0 and 1); none: no ATA ports
+  jit?: boolean; // translate hot blocks (default: the process-wide default, on unless --no-jit)
   tscPerInstruction?: number; // TSC ticks per retired instruction (default 1)
 }
 
@@ -162,6 +163,7 @@ export class Machine {
     this.io.register(CRTC_INDEX, 2, this.vga);
     this.io.register(INPUT_STATUS_1, 1, this.vga);
     this.executor = new Executor(this.cpu);
+    if (opts.jit !== undefined) this.executor.jit = opts.jit;
     this.firmwareRanges = installFirmware(this.cpu.ram.subarray(0, ramSize), ramSize);
     this.image = loadImage(image, this.cpu.ram.subarray(0, ramSize), {
       cmdline: opts.cmdline ?? '',

@@ -80,7 +80,7 @@ const SUP_WRITE_MASK = TLB_VALID | TLB_SUP_WRITE | TLB_DIRTY | TLB_MMIO | TLB_CO
 const USER_WRITE_MASK = TLB_VALID | TLB_USER_WRITE | TLB_DIRTY | TLB_MMIO | TLB_CODE | TLB_WRITTEN;
 
 /** Parity flag lookup: PARITY[b] is PF for a result whose low byte is b. */
-const PARITY = new Uint8Array(256);
+export const PARITY = new Uint8Array(256);
 for (let b = 0; b < 256; b++) {
   let n = 0;
   for (let k = 0; k < 8; k++) n += (b >> k) & 1;

@@ -20,6 +20,7 @@ import { CS, IF, TF, GP_VECTOR, DB_VECTOR, NMI_VECTOR } from './constants';
 import { deliverEvent, deliverPendingException, EVENT_EXCEPTION, EVENT_EXTERNAL } from './interrupts';
 import { HANDLERS, invalidOpcode } from './ops';
 import { SPECIALIZERS } from './ops/fast';
+import { translate, type Translated } from './jit/translate';
 
 installHandlers(HANDLERS, invalidOpcode, SPECIALIZERS);
 
@@ -40,7 +41,17 @@ export class Block {
   epoch1 = -1;
   hits = 0; // executions so far (a block becomes hot at HOT_BLOCK)
   run: ((cpu: Cpu) => void) | null = null; // the compiled form, once hot (32-bit code only)
+  jit: Translated | null = null; // the translated form, once hot (32-bit code; see jit/translate.ts)
 }
+
+/** Executions after which a block is translated (short runs stay interpreted). */
+const HOT_TRANSLATE = 64;
+
+/**
+ * Whether new executors translate hot blocks (the CLI's --no-jit and RINGSIDE_NO_JIT turn it
+ * off for the whole process; a machine's own option overrides it).
+ */
+export const translationDefault = { enabled: true };
 
 /** Executions after which a block is compiled. */
 const HOT_BLOCK = 32;
@@ -86,6 +97,12 @@ export class Executor {
   private readonly singleBlock = new Block(); // wraps `single`
   readonly breakpoints = new Set<number>(); // linear addresses: run() stops before executing one
   private resumeAt = -1; // icount at which run() was entered
+  jit = translationDefault.enabled; // translate hot blocks into JavaScript (false: the interpreter alone, e.g. --no-jit)
+  hotTranslate = HOT_TRANSLATE; // executions of a block before it is translated
+  blocksTranslated = 0; // statistics: blocks translated since start
+  translatedChars = 0; // statistics: characters of generated source (the code cache's size)
+  translateMs = 0; // statistics: time spent translating, when a benchmark lends a clock
+  clock: (() => number) | null = null; // the benchmark's clock (the machine itself reads none)
   blocksBuilt = 0; // statistics: blocks decoded since start
   invalidations = 0; // statistics: pages whose decoded code was dropped
 
@@ -95,6 +112,16 @@ export class Executor {
     this.singleBlock.insns.push(this.single);
     this.singleBlock.n = 1;
     cpu.onCodeWrite = (page) => this.invalidatePage(page);
+  }
+
+  /** Translates a hot block (its decoded instructions stay: the interpreter runs partial passes). */
+  private translateBlock(block: Block): void {
+    const t0 = this.clock === null ? 0 : this.clock();
+    const t = translate(this.cpu, block.insns, block.n);
+    block.jit = t.run;
+    if (this.clock !== null) this.translateMs += this.clock() - t0;
+    this.blocksTranslated++;
+    this.translatedChars += t.source.length;
   }
 
   /** Drops every decoded block of a physical page. */
@@ -201,9 +228,13 @@ export class Executor {
         const insns = block.insns;
         let n = block.n;
         if (limit - cpu.icount < n) n = limit - cpu.icount;
-        if (block.run !== null && n === block.n && cpu.cs32) block.run(cpu);
+        if (block.jit !== null && n === block.n && cpu.cs32 && cpu.ss32) block.jit(limit);
+        else if (block.run !== null && n === block.n && cpu.cs32) block.run(cpu);
         else if (cpu.cs32) {
-          if (++block.hits === HOT_BLOCK && block !== this.singleBlock) block.run = compileBlock(block);
+          if (++block.hits === (this.jit ? this.hotTranslate : HOT_BLOCK) && block !== this.singleBlock) {
+            if (this.jit) this.translateBlock(block);
+            else block.run = compileBlock(block);
+          }
           for (let k = 0; k < n; k++) {
             const ins = insns[k];
             cpu.next = (cpu.eip + ins.len) >>> 0;

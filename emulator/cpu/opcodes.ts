@@ -57,6 +57,16 @@ export const TRAP_KINDS = [
 ] as const;
 export type TrapKind = (typeof TRAP_KINDS)[number];
 
+/**
+ * The block translator's templates (emulator/cpu/jit/templates.ts): each generates the inline
+ * JavaScript of a family of forms; the form's operands, handler and arg select the variant.
+ */
+export const JIT_TEMPLATES = [
+  'alu', 'test', 'mov', 'lea', 'push', 'pop', 'incdec', 'shift', 'jcond', 'jmp', 'call', 'ret', 'movx',
+  'setcc', 'cmovcc', 'imul', 'nop', 'string',
+] as const;
+export type JitTemplate = (typeof JIT_TEMPLATES)[number];
+
 /** Immediate or displacement bytes following the ModRM/SIB/displacement. */
 export type ImmKind =
   | '' // none
@@ -105,6 +115,11 @@ export interface OpForm {
   /** What a software monitor counts the form as when it traps and emulates it ('' = memory). */
   readonly trap: TrapKind | '';
   /**
+   * The block translator's template for the form (emulator/cpu/jit): its semantics are generated
+   * inline in translated code. '' = none: a translated block calls the handler.
+   */
+  readonly jit: JitTemplate | '';
+  /**
    * The flags it reads, writes (gives a defined value) and leaves undefined, as EFLAGS bits, as
    * iced-x86 records them (form-flags.ts, generated; a test keeps it current).
    */
@@ -131,6 +146,7 @@ interface Extra {
   pure?: boolean;
   intercept?: Intercept;
   trap?: TrapKind;
+  jit?: JitTemplate;
 }
 
 /**
@@ -159,6 +175,7 @@ function op(code: number, mnemonic: string, operands: string, handler: HandlerNa
     pure: x.pure ?? false,
     intercept: x.intercept ?? '',
     trap: x.trap ?? '',
+    jit: x.jit ?? '',
     flags: flagsOf(code, x.reg ?? -1),
   });
 }
@@ -184,16 +201,16 @@ export const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU
 ALU_NAMES.forEach((m, a) => {
   const base = a << 3;
   const lock = a !== ALU_CMP;
-  op(base + 0, m, 'Eb,Gb', 'aluEbGb', '', { arg: a, lock, pure: true });
-  op(base + 1, m, 'Ev,Gv', 'aluEvGv', '', { arg: a, lock, pure: true });
-  op(base + 2, m, 'Gb,Eb', 'aluGbEb', '', { arg: a, pure: true });
-  op(base + 3, m, 'Gv,Ev', 'aluGvEv', '', { arg: a, pure: true });
-  op(base + 4, m, 'AL,Ib', 'aluALIb', 'Ib', { arg: a, pure: true });
-  op(base + 5, m, 'eAX,Iz', 'aluEAXIz', 'Iz', { arg: a, pure: true });
-  grp(0x80, a, m, 'Eb,Ib', 'aluEbIb', 'Ib', { arg: a, lock, pure: true });
-  grp(0x81, a, m, 'Ev,Iz', 'aluEvIz', 'Iz', { arg: a, lock, pure: true });
-  grp(0x82, a, m, 'Eb,Ib', 'aluEbIb', 'Ib', { arg: a, lock, pure: true });
-  grp(0x83, a, m, 'Ev,Ib', 'aluEvIb', 'Ibs', { arg: a, lock, pure: true });
+  op(base + 0, m, 'Eb,Gb', 'aluEbGb', '', { arg: a, lock, pure: true, jit: 'alu' });
+  op(base + 1, m, 'Ev,Gv', 'aluEvGv', '', { arg: a, lock, pure: true, jit: 'alu' });
+  op(base + 2, m, 'Gb,Eb', 'aluGbEb', '', { arg: a, pure: true, jit: 'alu' });
+  op(base + 3, m, 'Gv,Ev', 'aluGvEv', '', { arg: a, pure: true, jit: 'alu' });
+  op(base + 4, m, 'AL,Ib', 'aluALIb', 'Ib', { arg: a, pure: true, jit: 'alu' });
+  op(base + 5, m, 'eAX,Iz', 'aluEAXIz', 'Iz', { arg: a, pure: true, jit: 'alu' });
+  grp(0x80, a, m, 'Eb,Ib', 'aluEbIb', 'Ib', { arg: a, lock, pure: true, jit: 'alu' });
+  grp(0x81, a, m, 'Ev,Iz', 'aluEvIz', 'Iz', { arg: a, lock, pure: true, jit: 'alu' });
+  grp(0x82, a, m, 'Eb,Ib', 'aluEbIb', 'Ib', { arg: a, lock, pure: true, jit: 'alu' });
+  grp(0x83, a, m, 'Ev,Ib', 'aluEvIb', 'Ibs', { arg: a, lock, pure: true, jit: 'alu' });
 });
 
 // Segment register push/pop (the arg is the segment register index).
@@ -219,13 +236,13 @@ op(0xd5, 'aad', 'Ib', 'aad', 'Ib');
 
 // INC/DEC/PUSH/POP register (arg = register).
 for (let r = 0; r < 8; r++) {
-  op(0x40 + r, 'inc', 'Zv', 'incZv', '', { arg: r, pure: true });
-  op(0x48 + r, 'dec', 'Zv', 'decZv', '', { arg: r, pure: true });
-  op(0x50 + r, 'push', 'Zv', 'pushZv', '', { arg: r });
-  op(0x58 + r, 'pop', 'Zv', 'popZv', '', { arg: r });
-  op(0x90 + r, r === 0 ? 'nop' : 'xchg', r === 0 ? '' : 'Zv,eAX', r === 0 ? 'nop' : 'xchgZvEAX', '', { arg: r, pure: true });
-  op(0xb0 + r, 'mov', 'Zb,Ib', 'movZbIb', 'Ib', { arg: r, pure: true });
-  op(0xb8 + r, 'mov', 'Zv,Iz', 'movZvIz', 'Iz', { arg: r, pure: true });
+  op(0x40 + r, 'inc', 'Zv', 'incZv', '', { arg: r, pure: true, jit: 'incdec' });
+  op(0x48 + r, 'dec', 'Zv', 'decZv', '', { arg: r, pure: true, jit: 'incdec' });
+  op(0x50 + r, 'push', 'Zv', 'pushZv', '', { arg: r, jit: 'push' });
+  op(0x58 + r, 'pop', 'Zv', 'popZv', '', { arg: r, jit: 'pop' });
+  op(0x90 + r, r === 0 ? 'nop' : 'xchg', r === 0 ? '' : 'Zv,eAX', r === 0 ? 'nop' : 'xchgZvEAX', '', { arg: r, pure: true, jit: r === 0 ? 'nop' : undefined });
+  op(0xb0 + r, 'mov', 'Zb,Ib', 'movZbIb', 'Ib', { arg: r, pure: true, jit: 'mov' });
+  op(0xb8 + r, 'mov', 'Zv,Iz', 'movZvIz', 'Iz', { arg: r, pure: true, jit: 'mov' });
   op(0x0fc8 + r, 'bswap', 'Zd', 'bswapZd', '', { arg: r, pure: true });
 }
 
@@ -233,47 +250,47 @@ op(0x60, 'pusha', '', 'pusha', '');
 op(0x61, 'popa', '', 'popa', '');
 op(0x62, 'bound', 'Gv,Ma', 'boundGvMa', '', { rm: 'mem' });
 op(0x63, 'arpl', 'Ew,Gw', 'arplEwGw', '');
-op(0x68, 'push', 'Iz', 'pushIz', 'Iz');
-op(0x69, 'imul', 'Gv,Ev,Iz', 'imulGvEvIz', 'Iz', { pure: true });
-op(0x6a, 'push', 'Ib', 'pushIz', 'Ibs');
-op(0x6b, 'imul', 'Gv,Ev,Ib', 'imulGvEvIz', 'Ibs', { pure: true });
+op(0x68, 'push', 'Iz', 'pushIz', 'Iz', { jit: 'push' });
+op(0x69, 'imul', 'Gv,Ev,Iz', 'imulGvEvIz', 'Iz', { pure: true, jit: 'imul' });
+op(0x6a, 'push', 'Ib', 'pushIz', 'Ibs', { jit: 'push' });
+op(0x6b, 'imul', 'Gv,Ev,Ib', 'imulGvEvIz', 'Ibs', { pure: true, jit: 'imul' });
 
 // String and port-string instructions (arg = element width in bytes; 0 = operand size).
 op(0x6c, 'insb', '', 'ins', '', { arg: 1, repeats: true, trap: 'io' });
 op(0x6d, 'ins', '', 'ins', '', { arg: 0, repeats: true, trap: 'io' });
 op(0x6e, 'outsb', '', 'outs', '', { arg: 1, repeats: true, trap: 'io' });
 op(0x6f, 'outs', '', 'outs', '', { arg: 0, repeats: true, trap: 'io' });
-op(0xa4, 'movsb', '', 'movs', '', { arg: 1, repeats: true });
-op(0xa5, 'movs', '', 'movs', '', { arg: 0, repeats: true });
+op(0xa4, 'movsb', '', 'movs', '', { arg: 1, repeats: true, jit: 'string' });
+op(0xa5, 'movs', '', 'movs', '', { arg: 0, repeats: true, jit: 'string' });
 op(0xa6, 'cmpsb', '', 'cmps', '', { arg: 1, repeats: true });
 op(0xa7, 'cmps', '', 'cmps', '', { arg: 0, repeats: true });
-op(0xaa, 'stosb', '', 'stos', '', { arg: 1, repeats: true });
-op(0xab, 'stos', '', 'stos', '', { arg: 0, repeats: true });
-op(0xac, 'lodsb', '', 'lods', '', { arg: 1, repeats: true });
-op(0xad, 'lods', '', 'lods', '', { arg: 0, repeats: true });
+op(0xaa, 'stosb', '', 'stos', '', { arg: 1, repeats: true, jit: 'string' });
+op(0xab, 'stos', '', 'stos', '', { arg: 0, repeats: true, jit: 'string' });
+op(0xac, 'lodsb', '', 'lods', '', { arg: 1, repeats: true, jit: 'string' });
+op(0xad, 'lods', '', 'lods', '', { arg: 0, repeats: true, jit: 'string' });
 op(0xae, 'scasb', '', 'scas', '', { arg: 1, repeats: true });
 op(0xaf, 'scas', '', 'scas', '', { arg: 0, repeats: true });
 
 // Conditional branches, SETcc, CMOVcc (arg = condition code tttn).
 export const CC_NAMES = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'] as const;
 CC_NAMES.forEach((cc, c) => {
-  op(0x70 + c, 'j' + cc, 'Jb', 'jcc', 'Jb', { arg: c, ends: true });
-  op(0x0f80 + c, 'j' + cc, 'Jz', 'jcc', 'Jz', { arg: c, ends: true });
-  op(0x0f90 + c, 'set' + cc, 'Eb', 'setccEb', '', { arg: c, pure: true });
-  op(0x0f40 + c, 'cmov' + cc, 'Gv,Ev', 'cmovccGvEv', '', { arg: c, pure: true });
+  op(0x70 + c, 'j' + cc, 'Jb', 'jcc', 'Jb', { arg: c, ends: true, jit: 'jcond' });
+  op(0x0f80 + c, 'j' + cc, 'Jz', 'jcc', 'Jz', { arg: c, ends: true, jit: 'jcond' });
+  op(0x0f90 + c, 'set' + cc, 'Eb', 'setccEb', '', { arg: c, pure: true, jit: 'setcc' });
+  op(0x0f40 + c, 'cmov' + cc, 'Gv,Ev', 'cmovccGvEv', '', { arg: c, pure: true, jit: 'cmovcc' });
 });
 
-op(0x84, 'test', 'Eb,Gb', 'testEbGb', '', { pure: true });
-op(0x85, 'test', 'Ev,Gv', 'testEvGv', '', { pure: true });
+op(0x84, 'test', 'Eb,Gb', 'testEbGb', '', { pure: true, jit: 'test' });
+op(0x85, 'test', 'Ev,Gv', 'testEvGv', '', { pure: true, jit: 'test' });
 op(0x86, 'xchg', 'Eb,Gb', 'xchgEbGb', '', { lock: true, pure: true });
 op(0x87, 'xchg', 'Ev,Gv', 'xchgEvGv', '', { lock: true, pure: true });
-op(0x88, 'mov', 'Eb,Gb', 'movEbGb', '', { pure: true });
-op(0x89, 'mov', 'Ev,Gv', 'movEvGv', '', { pure: true });
-op(0x8a, 'mov', 'Gb,Eb', 'movGbEb', '', { pure: true });
-op(0x8b, 'mov', 'Gv,Ev', 'movGvEv', '', { pure: true });
+op(0x88, 'mov', 'Eb,Gb', 'movEbGb', '', { pure: true, jit: 'mov' });
+op(0x89, 'mov', 'Ev,Gv', 'movEvGv', '', { pure: true, jit: 'mov' });
+op(0x8a, 'mov', 'Gb,Eb', 'movGbEb', '', { pure: true, jit: 'mov' });
+op(0x8b, 'mov', 'Gv,Ev', 'movGvEv', '', { pure: true, jit: 'mov' });
 // MOV to/from segment registers: ModRM.reg names the register; 6 and 7 (and MOV CS) are #UD.
 for (const r of [0, 1, 2, 3, 4, 5]) grp(0x8c, r, 'mov', 'Ev,Sw', 'movEvSw', '');
-op(0x8d, 'lea', 'Gv,M', 'leaGvM', '', { rm: 'mem', pure: true });
+op(0x8d, 'lea', 'Gv,M', 'leaGvM', '', { rm: 'mem', pure: true, jit: 'lea' });
 for (const r of [0, 2, 3, 4, 5]) grp(0x8e, r, 'mov', 'Sw,Ew', 'movSwEw', '', { ends: true, trap: 'segment' });
 grp(0x8f, 0, 'pop', 'Ev', 'popEv', '');
 
@@ -289,29 +306,29 @@ op(0xa0, 'mov', 'AL,Ob', 'movALOb', 'O');
 op(0xa1, 'mov', 'eAX,Ov', 'movEAXOv', 'O');
 op(0xa2, 'mov', 'Ob,AL', 'movObAL', 'O');
 op(0xa3, 'mov', 'Ov,eAX', 'movOvEAX', 'O');
-op(0xa8, 'test', 'AL,Ib', 'testALIb', 'Ib', { pure: true });
-op(0xa9, 'test', 'eAX,Iz', 'testEAXIz', 'Iz', { pure: true });
+op(0xa8, 'test', 'AL,Ib', 'testALIb', 'Ib', { pure: true, jit: 'test' });
+op(0xa9, 'test', 'eAX,Iz', 'testEAXIz', 'Iz', { pure: true, jit: 'test' });
 
 // Shifts and rotates, group 2 (arg = source: 0 = Ib, 1 = the constant 1, 2 = CL).
 export const SHIFT_NAMES = ['rol', 'ror', 'rcl', 'rcr', 'shl', 'shr', 'sal', 'sar'] as const;
 SHIFT_NAMES.forEach((m, r) => {
   grp(0xc0, r, m, 'Eb,Ib', 'shiftEb', 'Ib', { arg: 0, pure: true });
-  grp(0xc1, r, m, 'Ev,Ib', 'shiftEv', 'Ib', { arg: 0, pure: true });
+  grp(0xc1, r, m, 'Ev,Ib', 'shiftEv', 'Ib', { arg: 0, pure: true, jit: 'shift' });
   grp(0xd0, r, m, 'Eb,1', 'shiftEb', '', { arg: 1, pure: true });
-  grp(0xd1, r, m, 'Ev,1', 'shiftEv', '', { arg: 1, pure: true });
+  grp(0xd1, r, m, 'Ev,1', 'shiftEv', '', { arg: 1, pure: true, jit: 'shift' });
   grp(0xd2, r, m, 'Eb,CL', 'shiftEb', '', { arg: 2, pure: true });
   grp(0xd3, r, m, 'Ev,CL', 'shiftEv', '', { arg: 2, pure: true });
 });
 
-op(0xc2, 'ret', 'Iw', 'retNear', 'Iw', { ends: true });
-op(0xc3, 'ret', '', 'retNear', '', { ends: true });
+op(0xc2, 'ret', 'Iw', 'retNear', 'Iw', { ends: true, jit: 'ret' });
+op(0xc3, 'ret', '', 'retNear', '', { ends: true, jit: 'ret' });
 op(0xc4, 'les', 'Gv,Mp', 'lfpGvMp', '', { arg: 0, rm: 'mem', ends: true, trap: 'segment' });
 op(0xc5, 'lds', 'Gv,Mp', 'lfpGvMp', '', { arg: 3, rm: 'mem', ends: true, trap: 'segment' });
 op(0x0fb2, 'lss', 'Gv,Mp', 'lfpGvMp', '', { arg: 2, rm: 'mem', ends: true, trap: 'segment' });
 op(0x0fb4, 'lfs', 'Gv,Mp', 'lfpGvMp', '', { arg: 4, rm: 'mem', ends: true, trap: 'segment' });
 op(0x0fb5, 'lgs', 'Gv,Mp', 'lfpGvMp', '', { arg: 5, rm: 'mem', ends: true, trap: 'segment' });
-grp(0xc6, 0, 'mov', 'Eb,Ib', 'movEbIb', 'Ib', { pure: true });
-grp(0xc7, 0, 'mov', 'Ev,Iz', 'movEvIz', 'Iz', { pure: true });
+grp(0xc6, 0, 'mov', 'Eb,Ib', 'movEbIb', 'Ib', { pure: true, jit: 'mov' });
+grp(0xc7, 0, 'mov', 'Ev,Iz', 'movEvIz', 'Iz', { pure: true, jit: 'mov' });
 op(0xc8, 'enter', 'Iw,Ib', 'enter', 'IwIb');
 op(0xc9, 'leave', '', 'leave', '');
 op(0xca, 'retf', 'Iw', 'retfIw', 'Iw', { ends: true, trap: 'far-transfer' });
@@ -333,10 +350,10 @@ op(0xe4, 'in', 'AL,Ib', 'inPort', 'Ib', { arg: 1, intercept: 'io', trap: 'io' })
 op(0xe5, 'in', 'eAX,Ib', 'inPort', 'Ib', { arg: 0, intercept: 'io', trap: 'io' });
 op(0xe6, 'out', 'Ib,AL', 'outPort', 'Ib', { arg: 1, ends: true, intercept: 'io', trap: 'io' });
 op(0xe7, 'out', 'Ib,eAX', 'outPort', 'Ib', { arg: 0, ends: true, intercept: 'io', trap: 'io' });
-op(0xe8, 'call', 'Jz', 'callJz', 'Jz', { ends: true });
-op(0xe9, 'jmp', 'Jz', 'jmpJz', 'Jz', { ends: true });
+op(0xe8, 'call', 'Jz', 'callJz', 'Jz', { ends: true, jit: 'call' });
+op(0xe9, 'jmp', 'Jz', 'jmpJz', 'Jz', { ends: true, jit: 'jmp' });
 op(0xea, 'jmp', 'Ap', 'jmpAp', 'Ap', { ends: true, trap: 'far-transfer' });
-op(0xeb, 'jmp', 'Jb', 'jmpJz', 'Jb', { ends: true });
+op(0xeb, 'jmp', 'Jb', 'jmpJz', 'Jb', { ends: true, jit: 'jmp' });
 op(0xec, 'in', 'AL,DX', 'inDX', '', { arg: 1, intercept: 'io', trap: 'io' });
 op(0xed, 'in', 'eAX,DX', 'inDX', '', { arg: 0, intercept: 'io', trap: 'io' });
 op(0xee, 'out', 'DX,AL', 'outDX', '', { arg: 1, ends: true, intercept: 'io', trap: 'io' });
@@ -344,16 +361,16 @@ op(0xef, 'out', 'DX,eAX', 'outDX', '', { arg: 0, ends: true, intercept: 'io', tr
 
 op(0xf4, 'hlt', '', 'hlt', '', { ends: true, intercept: 'hlt', trap: 'privileged' });
 op(0xf5, 'cmc', '', 'cmc', '', { pure: true });
-grp(0xf6, 0, 'test', 'Eb,Ib', 'testEbIb', 'Ib', { pure: true });
-grp(0xf6, 1, 'test', 'Eb,Ib', 'testEbIb', 'Ib', { pure: true });
+grp(0xf6, 0, 'test', 'Eb,Ib', 'testEbIb', 'Ib', { pure: true, jit: 'test' });
+grp(0xf6, 1, 'test', 'Eb,Ib', 'testEbIb', 'Ib', { pure: true, jit: 'test' });
 grp(0xf6, 2, 'not', 'Eb', 'notEb', '', { lock: true, pure: true });
 grp(0xf6, 3, 'neg', 'Eb', 'negEb', '', { lock: true, pure: true });
 grp(0xf6, 4, 'mul', 'Eb', 'mulEb', '', { pure: true });
 grp(0xf6, 5, 'imul', 'Eb', 'imulEb', '', { pure: true });
 grp(0xf6, 6, 'div', 'Eb', 'divEb', '');
 grp(0xf6, 7, 'idiv', 'Eb', 'idivEb', '');
-grp(0xf7, 0, 'test', 'Ev,Iz', 'testEvIz', 'Iz', { pure: true });
-grp(0xf7, 1, 'test', 'Ev,Iz', 'testEvIz', 'Iz', { pure: true });
+grp(0xf7, 0, 'test', 'Ev,Iz', 'testEvIz', 'Iz', { pure: true, jit: 'test' });
+grp(0xf7, 1, 'test', 'Ev,Iz', 'testEvIz', 'Iz', { pure: true, jit: 'test' });
 grp(0xf7, 2, 'not', 'Ev', 'notEv', '', { lock: true, pure: true });
 grp(0xf7, 3, 'neg', 'Ev', 'negEv', '', { lock: true, pure: true });
 grp(0xf7, 4, 'mul', 'Ev', 'mulEv', '', { pure: true });
@@ -366,15 +383,15 @@ op(0xfa, 'cli', '', 'cli', '', { ends: true, trap: 'iflag' });
 op(0xfb, 'sti', '', 'sti', '', { ends: true, trap: 'iflag' });
 op(0xfc, 'cld', '', 'cld', '', { pure: true });
 op(0xfd, 'std', '', 'std', '', { pure: true });
-grp(0xfe, 0, 'inc', 'Eb', 'incEb', '', { lock: true, pure: true });
-grp(0xfe, 1, 'dec', 'Eb', 'decEb', '', { lock: true, pure: true });
-grp(0xff, 0, 'inc', 'Ev', 'incEv', '', { lock: true, pure: true });
-grp(0xff, 1, 'dec', 'Ev', 'decEv', '', { lock: true, pure: true });
+grp(0xfe, 0, 'inc', 'Eb', 'incEb', '', { lock: true, pure: true, jit: 'incdec' });
+grp(0xfe, 1, 'dec', 'Eb', 'decEb', '', { lock: true, pure: true, jit: 'incdec' });
+grp(0xff, 0, 'inc', 'Ev', 'incEv', '', { lock: true, pure: true, jit: 'incdec' });
+grp(0xff, 1, 'dec', 'Ev', 'decEv', '', { lock: true, pure: true, jit: 'incdec' });
 grp(0xff, 2, 'call', 'Ev', 'callEv', '', { ends: true });
 grp(0xff, 3, 'call', 'Mp', 'callMp', '', { rm: 'mem', ends: true, trap: 'far-transfer' });
 grp(0xff, 4, 'jmp', 'Ev', 'jmpEv', '', { ends: true });
 grp(0xff, 5, 'jmp', 'Mp', 'jmpMp', '', { rm: 'mem', ends: true, trap: 'far-transfer' });
-grp(0xff, 6, 'push', 'Ev', 'pushEv', '');
+grp(0xff, 6, 'push', 'Ev', 'pushEv', '', { jit: 'push' });
 
 // --- Two-byte opcodes ----------------------------------------------------------------------
 grp(0x0f00, 0, 'sldt', 'Ew', 'sldtEw', '', { intercept: 'sldt', trap: 'descriptor-table' });
@@ -424,13 +441,13 @@ op(0x0fa4, 'shld', 'Ev,Gv,Ib', 'shldEvGv', 'Ib', { arg: 0, pure: true });
 op(0x0fa5, 'shld', 'Ev,Gv,CL', 'shldEvGv', '', { arg: 2, pure: true });
 op(0x0fac, 'shrd', 'Ev,Gv,Ib', 'shrdEvGv', 'Ib', { arg: 0, pure: true });
 op(0x0fad, 'shrd', 'Ev,Gv,CL', 'shrdEvGv', '', { arg: 2, pure: true });
-op(0x0faf, 'imul', 'Gv,Ev', 'imulGvEv', '', { pure: true });
+op(0x0faf, 'imul', 'Gv,Ev', 'imulGvEv', '', { pure: true, jit: 'imul' });
 op(0x0fb0, 'cmpxchg', 'Eb,Gb', 'cmpxchgEbGb', '', { lock: true });
 op(0x0fb1, 'cmpxchg', 'Ev,Gv', 'cmpxchgEvGv', '', { lock: true });
-op(0x0fb6, 'movzx', 'Gv,Eb', 'movzxGvEb', '', { pure: true });
-op(0x0fb7, 'movzx', 'Gv,Ew', 'movzxGvEw', '', { pure: true });
-op(0x0fbe, 'movsx', 'Gv,Eb', 'movsxGvEb', '', { pure: true });
-op(0x0fbf, 'movsx', 'Gv,Ew', 'movsxGvEw', '', { pure: true });
+op(0x0fb6, 'movzx', 'Gv,Eb', 'movzxGvEb', '', { pure: true, jit: 'movx' });
+op(0x0fb7, 'movzx', 'Gv,Ew', 'movzxGvEw', '', { pure: true, jit: 'movx' });
+op(0x0fbe, 'movsx', 'Gv,Eb', 'movsxGvEb', '', { pure: true, jit: 'movx' });
+op(0x0fbf, 'movsx', 'Gv,Ew', 'movsxGvEw', '', { pure: true, jit: 'movx' });
 op(0x0fbc, 'bsf', 'Gv,Ev', 'bsfGvEv', '', { pure: true });
 op(0x0fbd, 'bsr', 'Gv,Ev', 'bsrGvEv', '', { pure: true });
 op(0x0fc0, 'xadd', 'Eb,Gb', 'xaddEbGb', '', { lock: true });
