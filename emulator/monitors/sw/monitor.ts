@@ -45,10 +45,10 @@
  *
  * Time is guest time: only guest instructions count (an emulated instruction retires once);
  * the monitor's own work is counted in exits and emulations.
- */import type { Machine } from '../../machine';
+ */
 import type { Cpu } from '../../cpu/cpu';
 import type { MonitorEntry } from '../../cpu/monitor-hooks';
-import type { Monitor } from '../monitor';
+import type { Monitor, MonitorHost } from '../monitor';
 import { FAULT, hasErrorCode } from '../../cpu/fault';
 import {
   CS, SS, ESP, IF, IOPL, CR0_PE, CR0_ET, CR0_PG, CR0_WP, GP_VECTOR, NP_VECTOR, SS_VECTOR, TS_VECTOR, PF_VECTOR, UD_VECTOR, NMI_VECTOR, EXCEPTION_NAMES,
@@ -90,7 +90,7 @@ export interface SoftwareMonitorOptions {
  * seen only through `Monitor` and `MonitorEntry` (the machine also constructs and boots it).
  */
 export class SoftwareMonitor implements MonitorEntry, Monitor {
-  readonly machine: Machine;
+  readonly host: MonitorHost; // the processor, and the executor's decode and single step
   readonly cpu: Cpu;
   readonly kernelRing: number; // 1 (sw-013) or 3 (sw-033)
   readonly compressAll: boolean; // sw-033: every guest ring is 3
@@ -113,9 +113,9 @@ export class SoftwareMonitor implements MonitorEntry, Monitor {
   exits = 0; // entries into the monitor (traps, interrupts, SYSENTER)
   cr3Switches = 0; // real CR3 loads to another shadow
 
-  constructor(machine: Machine, opts: SoftwareMonitorOptions) {
-    this.machine = machine;
-    this.cpu = machine.cpu;
+  constructor(host: MonitorHost, opts: SoftwareMonitorOptions) {
+    this.host = host;
+    this.cpu = host.cpu;
     this.kernelRing = opts.kernelRing;
     this.compressAll = opts.kernelRing === 3;
     this.split = this.compressAll && opts.shadow === 'split';

@@ -32,7 +32,7 @@ const REFLECT_TEXT = EXCEPTION_NAMES.map((n) => `${n} delivered through the gues
 /** Re-executes the faulting instruction on the virtual CPU (see monitor.ts). */
 export function emulate(m: SoftwareMonitor): void {
   const cpu = m.cpu;
-  const ins: Insn = m.machine.executor.decodeCurrent();
+  const ins: Insn = m.host.decodeCurrent();
   const intercept = ins.form === null ? '' : ins.form.intercept;
   // Anything else re-executes cleanly only because the virtual CPU's segments are the guest's
   // own: in sw-013, a limit cut below the monitor region.
@@ -104,7 +104,7 @@ function step(m: SoftwareMonitor, kind: Intervention, what: string, value: numbe
   const cpu = m.cpu;
   const tf = (cpu.flagsReg & TF) !== 0;
   const tr = cpu.trSel;
-  if (!m.machine.executor.stepOne()) {
+  if (!m.host.stepOne()) {
     reflectPending(m);
     return false;
   }
