@@ -172,14 +172,14 @@ export class Machine {
     });
     this.symbols = this.image.symbols;
     this.reset(ramSize);
+    const executor = this.executor;
+    const host: MonitorHost = { cpu: this.cpu, io: this.io, decodeCurrent: () => executor.decodeCurrent(), stepOne: () => executor.stepOne() };
     if (software) {
-      const mon = new SoftwareMonitor(this, { kernelRing: this.mode === 'sw-013' ? 1 : 3, shadow: opts.shadow ?? 'split' });
+      const mon = new SoftwareMonitor(host, { kernelRing: this.mode === 'sw-013' ? 1 : 3, shadow: opts.shadow ?? 'split' });
       this.monitor = mon;
       mon.boot();
       this.cpu.vmm = mon;
     } else if (vtx) {
-      const executor = this.executor;
-      const host: MonitorHost = { cpu: this.cpu, io: this.io, decodeCurrent: () => executor.decodeCurrent(), stepOne: () => executor.stepOne() };
       const mon = new VtxMonitor(host, { generation: opts.vtxGen ?? 2, guestRam: ramSize });
       this.monitor = mon;
       mon.boot();
