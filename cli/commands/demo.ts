@@ -1,6 +1,6 @@
 /**
  * `ringside demo` (and `npm start`): records every scenario guest in every mode this build
- * has (natively, sw-013, sw-033 split and shared; the first DEMO_MAX_INSTRUCTIONS instructions
+ * has (natively, sw-013, sw-033 split and shared, vtx and its first generation; the first DEMO_MAX_INSTRUCTIONS instructions
  * of each) into traces/demo.sqlite, then opens the
  * debugger on the first PUSH CS of ring-aliasing under sw-013, the first challenge of the
  * seed. Without a terminal it prints a summary instead: the runs, their modes and events,
@@ -16,7 +16,7 @@ import { loadRecordedRun } from '../../recorder/load-run';
 import { Timeline } from '../../recorder/timeline';
 import { RINGSIDE_VERSION } from '../../recorder/version';
 import { challengePoint, type ChallengePoint } from '../../recorder/view/challenge-points';
-import { SCENARIOS, COLUMNS, scenarioImage, type Column } from '../../scenarios/scenarios';
+import { SCENARIOS, MATRIX_COLUMNS, scenarioImage, type Column } from '../../scenarios/scenarios';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import { Debugger } from '../../debugger-tui/debugger';
 import { runTui } from '../../debugger-tui/main';
@@ -31,7 +31,11 @@ export const DEMO_TRACE = 'traces/demo.sqlite';
 export const DEMO_MAX_INSTRUCTIONS = 250_000;
 const OPEN_AT = { guest: 'ring-aliasing.elf', column: 'sw-013' };
 
-const columnOf = (r: RunInfo) => r.mode + ((r.options as { shadow?: string })?.shadow ? ' ' + (r.options as { shadow?: string }).shadow : '');
+/** The matrix column a recorded run belongs to (its label: mode, sw-033's shadow policy, VT-x's first generation). */
+function columnOf(r: RunInfo): string {
+  const o = r.options as { shadow?: string; vtxGen?: number } | null;
+  return r.mode + (o?.shadow ? ' ' + o.shadow : '') + (o?.vtxGen === 1 ? ' gen1' : '');
+}
 
 interface Planned {
   guest: string;
@@ -43,7 +47,7 @@ function plan(): Planned[] {
   const out: Planned[] = [];
   for (const s of SCENARIOS) {
     const image = scenarioImage(s.name);
-    for (const column of COLUMNS) out.push({ guest: `${s.name}.elf`, image, column });
+    for (const column of MATRIX_COLUMNS) out.push({ guest: `${s.name}.elf`, image, column });
   }
   return out;
 }
@@ -78,7 +82,7 @@ function record(file: string, runs: Planned[], progress: boolean): void {
     recordRun({
       image: p.image,
       imageName: p.guest,
-      options: { mode: p.column.mode, shadow: p.column.shadow, cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: DEFAULT_SNAPSHOT_INTERVAL, maxInstructions: DEMO_MAX_INSTRUCTIONS },
+      options: { mode: p.column.mode, shadow: p.column.shadow, vtxGen: p.column.vtxGen, cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: DEFAULT_SNAPSHOT_INTERVAL, maxInstructions: DEMO_MAX_INSTRUCTIONS },
       out: file,
       onProgress: progress ? (icount) => process.stderr.write(`\r\x1b[Krecording ${k + 1}/${runs.length}: ${p.guest} ${p.column.label} ${(icount / 1e6).toFixed(0)} M instructions`) : undefined,
     });

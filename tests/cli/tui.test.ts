@@ -60,7 +60,7 @@ describe('ringside demo', () => {
   it('without a terminal: records (or reuses) every scenario in every mode and prints the summary, exit 0', async () => {
     const r = await ringsideAsync(['demo']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^ringside demo: 40 runs of 10 guests in 4 modes \(native, sw-013, sw-033 split, sw-033 shared\), \d+ events/);
+    expect(r.stdout).toMatch(/^ringside demo: 60 runs of 10 guests in 6 modes \(native, sw-013, sw-033 split, sw-033 shared, vtx, vtx gen1\), \d+ events/);
     expect(r.stdout).toContain('trace: traces/demo.sqlite');
     expect(r.stdout).toMatch(/ring-aliasing\.elf\s+sw-013\s+\d+\s+\d+\s+exit 1\s+@\d+: first PUSH CS/);
     expect(r.stdout).toMatch(/hidden-state\.elf\s+native\s+.*event #\d+: first write to a cached descriptor/);
