@@ -97,7 +97,7 @@ export const memoryMethods = {
   },
 
   // =============================================================================================
-  // Linear memory (paging). `sys` accesses are implicit supervisor accesses (descriptor tables,
+  // Linear memory (paging), the slow paths. `sys` accesses are implicit supervisor accesses (descriptor tables,
   // TSS, IDT): they use supervisor rights whatever the CPL.
   // =============================================================================================
 

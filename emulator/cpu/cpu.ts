@@ -455,6 +455,11 @@ export class Cpu {
 
 // The other methods of Cpu live in files of their own, one per concern (cpu-flags.ts,
 // cpu-tlb.ts, cpu-memory.ts, cpu-segment-cache.ts); they join the class's prototype here, once,
-// when this module loads: callers still write `cpu.method()`.
+// when this module loads: callers still write `cpu.method()`. Like a class's own methods they
+// are not enumerable.
 export interface Cpu extends FlagMethods, TlbMethods, MemoryMethods, SegmentCacheMethods {}
-Object.assign(Cpu.prototype, flagMethods, tlbMethods, memoryMethods, segmentCacheMethods);
+for (const methods of [flagMethods, tlbMethods, memoryMethods, segmentCacheMethods]) {
+  for (const [name, value] of Object.entries(methods)) {
+    Object.defineProperty(Cpu.prototype, name, { value, writable: true, configurable: true, enumerable: false });
+  }
+}
