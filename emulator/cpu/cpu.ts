@@ -1,20 +1,24 @@
 /**
- * The IA-32 CPU: architectural state, lazy flags, and the memory access paths
- * (segmentation -> paging/TLB -> RAM or MMIO).
+ * The IA-32 CPU: architectural state, faults, and the hot memory access paths (segmentation ->
+ * a TLB hit on RAM, and the stack). The rest of its methods live one concern a file:
+ * cpu-flags.ts (lazy flags, conditions), cpu-tlb.ts (privilege level, TLB, translation on a
+ * miss), cpu-memory.ts (physical memory, MMIO, slow linear paths), cpu-segment-cache.ts.
  *
  * Hot paths allocate nothing: registers live in a typed array, a fault is one preallocated
  * signal, a TLB hit is one load, one mask and one comparison, and a segment check is two
  * comparisons against bounds precomputed when the segment was loaded.
  */
 import {
-  ESP, CS, SS, CF, PF, AF, ZF, SF, OF, FIXED1, IF, GP_VECTOR, SS_VECTOR,
-  CR0_ET, CR0_PG, AR_DB, TF, PF_VECTOR, AR_P, AR_S, AC, CR4_SMEP, CR4_SMAP, PFEC_P, PFEC_W, PFEC_ID,
+  ESP, CS, SS, PF, FIXED1, GP_VECTOR, SS_VECTOR, CR0_ET,
 } from './constants';
 import { FAULT } from './fault';
 import type { CpuObserver } from './observer';
 import type { MonitorHooks, MonitorEntry } from './monitor-hooks';
 import type { AccessSize, IoBus, MmioDevice } from '../devices/bus';
-import { pageWalk } from './paging';
+import { flagMethods, type FlagMethods } from './cpu-flags';
+import { tlbMethods, type TlbMethods } from './cpu-tlb';
+import { memoryMethods, type MemoryMethods } from './cpu-memory';
+import { segmentCacheMethods, type SegmentCacheMethods } from './cpu-segment-cache';
 
 /**
  * A second level of address translation (VT-x's EPT), consulted on a TLB miss: maps the
@@ -74,10 +78,10 @@ export const TLB_GLOBAL = 128; // survives CR3 loads (PTE.G with CR4.PGE)
 export const TLB_WRITTEN = 256; // the physical page is already marked in pageWritten: writes need no bookkeeping
 export const TLB_READ_WATCH = 512; // a debugger watches reads of the page: reads take the slow path
 
-const SUP_READ_MASK = TLB_VALID | TLB_MMIO | TLB_READ_WATCH;
-const USER_READ_MASK = TLB_VALID | TLB_USER_READ | TLB_MMIO | TLB_READ_WATCH;
-const SUP_WRITE_MASK = TLB_VALID | TLB_SUP_WRITE | TLB_DIRTY | TLB_MMIO | TLB_CODE | TLB_WRITTEN;
-const USER_WRITE_MASK = TLB_VALID | TLB_USER_WRITE | TLB_DIRTY | TLB_MMIO | TLB_CODE | TLB_WRITTEN;
+export const SUP_READ_MASK = TLB_VALID | TLB_MMIO | TLB_READ_WATCH;
+export const USER_READ_MASK = TLB_VALID | TLB_USER_READ | TLB_MMIO | TLB_READ_WATCH;
+export const SUP_WRITE_MASK = TLB_VALID | TLB_SUP_WRITE | TLB_DIRTY | TLB_MMIO | TLB_CODE | TLB_WRITTEN;
+export const USER_WRITE_MASK = TLB_VALID | TLB_USER_WRITE | TLB_DIRTY | TLB_MMIO | TLB_CODE | TLB_WRITTEN;
 
 /** Parity flag lookup: PARITY[b] is PF for a result whose low byte is b. */
 export const PARITY = new Uint8Array(256);
@@ -96,7 +100,7 @@ export const SIGN = [0, 0x80, 0x8000, 0, 0x80000000 | 0] as const;
 export const MASK = [0, 0xff, 0xffff, 0, -1] as const;
 
 export const APIC_BASE_PHYS = 0xfee00000;
-const TLB_FILLED_MAX = 4096;
+export const TLB_FILLED_MAX = 4096;
 
 export class Cpu {
   // --- General state -------------------------------------------------------------------------
@@ -163,9 +167,9 @@ export class Cpu {
   readonly ram32: Int32Array; // the same bytes as aligned dwords
   readonly ramSize: number; // bytes of RAM
   readonly tlb = new Int32Array(1 << 20); // linear page -> physical page | TLB_* flags
-  private readonly tlbFilled = new Int32Array(TLB_FILLED_MAX); // pages with entries, for cheap flushes
-  private tlbFilledCount = 0; // entries used in tlbFilled; past the max, a flush clears everything
-  private tlbOverflow = false; // tlbFilled overflowed
+  readonly tlbFilled = new Int32Array(TLB_FILLED_MAX); // pages with entries, for cheap flushes
+  tlbFilledCount = 0; // entries used in tlbFilled; past the max, a flush clears everything
+  tlbOverflow = false; // tlbFilled overflowed
   rdMask = SUP_READ_MASK; // TLB read check for the current CPL: (e & rdMask) === TLB_VALID|rdUser
   rdWant = TLB_VALID; // expected masked value for reads
   wrMask = SUP_WRITE_MASK; // TLB write check for the current CPL
@@ -280,447 +284,9 @@ export class Cpu {
   }
 
   // =============================================================================================
-  // Flags
+  // Linear memory (paging), the fast paths: a TLB hit on RAM is one load, one mask and one
+  // comparison. Misses, page crossings and MMIO take the slow paths in cpu-memory.ts.
   // =============================================================================================
-
-  getCF(): boolean {
-    if ((this.lazy & CF) === 0) return (this.flagsReg & CF) !== 0;
-    const res = this.lres >>> 0, dst = this.ldst >>> 0, src = this.lsrc >>> 0;
-    switch (this.lop) {
-      case LAZY_ADD: return res < dst;
-      case LAZY_ADC: return this.lcin !== 0 ? res <= dst : res < dst;
-      case LAZY_SUB: return dst < src;
-      case LAZY_SBB: return this.lcin !== 0 ? dst <= src : dst < src;
-      default: return false;
-    }
-  }
-
-  getZF(): boolean {
-    return (this.lazy & ZF) !== 0 ? this.lres === 0 : (this.flagsReg & ZF) !== 0;
-  }
-
-  getSF(): boolean {
-    return (this.lazy & SF) !== 0 ? (this.lres & this.lsz) !== 0 : (this.flagsReg & SF) !== 0;
-  }
-
-  getPF(): boolean {
-    return (this.lazy & PF) !== 0 ? PARITY[this.lres & 0xff] !== 0 : (this.flagsReg & PF) !== 0;
-  }
-
-  getAF(): boolean {
-    if ((this.lazy & AF) === 0) return (this.flagsReg & AF) !== 0;
-    return this.lop === LAZY_LOGIC ? false : ((this.ldst ^ this.lsrc ^ this.lres) & 0x10) !== 0;
-  }
-
-  getOF(): boolean {
-    if ((this.lazy & OF) === 0) return (this.flagsReg & OF) !== 0;
-    switch (this.lop) {
-      case LAZY_ADD:
-      case LAZY_ADC:
-        return ((this.ldst ^ this.lres) & (this.lsrc ^ this.lres) & this.lsz) !== 0;
-      case LAZY_SUB:
-      case LAZY_SBB:
-        return ((this.ldst ^ this.lsrc) & (this.ldst ^ this.lres) & this.lsz) !== 0;
-      default:
-        return false;
-    }
-  }
-
-  /** The whole EFLAGS register. */
-  getFlags(): number {
-    const lz = this.lazy;
-    return lz === 0 ? this.flagsReg : (this.flagsReg & ~lz) | this.lazyValues(lz);
-  }
-
-  /** The values of the lazy flags in `lz`, computed from the recorded operation. */
-  private lazyValues(lz: number): number {
-    let f = 0;
-    if (lz & CF && this.getCF()) f |= CF;
-    if (lz & PF && this.getPF()) f |= PF;
-    if (lz & AF && this.getAF()) f |= AF;
-    if (lz & ZF && this.getZF()) f |= ZF;
-    if (lz & SF && this.getSF()) f |= SF;
-    if (lz & OF && this.getOF()) f |= OF;
-    return f;
-  }
-
-  /** Replaces EFLAGS wholesale (callers apply privilege rules first). */
-  setFlags(f: number): void {
-    const before = this.flagsReg;
-    this.flagsReg = (f & 0x003f7fd5) | FIXED1;
-    this.lazy = 0;
-    if ((before ^ this.flagsReg) & (IF | TF)) this.brk = true;
-  }
-
-  /** Makes the given lazy flags concrete in flagsReg (before an instruction keeps some of them). */
-  materialize(which: number): void {
-    const lz = this.lazy & which;
-    if (lz === 0) return;
-    this.flagsReg = (this.flagsReg & ~lz) | this.lazyValues(lz);
-    this.lazy &= ~lz;
-  }
-
-  /**
-   * Sets the arithmetic flags in `which` eagerly (`set` holds their new values); the others
-   * keep their lazy source, which stays valid because lop/ldst/lsrc/lres are untouched.
-   */
-  setArith(which: number, set: number): void {
-    this.lazy &= ~which;
-    this.flagsReg = (this.flagsReg & ~which) | (set & which);
-  }
-
-  /** ZF, SF, PF of a result, computed now; the other arithmetic flags are given. */
-  flagsOfResult(res: number, size: number): number {
-    const m = res & MASK[size];
-    return (m === 0 ? ZF : 0) | ((m & SIGN[size]) !== 0 ? SF : 0) | PARITY[m & 0xff];
-  }
-
-  /** Evaluates condition code tttn (SDM appendix B.1.4.7). */
-  cond(cc: number): boolean {
-    let r: boolean;
-    switch (cc >> 1) {
-      case 0: r = this.getOF(); break;
-      case 1: r = this.getCF(); break;
-      case 2: r = this.getZF(); break;
-      case 3: r = this.getCF() || this.getZF(); break;
-      case 4: r = this.getSF(); break;
-      case 5: r = this.getPF(); break;
-      case 6: r = this.getSF() !== this.getOF(); break;
-      default: r = this.getZF() || this.getSF() !== this.getOF(); break;
-    }
-    return (cc & 1) === 0 ? r : !r;
-  }
-
-  iopl(): number {
-    return (this.flagsReg >> 12) & 3;
-  }
-
-  // =============================================================================================
-  // Privilege level and TLB
-  // =============================================================================================
-
-  setCpl(cpl: number): void {
-    this.cpl = cpl;
-    this.epoch++;
-    if (cpl === 3) {
-      this.rdMask = USER_READ_MASK;
-      this.rdWant = TLB_VALID | TLB_USER_READ;
-      this.wrMask = USER_WRITE_MASK;
-      this.wrWant = TLB_VALID | TLB_USER_WRITE | TLB_DIRTY | TLB_WRITTEN;
-    } else {
-      // With CR4.SMAP, supervisor accesses to user pages take the slow path, which checks EFLAGS.AC.
-      const smap = (this.cr4 & CR4_SMAP) !== 0 ? TLB_USER_READ : 0;
-      this.rdMask = SUP_READ_MASK | smap;
-      this.rdWant = TLB_VALID;
-      this.wrMask = SUP_WRITE_MASK | smap;
-      this.wrWant = TLB_VALID | TLB_SUP_WRITE | TLB_DIRTY | TLB_WRITTEN;
-    }
-    this.brk = true;
-  }
-
-  /** Records a TLB fill so that flushes touch only filled entries. */
-  tlbSet(page: number, entry: number): void {
-    if (this.tlb[page] === 0) {
-      if (this.tlbFilledCount < TLB_FILLED_MAX) this.tlbFilled[this.tlbFilledCount++] = page;
-      else this.tlbOverflow = true;
-    }
-    this.tlb[page] = entry;
-  }
-
-  /** The linear pages that have a TLB entry, without scanning the whole TLB when possible. */
-  tlbPages(): number[] {
-    const out: number[] = [];
-    if (this.tlbOverflow) {
-      for (let p = 0; p < this.tlb.length; p++) if (this.tlb[p] !== 0) out.push(p);
-    } else {
-      for (let k = 0; k < this.tlbFilledCount; k++) if (this.tlb[this.tlbFilled[k]] !== 0) out.push(this.tlbFilled[k]);
-      out.sort((a, b) => a - b);
-      // INVLPG leaves a page in the fill list, and a refill adds it again: drop duplicates.
-      let n = 0;
-      for (let k = 0; k < out.length; k++) if (k === 0 || out[k] !== out[k - 1]) out[n++] = out[k];
-      out.length = n;
-    }
-    return out;
-  }
-
-  /** Flushes the TLB; global entries survive unless `all`. */
-  flushTlb(all: boolean): void {
-    this.brk = true;
-    this.epoch++;
-    if (this.tlbOverflow) {
-      if (all) this.tlb.fill(0);
-      else for (let p = 0; p < this.tlb.length; p++) if ((this.tlb[p] & TLB_GLOBAL) === 0) this.tlb[p] = 0;
-      this.tlbOverflow = false;
-      this.tlbFilledCount = 0;
-      if (!all) {
-        for (let p = 0; p < this.tlb.length; p++) {
-          if (this.tlb[p] === 0) continue;
-          if (this.tlbFilledCount < TLB_FILLED_MAX) this.tlbFilled[this.tlbFilledCount++] = p;
-          else this.tlbOverflow = true;
-        }
-      }
-      return;
-    }
-    let keep = 0;
-    for (let k = 0; k < this.tlbFilledCount; k++) {
-      const p = this.tlbFilled[k];
-      if (!all && (this.tlb[p] & TLB_GLOBAL) !== 0) this.tlbFilled[keep++] = p;
-      else this.tlb[p] = 0;
-    }
-    this.tlbFilledCount = keep;
-  }
-
-  /** Starts a new dirty-page interval (snapshots store only the pages written in between). */
-  clearWrittenPages(): void {
-    this.pageWritten.fill(0);
-    for (let k = 0; k < this.tlbFilledCount; k++) {
-      const p = this.tlbFilled[k];
-      this.tlb[p] &= ~TLB_WRITTEN;
-    }
-    if (this.tlbOverflow) for (let p = 0; p < this.tlb.length; p++) this.tlb[p] &= ~TLB_WRITTEN;
-  }
-
-  invalidatePage(lin: number): void {
-    this.tlb[lin >>> 12] = 0;
-    this.brk = true;
-    this.epoch++;
-  }
-
-  /**
-   * Translates a linear address for a data access, filling the TLB. `user`: a CPL-3 access
-   * (not an implicit supervisor one). Raises #PF with CR2 pending in excAddr. Returns the TLB
-   * entry. With CR4.SMAP (SDM 4.6.1), a supervisor access to a user page faults when it is
-   * implicit (`sysAccess`: descriptor tables, IDT, TSS) or when EFLAGS.AC is clear.
-   */
-  translate(lin: number, write: boolean, user: boolean): number {
-    const e = this.translateAny(lin, write, user);
-    if (!user && (this.cr4 & CR4_SMAP) !== 0 && (e & TLB_USER_READ) !== 0 && (this.cr0 & CR0_PG) !== 0 &&
-      (this.sysAccess || (this.flagsReg & AC) === 0)) {
-      this.pageFault(lin, PFEC_P | (write ? PFEC_W : 0));
-    }
-    return e;
-  }
-
-  /**
-   * Translates the linear address of an instruction fetch. With CR4.SMEP (SDM 4.6.1), a fetch
-   * at CPL < 3 from a user page raises #PF with P and I/D set, and every page fault of a fetch
-   * reports I/D (SDM 4.7: I/D is reported when SMEP is enabled).
-   */
-  translateFetch(lin: number): number {
-    const user = this.cpl === 3;
-    if ((this.cr4 & CR4_SMEP) === 0) return this.translateAny(lin, false, user);
-    let e: number;
-    try {
-      e = this.translateAny(lin, false, user);
-    } catch (f) {
-      if (f === FAULT && this.excVector === PF_VECTOR) this.excCode |= PFEC_ID;
-      throw f;
-    }
-    if (!user && (e & TLB_USER_READ) !== 0 && (this.cr0 & CR0_PG) !== 0) this.pageFault(lin, PFEC_P | PFEC_ID);
-    return e;
-  }
-
-  private translateAny(lin: number, write: boolean, user: boolean): number {
-    const page = lin >>> 12;
-    let e = this.tlb[page];
-    if (e !== 0) {
-      const ok = write
-        ? (user ? (e & TLB_USER_WRITE) !== 0 : (e & TLB_SUP_WRITE) !== 0) && (e & TLB_DIRTY) !== 0
-        : !user || (e & TLB_USER_READ) !== 0;
-      if (ok) {
-        if (write && (e & (TLB_WRITTEN | TLB_MMIO)) === 0) {
-          this.pageWritten[e >>> 12] = 1;
-          e |= TLB_WRITTEN;
-          this.tlb[page] = e;
-        }
-        return e;
-      }
-    }
-    if ((this.cr0 & CR0_PG) !== 0) e = pageWalk(this, lin, write, user);
-    else e = (lin & ~0xfff) | TLB_VALID | TLB_SUP_WRITE | TLB_USER_READ | TLB_USER_WRITE | TLB_DIRTY;
-    if (this.ept !== null) e = this.ept.translate(e, lin, write);
-    const phys = e >>> 12;
-    if (phys >= this.physLimit / 4096) e |= TLB_MMIO;
-    else {
-      if (this.codePage[phys] !== 0 || this.watchPage[phys] !== 0) e |= TLB_CODE;
-      if (this.readWatchPage[phys] !== 0) e |= TLB_READ_WATCH;
-      if (write || this.pageWritten[phys] !== 0) {
-        this.pageWritten[phys] = 1;
-        e |= TLB_WRITTEN;
-      }
-    }
-    this.tlbSet(page, e);
-    return e;
-  }
-
-  pageFault(lin: number, code: number): never {
-    this.excAddr = lin >>> 0;
-    return this.raise(PF_VECTOR, code);
-  }
-
-  /** Watches a physical page holding a cached descriptor: writes to it reach onWatchedWrite. */
-  watchDescriptorPage(physPage: number): void {
-    if (physPage >= this.watchPage.length || this.watchPage[physPage] !== 0) return;
-    this.watchPage[physPage] = 1;
-    this.slowWritesOn(physPage);
-  }
-
-  /** Gives every TLB entry that maps `physPage` the flag that sends writes down the slow path. */
-  private slowWritesOn(physPage: number): void {
-    this.tlbFlags(physPage, TLB_CODE, 0);
-  }
-
-  /** Sets and clears flags of every TLB entry that maps `physPage` (-1: every entry). */
-  private tlbFlags(physPage: number, set: number, clear: number): void {
-    // Only flags change: the set of cached translations must not depend on how much code has
-    // been decoded or what a debugger watches (a restored machine must keep the same TLB).
-    if (this.tlbOverflow) {
-      for (let p = 0; p < this.tlb.length; p++) {
-        const e = this.tlb[p];
-        if (e !== 0 && (physPage < 0 || e >>> 12 === physPage)) this.tlb[p] = (e | set) & ~clear;
-      }
-      return;
-    }
-    for (let k = 0; k < this.tlbFilledCount; k++) {
-      const p = this.tlbFilled[k];
-      const e = this.tlb[p];
-      if (e !== 0 && (physPage < 0 || e >>> 12 === physPage)) this.tlb[p] = (e | set) & ~clear;
-    }
-  }
-
-  /** A debugger watches reads of a physical page: instructions' reads of it reach onWatchedRead. */
-  watchReadPage(physPage: number): void {
-    if (physPage >= this.readWatchPage.length || this.readWatchPage[physPage] !== 0) return;
-    this.readWatchPage[physPage] = 1;
-    this.tlbFlags(physPage, TLB_READ_WATCH, 0);
-  }
-
-  /** Stops watching reads of every page (reads take the fast path again). */
-  unwatchReads(): void {
-    this.readWatchPage.fill(0);
-    this.tlbFlags(-1, 0, TLB_READ_WATCH);
-  }
-
-  /** Marks a physical page as holding decoded code: writes to it take the slow path from now on. */
-  markCodePage(physPage: number): void {
-    if (this.codePage[physPage] !== 0) return;
-    this.codePage[physPage] = 1;
-    this.slowWritesOn(physPage);
-  }
-
-  // =============================================================================================
-  // Physical memory
-  // =============================================================================================
-
-  /** A write of `size` bytes at `phys` on a page holding code: drop decoded code it overlaps. */
-  private codeWrite(phys: number, size: number): void {
-    if (this.watchPage[phys >>> 12] !== 0 && !this.implicitDescriptorWrite) this.onWatchedWrite(phys, size);
-    const first = phys >>> 6, last = (phys + size - 1) >>> 6;
-    for (let l = first; l <= last; l++) {
-      if (this.codeLine[l] !== 0) {
-        this.onCodeWrite(l >>> 6);
-        this.brk = true;
-      }
-    }
-  }
-
-  private isApic(phys: number): boolean {
-    return (phys & ~0xfff) >>> 0 === APIC_BASE_PHYS && (this.apic.apicBaseMsr & 0x800) !== 0;
-  }
-
-  physRead8(phys: number): number {
-    phys >>>= 0;
-    if (phys < this.physLimit) return this.ram[phys];
-    this.busAccesses++;
-    if (this.isApic(phys)) return this.apic.mmioRead(phys & 0xfff, 1) & 0xff;
-    return this.mmio.read(phys, 1);
-  }
-
-  physRead32(phys: number): number {
-    phys >>>= 0;
-    if (phys + 3 < this.physLimit) {
-      if ((phys & 3) === 0) return this.ram32[phys >>> 2];
-      const r = this.ram;
-      return r[phys] | (r[phys + 1] << 8) | (r[phys + 2] << 16) | (r[phys + 3] << 24);
-    }
-    this.busAccesses++;
-    if (this.isApic(phys)) return this.apic.mmioRead(phys & 0xfff, 4) | 0;
-    if (phys >= this.physLimit) return this.mmio.read(phys, 4) | 0;
-    return (this.physRead8(phys) | (this.physRead8(phys + 1) << 8) | (this.physRead8(phys + 2) << 16) | (this.physRead8(phys + 3) << 24));
-  }
-
-  physRead16(phys: number): number {
-    phys >>>= 0;
-    if (phys + 1 < this.physLimit) return this.ram[phys] | (this.ram[phys + 1] << 8);
-    this.busAccesses++;
-    if (this.isApic(phys)) return this.apic.mmioRead(phys & 0xfff, 2) & 0xffff;
-    if (phys >= this.physLimit) return this.mmio.read(phys, 2);
-    return this.physRead8(phys) | (this.physRead8(phys + 1) << 8);
-  }
-
-  physWrite8(phys: number, v: number): void {
-    phys >>>= 0;
-    if (phys < this.physLimit) {
-      this.pageWritten[phys >>> 12] = 1;
-      if (this.codePage[phys >>> 12] !== 0 || this.watchPage[phys >>> 12] !== 0) this.codeWrite(phys, 1);
-      this.ram[phys] = v;
-    } else {
-      this.busAccesses++;
-      if (this.isApic(phys)) this.apic.mmioWrite(phys & 0xfff, v & 0xff, 1);
-      else if (this.mmio.write(phys, v & 0xff, 1)) this.brk = true;
-    }
-  }
-
-  physWrite16(phys: number, v: number): void {
-    phys >>>= 0;
-    if (phys + 1 < this.physLimit) {
-      this.pageWritten[phys >>> 12] = this.pageWritten[(phys + 1) >>> 12] = 1;
-      if (this.codePage[phys >>> 12] !== 0 || this.codePage[(phys + 1) >>> 12] !== 0 || this.watchPage[phys >>> 12] !== 0) this.codeWrite(phys, 2);
-      this.ram[phys] = v;
-      this.ram[phys + 1] = v >> 8;
-    } else if (this.isApic(phys)) {
-      this.busAccesses++;
-      this.apic.mmioWrite(phys & 0xfff, v & 0xffff, 2);
-    } else if (phys >= this.physLimit) {
-      this.busAccesses++;
-      if (this.mmio.write(phys, v & 0xffff, 2)) this.brk = true;
-    } else {
-      this.physWrite8(phys, v);
-      this.physWrite8(phys + 1, v >> 8);
-    }
-  }
-
-  physWrite32(phys: number, v: number): void {
-    phys >>>= 0;
-    if (phys + 3 < this.physLimit) {
-      this.pageWritten[phys >>> 12] = this.pageWritten[(phys + 3) >>> 12] = 1;
-      if (this.codePage[phys >>> 12] !== 0 || this.codePage[(phys + 3) >>> 12] !== 0 || this.watchPage[phys >>> 12] !== 0) this.codeWrite(phys, 4);
-      if ((phys & 3) === 0) this.ram32[phys >>> 2] = v;
-      else {
-        const r = this.ram;
-        r[phys] = v;
-        r[phys + 1] = v >> 8;
-        r[phys + 2] = v >> 16;
-        r[phys + 3] = v >> 24;
-      }
-    } else if (this.isApic(phys)) {
-      this.busAccesses++;
-      this.apic.mmioWrite(phys & 0xfff, v, 4);
-      this.brk = true;
-    } else if (phys >= this.physLimit) {
-      this.busAccesses++;
-      if (this.mmio.write(phys, v, 4)) this.brk = true;
-    } else for (let k = 0; k < 4; k++) this.physWrite8(phys + k, v >> (8 * k));
-  }
-
-  // =============================================================================================
-  // Linear memory (paging). `sys` accesses are implicit supervisor accesses (descriptor tables,
-  // TSS, IDT): they use supervisor rights whatever the CPL.
-  // =============================================================================================
-
-  physOf(lin: number, write: boolean, user: boolean): number {
-    return ((this.translate(lin, write, user) & ~0xfff) | (lin & 0xfff)) >>> 0;
-  }
 
   readL8(lin: number): number {
     const e = this.tlb[lin >>> 12];
@@ -750,25 +316,6 @@ export class Cpu {
       return r[a] | (r[a + 1] << 8) | (r[a + 2] << 16) | (r[a + 3] << 24);
     }
     return this.readSlow(lin, 4, this.cpl === 3);
-  }
-
-  /** Reads that miss the TLB, cross a page or reach MMIO. Both pages are translated before any access. */
-  readSlow(lin: number, size: number, user: boolean): number {
-    const off = lin & 0xfff;
-    const watched = this.readWatchPage;
-    if (off + size <= 0x1000) {
-      const p = this.physOf(lin, false, user);
-      if (watched[p >>> 12] === 1) this.onWatchedRead(p, size);
-      return size === 4 ? this.physRead32(p) : size === 2 ? this.physRead16(p) : this.physRead8(p);
-    }
-    const first = 0x1000 - off;
-    const p1 = this.physOf(lin, false, user);
-    const p2 = this.physOf((lin + first) | 0, false, user);
-    if (watched[p1 >>> 12] === 1) this.onWatchedRead(p1, first);
-    if (watched[p2 >>> 12] === 1) this.onWatchedRead(p2, size - first);
-    let v = 0;
-    for (let k = 0; k < size; k++) v |= this.physRead8(k < first ? p1 + k : p2 + k - first) << (8 * k);
-    return v;
   }
 
   writeL8(lin: number, v: number): void {
@@ -808,53 +355,6 @@ export class Cpu {
       return;
     }
     this.writeSlow(lin, 4, v, this.cpl === 3);
-  }
-
-  writeSlow(lin: number, size: number, v: number, user: boolean): void {
-    const off = lin & 0xfff;
-    if (off + size <= 0x1000) {
-      const p = this.physOf(lin, true, user);
-      if (size === 4) this.physWrite32(p, v);
-      else if (size === 2) this.physWrite16(p, v);
-      else this.physWrite8(p, v);
-      return;
-    }
-    const first = 0x1000 - off;
-    const p1 = this.physOf(lin, true, user);
-    const p2 = this.physOf((lin + first) | 0, true, user);
-    for (let k = 0; k < size; k++) this.physWrite8(k < first ? p1 + k : p2 + k - first, v >> (8 * k));
-  }
-
-  /** Checks that a write would succeed (for instructions that must not fault half-way). */
-  probeWrite(lin: number, size: number): void {
-    this.physOf(lin, true, this.cpl === 3);
-    if (((lin & 0xfff) + size) > 0x1000) this.physOf((lin + size - 1) | 0, true, this.cpl === 3);
-  }
-
-  // Implicit supervisor accesses (SDM 4.6): `sysAccess` tells SMAP they ignore EFLAGS.AC.
-  readSys16(lin: number): number {
-    this.sysAccess = true;
-    try {
-      return this.readSlow(lin, 2, false);
-    } finally {
-      this.sysAccess = false;
-    }
-  }
-  readSys32(lin: number): number {
-    this.sysAccess = true;
-    try {
-      return this.readSlow(lin, 4, false);
-    } finally {
-      this.sysAccess = false;
-    }
-  }
-  writeSys8(lin: number, v: number): void {
-    this.sysAccess = true;
-    try {
-      this.writeSlow(lin, 1, v, false);
-    } finally {
-      this.sysAccess = false;
-    }
   }
 
   // =============================================================================================
@@ -951,47 +451,15 @@ export class Cpu {
     const off = this.spAdd(delta);
     return os32 ? this.readL32(this.linR(SS, off, 4)) : this.readL16(this.linR(SS, off, 2));
   }
-
-  // =============================================================================================
-  // Segment cache helpers
-  // =============================================================================================
-
-  /**
-   * Fills a segment register's hidden cache. `rights` is in LAR layout; `limit` is byte
-   * granular. Computes the readable/writable offset windows used by every access.
-   */
-  setSegCache(seg: number, selector: number, base: number, limit: number, rights: number): void {
-    this.segSel[seg] = selector;
-    this.segBase[seg] = base;
-    this.segLimit[seg] = limit;
-    this.segAR[seg] = rights;
-    const usable = (rights & AR_P) !== 0 && (rights & AR_S) !== 0;
-    const type = (rights >> 8) & 0xf;
-    const code = (type & 8) !== 0;
-    const expandDown = !code && (type & 4) !== 0;
-    let lo = 0, hi = limit;
-    if (expandDown) {
-      lo = limit + 1;
-      hi = (rights & AR_DB) !== 0 ? 0xffffffff : 0xffff;
-    }
-    const readable = usable && (!code || (type & 2) !== 0);
-    const writable = usable && !code && (type & 2) !== 0;
-    this.segRLo[seg] = readable ? lo : 1;
-    this.segRHi[seg] = readable ? hi : 0;
-    this.segWLo[seg] = writable ? lo : 1;
-    this.segWHi[seg] = writable ? hi : 0;
-    if (seg === SS) this.ss32 = (rights & AR_DB) !== 0;
-    else if (seg === CS) {
-      this.cs32 = (rights & AR_DB) !== 0;
-      this.epoch++;
-      this.brk = true;
-    }
-    if (this.observer !== null) this.observer.segmentLoad(seg, selector, base, limit, rights);
-  }
-
-  /** A null selector in a data segment register: every access raises #GP(0). */
-  setSegNull(seg: number, selector: number): void {
-    this.setSegCache(seg, selector, 0, 0, 0);
-  }
 }
 
+// The other methods of Cpu live in files of their own, one per concern (cpu-flags.ts,
+// cpu-tlb.ts, cpu-memory.ts, cpu-segment-cache.ts); they join the class's prototype here, once,
+// when this module loads: callers still write `cpu.method()`. Like a class's own methods they
+// are not enumerable.
+export interface Cpu extends FlagMethods, TlbMethods, MemoryMethods, SegmentCacheMethods {}
+for (const methods of [flagMethods, tlbMethods, memoryMethods, segmentCacheMethods]) {
+  for (const [name, value] of Object.entries(methods)) {
+    Object.defineProperty(Cpu.prototype, name, { value, writable: true, configurable: true, enumerable: false });
+  }
+}
