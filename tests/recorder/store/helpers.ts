@@ -1,4 +1,5 @@
 /** Shared fixtures of the store tests: temporary traces and events of every kind. */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -119,4 +120,30 @@ export function downgradeToVersion3(raw: { exec(sql: string): unknown; pragma(sq
   raw.exec(`DELETE FROM kinds WHERE id = ${EventKind.task_switch}`);
   raw.pragma('user_version = 3');
   raw.exec('UPDATE runs SET schema_version = 3');
+}
+
+const ROOT = join(import.meta.dirname, '../../..');
+
+/**
+ * Runs a kill-child script (`child`, relative to the repository) on `trace` until it reports
+ * `atLeast` committed events, then kills it with SIGKILL; resolves with the last count it reported.
+ */
+export function recordAndKill(child: string, trace: string, atLeast: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, child), trace], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let reported = 0;
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const all = [...out.matchAll(/committed (\d+)\n/g)];
+      if (all.length) reported = Number(all[all.length - 1][1]);
+      if (reported >= atLeast && proc.exitCode === null && !proc.killed) proc.kill('SIGKILL');
+    });
+    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    proc.on('exit', (code, signal) => {
+      if (signal === 'SIGKILL') resolve(reported);
+      else reject(new Error(`child exited with ${code}: ${err}`));
+    });
+  });
 }
