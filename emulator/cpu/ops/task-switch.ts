@@ -30,7 +30,7 @@ import {
   CS, SS, DS, ES, FS, GS, NT, VM, IF, CR0_TS, CR0_PG, AR_P, AR_S,
   GP_VECTOR, NP_VECTOR, SS_VECTOR, TS_VECTOR, DB_VECTOR,
 } from '../constants';
-import { desc, fetchDescriptor, descBase, descLimit, descRights, descDpl, isConforming } from '../segments';
+import { desc, fetchDescriptor, descBase, descLimit, descRights, descDpl, isConforming, setAccessed } from '../segments';
 import { deliverEvent, pushFrame, frame, EVENT_EXCEPTION, EVENT_SOFTWARE } from '../interrupts';
 import type { TaskSwitchCause } from '../observer';
 
@@ -352,15 +352,7 @@ function loadTaskSegments(cpu: Cpu, ldt: number, ext: number): void {
     desc.lo = segLo[s];
     desc.hi = segHi[s];
     desc.addr = segAddr[s];
-    if ((desc.hi & 0x100) === 0) {
-      desc.hi |= 0x100;
-      cpu.implicitDescriptorWrite = true;
-      try {
-        cpu.writeSys8((desc.addr + 5) | 0, (desc.hi >> 8) & 0xff);
-      } finally {
-        cpu.implicitDescriptorWrite = false;
-      }
-    }
+    setAccessed(cpu);
     cpu.setSegCache(s, sel, descBase(desc.lo, desc.hi), descLimit(desc.lo, desc.hi), descRights(desc.hi));
   }
 }
