@@ -5,6 +5,8 @@
  * Transcript lines:
  *   # guest: NAME          the guest (emulator/guests/NAME.elf); `# targets: live` limits the servers;
  *   # mode: MODE [SHADOW]  the monitor the guest runs under (default native)
+ *   # jit: off             the live machine runs interpreted (a guest translated to JavaScript may
+ *                          end before a `wait` is over)
  *   > PAYLOAD              a request (framed by the client)
  *   >raw TEXT              raw bytes (JSON string escapes: \u0003)
  *   >monitor COMMAND       qRcmd; the console output is matched by <monitor lines
@@ -47,8 +49,9 @@ afterAll(() => {
 
 const OPTIONS: RunOptions = { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: DEFAULT_SNAPSHOT_INTERVAL };
 
-function liveTarget(image: Uint8Array, options: RunOptions): DebugTarget {
+function liveTarget(image: Uint8Array, options: RunOptions, jit: boolean): DebugTarget {
   const machine = buildMachine(image, options);
+  machine.executor.jit = jit;
   const target = new LiveTarget({ machine, limit: Infinity, run: (stopAt) => machine.run(stopAt - machine.cpu.icount) });
   new EventRecorder(machine, (e) => target.noteEvent(e)).attach();
   return target;
@@ -143,11 +146,12 @@ describe('gdb stub transcripts (live and trace servers)', () => {
     const only = /^# targets: (.+)$/m.exec(lines.join('\n'))?.[1].split(/\s+/) ?? ['live', 'trace'];
     const [mode, shadow] = /^# mode: (.+)$/m.exec(lines.join('\n'))?.[1].split(/\s+/) ?? ['native'];
     const options: RunOptions = { ...OPTIONS, mode, shadow };
+    const jit = !/^# jit: off\b/m.test(lines.join('\n'));
     const image = scenarioImage(guest);
     const symbols = SymbolTable.fromElf(image);
     for (const which of only as ('live' | 'trace')[]) {
       it(`${file.replace(/\.txt$/, '')} (${which})`, async () => {
-        const target = which === 'live' ? liveTarget(image, options) : traceTarget(`${guest}-${mode}-${shadow ?? ''}`, image, options);
+        const target = which === 'live' ? liveTarget(image, options, jit) : traceTarget(`${guest}-${mode}-${shadow ?? ''}`, image, options);
         await play(lines, which, target, symbols);
       }, 60_000);
     }
