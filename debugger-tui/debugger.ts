@@ -316,7 +316,13 @@ export class Debugger {
     // We came back from a call (or an interrupt handler): go back to the instruction before it.
     const call = callEndingAt(m, here.eip);
     const target = call ?? here.linearIp;
-    const r = await this.backwardToHit('stepping back over a call', [target]);
+    // The CALL that returned here ran with the stack pointer the return left (a near RET pops
+    // the return address only): a hit with a lower ESP is a deeper call of the same site
+    // (recursion), so the search goes on back.
+    const esp = here.regs[4].value;
+    let r: boolean | 'stopped';
+    do r = await this.backwardToHit('stepping back over a call', [target]);
+    while (r === true && call !== null && cpuView(m).regs[4].value < esp);
     if (r === true && call === null) this.timeline.stepBack(); // an interrupt: the instruction before it
     if (r === false) this.timeline.seek(here.icount - 1); // no such call: one instruction back, as S
     this.moved(r === 'stopped' ? 'stopped' : r ? 'previous' : 'step back');
