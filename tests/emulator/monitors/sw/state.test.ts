@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Machine, DEFAULT_RAM_SIZE } from '../../../../emulator/machine';
-import { packPages, unpackPages } from '../../../../emulator/state/codec';
 import { saveCpuState, saveMachineState, restoreMachineState } from '../../../../emulator/machine-state';
 import { Timeline } from '../../../../recorder/timeline';
 import { guestImage } from '../../../helpers/guests';
 import { recordInMemory } from '../../../helpers/record-memory';
+import { copyThroughState } from '../../../helpers/copy-machine';
 import { expectReplaysIdentically } from '../../../helpers/record-verify';
 import { Prng } from '../../../helpers/prng';
 
@@ -26,12 +26,7 @@ describe('a monitor\'s state is machine state', () => {
       const out2: number[] = [];
       const a = new Machine(image, { mode, onUartByte: (b) => out2.push(b) });
       a.run(700_003);
-      const state = saveMachineState(a);
-      const pages = [...Array(a.cpu.ramSize >>> 12).keys()];
-      const ram = packPages(a.cpu.ram, pages);
-      const b = new Machine(image, { mode, onUartByte: (x) => out2.push(x) });
-      unpackPages(b.cpu.ram, ram);
-      restoreMachineState(b, state);
+      const b = copyThroughState(a, () => new Machine(image, { mode, onUartByte: (x) => out2.push(x) }));
       const r = b.run();
       expect(r.icount).toBe(end.icount);
       expect(Buffer.from(out2).toString()).toBe(Buffer.from(out1).toString());

@@ -6,7 +6,7 @@ import * as Q from '../../../../emulator/monitors/vtx/qualifications';
 import * as C from '../../../../emulator/monitors/vtx/controls';
 
 /** What the VMCS said at one VM exit, read before the VMM handled it. */
-interface Seen { reason: number; qualification: number; length: number; info: number; linear: number; physical: number; rip: number }
+import { logExits, type Seen } from './exit-log';
 
 /**
  * Runs flat 32-bit code at 0x100000 under vtx (ring 0, the loader's flat segments) and returns
@@ -14,17 +14,7 @@ interface Seen { reason: number; qualification: number; length: number; info: nu
  */
 function exitsOf(code: number[], gen: 1 | 2 = 2): { seen: Seen[]; m: Machine } {
   const m = new Machine(new Uint8Array(code), { mode: 'vtx', vtxGen: gen, flatAddress: 0x100000, ramSize: 4 << 20 });
-  const mon = m.monitor as VtxMonitor;
-  const v = mon.vmx.vmcs;
-  const seen: Seen[] = [];
-  const handle = mon.vmx.onExit;
-  mon.vmx.onExit = () => {
-    seen.push({
-      reason: v.get(F.VM_EXIT_REASON), qualification: v.get(F.EXIT_QUALIFICATION), length: v.get(F.VM_EXIT_INSTRUCTION_LEN),
-      info: v.get(F.VMX_INSTRUCTION_INFO), linear: v.get(F.GUEST_LINEAR_ADDRESS), physical: v.get(F.GUEST_PHYSICAL_ADDRESS), rip: v.get(F.GUEST_RIP),
-    });
-    handle();
-  };
+  const seen = logExits(m);
   m.run(100_000);
   return { seen, m };
 }

@@ -6,23 +6,12 @@ import * as C from '../../../../emulator/monitors/vtx/controls';
 import { COLUMNS, VTX_COLUMNS, runScenario, scenarioImage } from '../../../../scenarios/scenarios';
 
 /** What the VMCS said at one VM exit, read before the VMM handled it. */
-interface Seen { reason: number; qualification: number; intrInfo: number; errorCode: number; vectoring: number; vectoringError: number; length: number; rip: number }
+import { logExits, type Seen } from './exit-log';
 
 function exitsOf(guest: string, gen: 1 | 2): { seen: Seen[]; m: Machine; output: string } {
   const bytes: number[] = [];
   const m = new Machine(scenarioImage(guest), { mode: 'vtx', vtxGen: gen, onUartByte: (b) => bytes.push(b) });
-  const mon = m.monitor as VtxMonitor;
-  const v = mon.vmx.vmcs;
-  const seen: Seen[] = [];
-  const handle = mon.vmx.onExit;
-  mon.vmx.onExit = () => {
-    seen.push({
-      reason: v.get(F.VM_EXIT_REASON), qualification: v.get(F.EXIT_QUALIFICATION), intrInfo: v.get(F.VM_EXIT_INTR_INFO),
-      errorCode: v.get(F.VM_EXIT_INTR_ERROR_CODE), vectoring: v.get(F.IDT_VECTORING_INFO), vectoringError: v.get(F.IDT_VECTORING_ERROR_CODE),
-      length: v.get(F.VM_EXIT_INSTRUCTION_LEN), rip: v.get(F.GUEST_RIP),
-    });
-    handle();
-  };
+  const seen = logExits(m);
   m.run();
   return { seen, m, output: Buffer.from(bytes).toString('latin1') };
 }
