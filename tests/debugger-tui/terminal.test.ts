@@ -11,7 +11,11 @@ import { recordDebugTrace, RUNS } from '../helpers/debug-trace';
 const hasTmux = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
 const session = `ringside-test-${process.pid}`;
 const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8', timeout: 10_000 });
-const screen = () => tmux('capture-pane', '-p', '-t', session).stdout;
+/** The pane's text; when the pane is gone, tmux's complaint (so a failure says why). */
+const screen = () => {
+  const r = tmux('capture-pane', '-p', '-t', session);
+  return r.status === 0 ? r.stdout : `[no pane: ${r.stderr.trim()}]`;
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(pred: (s: string) => boolean, ms = 30_000): Promise<string> {
@@ -35,7 +39,9 @@ afterAll(() => {
 describe.skipIf(!hasTmux)('ringside tui in tmux at 80x24', () => {
   it('draws the registers, steps with s and S, shows the help, and quits with q', async () => {
     const cmd = `${process.execPath} ${join(ROOT, 'bin/ringside.mjs')} tui ${trace} --run ${RUNS.hiddenNative} --icount 2986; echo "exited $?"; sleep 60`;
-    expect(tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', cmd).status).toBe(0);
+    // The command is run by /bin/sh given as argv, not through tmux's default shell: that is the
+    // user's login shell, which on a CI runner can be nologin (the pane then closes at once).
+    expect(tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '/bin/sh', '-c', cmd).status).toBe(0);
     // Wait for a whole frame (registers on the first line, the status bar on the last): a
     // capture can fall between the writes of one frame on a loaded machine.
     const whole = (x: string, at: string) => /^eax [0-9a-f]{8} ecx /.test(x) && x.split('\n')[23]?.includes(at);
