@@ -5,10 +5,13 @@
  * kind named by its text; a shadow page-table fill is an emulation of its own kind. Every
  * figure carries its basis (where it comes from); `--cost FILE` replaces figures.
  *
- * None of the built-in figures is a number read from a published table: they are ringside's
- * own estimates, chosen to respect the ordering the two papers report (first-generation VT-x
- * transitions costlier than a software VMM's traps, later generations cheaper), and their
- * bases say so. The README's cost-model section lists them with the same reasoning.
+ * The VT-x round trips are the published measurements of Agesen et al. (USENIX ATC 2012,
+ * Table 1, "Hardware round-trip latency"): Prescott, the first VT-x processor, and Sandy
+ * Bridge, the newest it lists. The VMM's software work per exit comes from the same paper's
+ * assumed "combined hardware and software cost of servicing an exit" of 3,000 cycles, less
+ * the Sandy Bridge round trip it was measured on. The one figure no publication gives is the
+ * software VMM's trap (a fault into ring 0 and an IRET back, around the monitor's dispatch):
+ * it stays ringside's own estimate, and its basis says so.
  */
 import type { TraceEvent } from '../events';
 import { EventKind } from '../events';
@@ -26,56 +29,59 @@ export interface CostModel {
   basis: Record<string, string>;
 }
 
-const ASPLOS06 = 'Adams and Agesen, "A Comparison of Software and Hardware Techniques for x86 Virtualization", ASPLOS 2006';
-const ATC12 = 'Agesen, Mattson, Rugina and Sheldon, "Software Techniques for Avoiding Hardware Virtualization Exits", USENIX ATC 2012';
+/** The publication the figures are read from. */
+export const ATC12 = 'Agesen, Mattson, Rugina and Sheldon, "Software Techniques for Avoiding Hardware Virtualization Exits", USENIX ATC 2012';
+
+/** ATC12 Table 1, "Hardware round-trip latency" (VM exit and VM entry), in cycles, by microarchitecture. */
+export const ATC12_ROUND_TRIP = { Prescott: 3963, Merom: 1579, Penryn: 1266, Nehalem: 1009, Westmere: 761, 'Sandy Bridge': 784 } as const;
+/** ATC12 section 5: "We assume a combined hardware and software cost of servicing an exit at 3000 cycles" (on Sandy Bridge). */
+export const ATC12_EXIT_SERVICE = 3000;
+/** The VMM's software share of servicing one exit: ATC12's 3,000 cycles less the Sandy Bridge round trip. */
+const SOFTWARE_PER_EXIT = ATC12_EXIT_SERVICE - ATC12_ROUND_TRIP['Sandy Bridge'];
 
 /** The kinds of event the estimate reads (every other kind may be left unread). */
 export const COST_KINDS: readonly number[] = [EventKind.monitor_exit, EventKind.monitor_emulation];
 
-/** The emulation figures, the same for every family: the work after the exit, not the exit. */
-const EMULATION = { default: 100, io: 200, 'descriptor-table': 300, 'control-register': 300 };
-const EMULATION_BASIS: Record<string, string> = {
-  'emulation.default': 'ringside estimate: decoding the trapped instruction and updating the virtual CPU, on the order of a hundred instructions at one cycle each',
-  'emulation.io': 'ringside estimate: the default plus a device model access (about as much work again)',
-  'emulation.descriptor-table': 'ringside estimate: the default plus rebuilding the shadow descriptor table or task state it names (about twice as much work again)',
-  'emulation.control-register': 'ringside estimate: the default plus the shadow paging or mode change the new value implies (about twice as much work again)',
-};
-const SHADOW_FILL_BASIS = 'ringside estimate: walking the guest\'s two-level page table and writing one shadow entry, beyond the round trip of the hidden page fault that caused it';
+/** The emulation figures, the same for every family and kind: the VMM's work after the exit, not the exit. */
+const EMULATION = { default: SOFTWARE_PER_EXIT, io: SOFTWARE_PER_EXIT, 'descriptor-table': SOFTWARE_PER_EXIT, 'control-register': SOFTWARE_PER_EXIT };
+const SOFTWARE_BASIS = `${ATC12}, section 5: a combined hardware and software cost of servicing an exit of ${ATC12_EXIT_SERVICE} cycles, less the hardware round trip of the Sandy Bridge it was assumed for (Table 1: ${ATC12_ROUND_TRIP['Sandy Bridge']}), leaves ${SOFTWARE_PER_EXIT} cycles of VMM software per exit. The paper gives one average for every kind of exit, so every kind gets it`;
+const EMULATION_BASIS: Record<string, string> = Object.fromEntries(Object.keys(EMULATION).map((k) => [`emulation.${k}`, SOFTWARE_BASIS]));
+const SHADOW_FILL_BASIS = `${SOFTWARE_BASIS}; a shadow fill is the software service of the hidden page fault's exit (whose round trip is counted apart)`;
 
 /** The figures (README: the cost model), chosen by the monitor's family. */
 export const COST_MODELS: Record<string, CostModel> = {
   software: {
     name: 'software VMM (trap and emulate)',
-    source: 'ringside estimates (see basis)',
+    source: `${ATC12} for the emulation; the trap is ringside's estimate`,
     roundTrip: 1000,
     emulation: { ...EMULATION },
-    shadowFill: 1000,
+    shadowFill: SOFTWARE_PER_EXIT,
     basis: {
-      roundTrip: `ringside estimate, not a published figure: a guest fault enters the monitor through its IDT with a privilege change to ring 0 and returns by IRET to ring 1 or 3 (two ring crossings) around the monitor's dispatch and its save and restore of guest state. ${ASPLOS06} measures a binary-translating VMM, which avoids most such traps, so it gives no figure for this path`,
+      roundTrip: 'ringside estimate, not a published figure: a guest fault enters the monitor through its IDT with a privilege change to ring 0 and returns by IRET to ring 1 or 3 (two ring crossings) around the monitor\'s dispatch and its save and restore of guest state. No publication measures this path on x86: the VMMs of the time avoided such traps by binary translation, so it is set between the later and the first VT-x round trips',
       ...EMULATION_BASIS,
       shadowFill: SHADOW_FILL_BASIS,
     },
   },
   'vtx-first-generation': {
-    name: 'VT-x, first generation',
-    source: `ringside estimates (see basis), ordered after ${ASPLOS06}`,
-    roundTrip: 2400,
+    name: 'VT-x, first generation (Prescott)',
+    source: `${ATC12}, Table 1 and section 5`,
+    roundTrip: ATC12_ROUND_TRIP.Prescott,
     emulation: { ...EMULATION },
-    shadowFill: 1000,
+    shadowFill: SOFTWARE_PER_EXIT,
     basis: {
-      roundTrip: `ringside estimate: ${ASPLOS06} (abstract and conclusions) finds that first-generation hardware support rarely beats a software VMM, and ascribes it to high VMM/guest transition costs; the figure is set well above the software trap's 1,000 to follow that finding. It is not read from the paper's measurements, which could not be checked figure by figure for ringside`,
+      roundTrip: `${ATC12}, Table 1: hardware round-trip latency on Prescott (3Q2005, the first processor with VT-x), ${ATC12_ROUND_TRIP.Prescott} cycles`,
       ...EMULATION_BASIS,
       shadowFill: `${SHADOW_FILL_BASIS} (the first generation has no EPT: the VMM keeps shadow page tables)`,
     },
   },
   vtx: {
-    name: 'VT-x, later generations',
-    source: `ringside estimates (see basis), ordered after ${ATC12}`,
-    roundTrip: 500,
+    name: 'VT-x, later generations (Sandy Bridge)',
+    source: `${ATC12}, Table 1 and section 5`,
+    roundTrip: ATC12_ROUND_TRIP['Sandy Bridge'],
     emulation: { ...EMULATION },
-    shadowFill: 1000,
+    shadowFill: SOFTWARE_PER_EXIT,
     basis: {
-      roundTrip: `ringside estimate: ${ATC12} (abstract and introduction) reports that hardware designers reduced guest/VMM transition costs in later processor generations while transitions stay high-latency operations; the figure is set below the first generation's and the software trap's to follow that trend. It is not read from the paper's per-generation measurements, which could not be checked figure by figure for ringside`,
+      roundTrip: `${ATC12}, Table 1: hardware round-trip latency on Sandy Bridge (1Q2011, the newest generation it lists), ${ATC12_ROUND_TRIP['Sandy Bridge']} cycles`,
       ...EMULATION_BASIS,
       shadowFill: `${SHADOW_FILL_BASIS}; unused by an EPT run, which fills no shadow entries`,
     },
