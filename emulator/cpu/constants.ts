@@ -108,3 +108,6 @@ export const AR_P = 1 << 15;
 export const AR_AVL = 1 << 20;
 export const AR_DB = 1 << 22;
 export const AR_G = 1 << 23;
+
+/** What Cpu.epoch advances by when block links may have become wrong (its low two bits hold the CPL). */
+export const EPOCH_STEP = 4;

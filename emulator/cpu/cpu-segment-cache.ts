@@ -3,7 +3,10 @@
  * access checks. Methods of Cpu (installed by cpu.ts).
  */
 import type { Cpu } from './cpu';
-import { CS, SS, AR_DB, AR_P, AR_S } from './constants';
+import { CS, SS, AR_DB, AR_P, AR_S, AR_DPL_SHIFT, EPOCH_STEP } from './constants';
+
+/** The DPL field of the rights (LAR layout): it bounds no offset. */
+const AR_DPL = 3 << AR_DPL_SHIFT;
 
 export const segmentCacheMethods = {
   /**
@@ -11,6 +14,8 @@ export const segmentCacheMethods = {
    * granular. Computes the readable/writable offset windows used by every access.
    */
   setSegCache(this: Cpu, seg: number, selector: number, base: number, limit: number, rights: number): void {
+    // Block links depend on CS's base, limit and default size (the CPL is in the epoch's low bits).
+    const csMoved = seg === CS && (this.segBase[CS] !== (base | 0) || this.segLimit[CS] !== limit || this.cs32 !== ((rights & AR_DB) !== 0));
     this.segSel[seg] = selector;
     this.segBase[seg] = base;
     this.segLimit[seg] = limit;
@@ -31,12 +36,28 @@ export const segmentCacheMethods = {
     this.segWLo[seg] = writable ? lo : 1;
     this.segWHi[seg] = writable ? hi : 0;
     if (seg === SS) this.ss32 = (rights & AR_DB) !== 0;
-    else if (seg === CS) {
+    else if (csMoved) {
       this.cs32 = (rights & AR_DB) !== 0;
-      this.epoch++;
+      this.epoch += EPOCH_STEP;
       this.brk = true;
     }
     if (this.observer !== null) this.observer.segmentLoad(seg, selector, base, limit, rights);
+  },
+
+  /**
+   * Loads a flat 4-GiB segment (base 0, limit 0xFFFFFFFF) with the given selector and rights,
+   * as SYSENTER and SYSEXIT do: when the cache already holds a flat segment of the same type
+   * (the DPL aside), only the selector and the rights change (the offset windows and the block
+   * links stay valid).
+   */
+  setSegFlat(this: Cpu, seg: number, selector: number, rights: number): void {
+    if (this.segBase[seg] !== 0 || this.segLimit[seg] !== 0xffffffff || ((this.segAR[seg] ^ rights) & ~AR_DPL) !== 0) {
+      this.setSegCache(seg, selector, 0, 0xffffffff, rights);
+      return;
+    }
+    this.segSel[seg] = selector;
+    this.segAR[seg] = rights;
+    if (this.observer !== null) this.observer.segmentLoad(seg, selector, 0, 0xffffffff, rights);
   },
 
   /** A null selector in a data segment register: every access raises #GP(0). */

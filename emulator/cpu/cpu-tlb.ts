@@ -8,14 +8,14 @@ import {
   TLB_VALID, TLB_SUP_WRITE, TLB_USER_READ, TLB_USER_WRITE, TLB_DIRTY, TLB_MMIO, TLB_CODE, TLB_GLOBAL,
   TLB_WRITTEN, TLB_READ_WATCH, TLB_FILLED_MAX, SUP_READ_MASK, USER_READ_MASK, SUP_WRITE_MASK, USER_WRITE_MASK,
 } from './cpu';
-import { CR0_PG, PF_VECTOR, AC, CR4_SMEP, CR4_SMAP, PFEC_P, PFEC_W, PFEC_ID } from './constants';
+import { CR0_PG, PF_VECTOR, AC, CR4_SMEP, CR4_SMAP, PFEC_P, PFEC_W, PFEC_ID, EPOCH_STEP } from './constants';
 import { FAULT } from './fault';
 import { pageWalk } from './paging';
 
 export const tlbMethods = {
   setCpl(this: Cpu, cpl: number): void {
     this.cpl = cpl;
-    this.epoch++;
+    this.epoch = this.epoch - (this.epoch % EPOCH_STEP) + cpl;
     if (cpl === 3) {
       this.rdMask = USER_READ_MASK;
       this.rdWant = TLB_VALID | TLB_USER_READ;
@@ -60,7 +60,7 @@ export const tlbMethods = {
   /** Flushes the TLB; global entries survive unless `all`. */
   flushTlb(this: Cpu, all: boolean): void {
     this.brk = true;
-    this.epoch++;
+    this.epoch += EPOCH_STEP;
     if (this.tlbOverflow) {
       if (all) this.tlb.fill(0);
       else for (let p = 0; p < this.tlb.length; p++) if ((this.tlb[p] & TLB_GLOBAL) === 0) this.tlb[p] = 0;
@@ -97,7 +97,7 @@ export const tlbMethods = {
   invalidatePage(this: Cpu, lin: number): void {
     this.tlb[lin >>> 12] = 0;
     this.brk = true;
-    this.epoch++;
+    this.epoch += EPOCH_STEP;
   },
 
   /**

@@ -188,7 +188,13 @@ export class Cpu {
 
   // --- Execution control ------------------------------------------------------------------------
   brk = false; // leave the current decoded block after this instruction
-  epoch = 0; // bumped whenever a cached CS:EIP -> block link may have become wrong (TLB, CS, CPL, code)
+  /**
+   * Validates cached CS:EIP -> block links: advanced by EPOCH_STEP whenever a link may have
+   * become wrong (TLB, CS base or limit, code), and its low two bits are the CPL, so that a link
+   * made at one privilege level is never followed at another (the fetch permission differs) and
+   * links stay valid across a SYSENTER/SYSEXIT round trip.
+   */
+  epoch = 0;
   halted = false; // HLT executed, waiting for an interrupt
   stopReason = ''; // non-empty: the run loop must return (exit, shutdown...)
   exitCode = 0; // with stopReason 'exit': the isa-debug-exit code

@@ -16,7 +16,7 @@ import { TLB_MMIO } from './cpu';
 import { Insn } from './insn';
 import { decode, DECODE_TRUNCATED, installHandlers } from './decoder';
 import { FAULT } from './fault';
-import { CS, IF, TF, GP_VECTOR, DB_VECTOR, NMI_VECTOR } from './constants';
+import { CS, IF, TF, GP_VECTOR, DB_VECTOR, NMI_VECTOR, EPOCH_STEP } from './constants';
 import { deliverEvent, deliverPendingException, EVENT_EXCEPTION, EVENT_EXTERNAL } from './interrupts';
 import { HANDLERS, invalidOpcode } from './ops';
 import { SPECIALIZERS } from './ops/fast';
@@ -101,6 +101,7 @@ export class Executor {
   hotTranslate = HOT_TRANSLATE; // executions of a block before it is translated
   blocksTranslated = 0; // statistics: blocks translated since start
   translatedChars = 0; // statistics: characters of generated source (the code cache's size)
+  lookups = 0; // statistics: blocks found by CS:EIP rather than by following a link
   translateMs = 0; // statistics: time spent translating, when a benchmark lends a clock
   clock: (() => number) | null = null; // the benchmark's clock (the machine itself reads none)
   blocksBuilt = 0; // statistics: blocks decoded since start
@@ -128,7 +129,7 @@ export class Executor {
   invalidatePage(page: number): void {
     if (this.pages[page] === undefined) return;
     this.pages[page] = undefined;
-    this.cpu.epoch++; // links into the dropped blocks are no longer valid
+    this.cpu.epoch += EPOCH_STEP; // links into the dropped blocks are no longer valid
     this.cpu.codePage[page] = 0;
     this.cpu.codeLine.fill(0, page << 6, (page + 1) << 6);
     this.invalidations++;
@@ -287,6 +288,7 @@ export class Executor {
   /** The block at CS:EIP, decoding it on first use. Raises fetch faults (#GP for the CS limit, #PF). */
   private lookup(): Block {
     const cpu = this.cpu;
+    this.lookups++;
     const eip = cpu.eip;
     const csLimit = cpu.segLimit[CS];
     if (eip > csLimit) cpu.raise(GP_VECTOR, 0);
