@@ -317,7 +317,7 @@ SHIFT_NAMES.forEach((m, r) => {
   grp(0xd0, r, m, 'Eb,1', 'shiftEb', '', { arg: 1, pure: true });
   grp(0xd1, r, m, 'Ev,1', 'shiftEv', '', { arg: 1, pure: true, jit: 'shift' });
   grp(0xd2, r, m, 'Eb,CL', 'shiftEb', '', { arg: 2, pure: true });
-  grp(0xd3, r, m, 'Ev,CL', 'shiftEv', '', { arg: 2, pure: true });
+  grp(0xd3, r, m, 'Ev,CL', 'shiftEv', '', { arg: 2, pure: true, jit: 'shift' });
 });
 
 op(0xc2, 'ret', 'Iw', 'retNear', 'Iw', { ends: true, jit: 'ret' });

@@ -68,6 +68,14 @@ export class Emitter {
     this.cur.push({ s, w, r, store: true });
   }
 
+  /**
+   * Assigns flag field(s) `w` on some paths only (a conditional update): never dropped, and
+   * every field stays live before it (the paths that skip it keep the earlier values).
+   */
+  update(w: number, s: string): void {
+    this.cur.push({ s, w, r: F_ALL, store: false });
+  }
+
   /** The next instruction may fault: the exception handler must know which one it is. */
   mayFault(): void {
     this.code(`pc = ${this.k};`);

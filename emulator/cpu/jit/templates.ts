@@ -14,7 +14,7 @@ import type { Insn } from '../insn';
 import type { JitTemplate } from '../opcodes';
 import { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_XOR, ALU_CMP } from '../opcodes';
 import { LAZY_ADD, LAZY_ADC, LAZY_SUB, LAZY_SBB, LAZY_LOGIC, SIGN } from '../cpu';
-import { CF, PF, ZF, SF, OF, DF, ARITH_FLAGS, SS, ES, ESP, ESI, EDI, EAX } from '../constants';
+import { CF, PF, ZF, SF, OF, DF, ARITH_FLAGS, SS, ES, ESP, ESI, EDI, EAX, ECX } from '../constants';
 import { type Emitter } from './emit';
 import { F_FR, F_LZ, F_LOP, F_LD, F_LS, F_LR, F_LSZ, F_LCI, COND_READS, condExpr, cfExpr } from './flags';
 
@@ -247,6 +247,7 @@ const incdec: Template = (g, i) => {
 
 const shift: Template = (g, i) => {
   if (i.isMem) return false;
+  if (i.arg === 2) return shiftByCl(g, i);
   const count = (i.arg === 1 ? 1 : i.imm) & 31;
   const kind = i.reg;
   if (count === 0 || kind === 2 || kind === 3) return false;
@@ -279,6 +280,31 @@ const shift: Template = (g, i) => {
   g.code('}');
   return true;
 };
+
+/**
+ * The 32-bit register forms with the count in CL (ops/shift.ts, shiftResult at 32 bits): the
+ * count is known only at run time, and a masked count of 0 changes neither the register nor a
+ * flag, so the flag fields are updated on the nonzero path only (Emitter.update).
+ */
+function shiftByCl(g: Emitter, i: Insn): boolean {
+  const kind = i.reg;
+  if (kind === 2 || kind === 3) return false;
+  g.code(`{ const n = ${g.reg(ECX, 4)} & 31; if (n !== 0) { const d = ${g.reg(i.rm, 4)}; let r = 0, c = 0, of = 0;`);
+  switch (kind) {
+    case 0: g.code('r = (d << n) | (d >>> (32 - n)); c = r & 1; of = c ^ (r >>> 31);'); break;
+    case 1: g.code('r = (d >>> n) | (d << (32 - n)); c = r >>> 31; of = c ^ ((r >>> 30) & 1);'); break;
+    case 4:
+    case 6: g.code('r = d << n; c = (d >>> (32 - n)) & 1; of = c ^ (r >>> 31);'); break;
+    case 5: g.code('r = (d >>> n) | 0; c = (d >>> (n - 1)) & 1; of = ((r >>> 31) ^ (r >>> 30)) & 1;'); break;
+    default: g.code('r = d >> n; c = (d >> (n - 1)) & 1; of = 0;'); break;
+  }
+  g.code(g.setReg(i.rm, 4, 'r'));
+  if (kind === 0 || kind === 1) g.update(F_LZ | F_FR, `lz &= ${~(CF | OF)}; fr = (fr & ${~(CF | OF)}) | c | (of << 11);`);
+  else g.update(F_FR | F_LOP | F_LR | F_LSZ | F_LZ, `fr = (fr & ${~ARITH_FLAGS}) | c | (of << 11); lop = ${LAZY_LOGIC}; lr = r; lsz = ${SIGN[4]}; lz = ${ZF | SF | PF};`);
+  g.code('} }');
+  g.known = { lz: null, lop: null, lsz: null };
+  return true;
+}
 
 // --- IMUL (two and three operands, 32-bit) -----------------------------------------------------
 
