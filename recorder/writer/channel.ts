@@ -23,6 +23,7 @@ export const HEAD = 0; // slots published by the recording
 export const TAIL = 1; // slots the writer is done with
 export const STATE = 2; // one of the STATE_ values
 export const SIGNAL = 3; // bumped by the writer on every change of TAIL or STATE
+export const TID = 4; // the writer thread's Linux thread id, set as it starts (0: not known)
 /** Slot k's cells: META + 2k: events in its batch; META + 2k + 1: 1 when a message goes with it. */
 export const META = 8;
 export const CONTROL_INTS = META + 2 * SLOTS;

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { SIGNAL, STATE, STATE_FAILED, type WriterData } from './channel';
+import { SIGNAL, STATE, STATE_FAILED, TID, type WriterData } from './channel';
 
 /**
  * The URL of tsx's ESM register module (tsx/esm/api, its `import` condition), found through
@@ -43,6 +43,13 @@ function entry(): { module: string; tsx?: string } {
 /** The bootstrap: CommonJS (eval), so that it can register tsx before importing TypeScript. */
 const BOOTSTRAP = `
 const { workerData } = require('node:worker_threads');
+try {
+  // Linux: this thread's id, so that the recording can tell when the thread is gone.
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isSafeInteger(tid)) Atomics.store(new Int32Array(workerData.data.control), ${TID}, tid);
+} catch {
+  // not Linux: the recording cannot look (see ThreadWriter.waitFor)
+}
 (async () => {
   if (workerData.tsx !== undefined) (await import(workerData.tsx)).register();
   const m = await import(workerData.module);

@@ -14,6 +14,7 @@
  * writer's thread opens its own, while the emulator starts.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
 import { openTrace } from '../store/open-trace';
 import { closeTrace } from '../store/close-trace';
 import { createRun } from '../store/create-run';
@@ -21,10 +22,13 @@ import { TraceError } from '../store/errors';
 import { DEFAULT_BATCH_EVENTS } from '../store/append-events';
 import { BatchEncoder, EventBatch, batchBytes } from '../store/event-batch';
 import type { NewRun, RunEnd, Snapshot, StoredDiskWrite } from '../store/types';
-import { CONTROL_INTS, HEAD, META, SIGNAL, SLOTS, STATE, STATE_CLOSED, STATE_FAILED, TAIL, type SlotMessage, type WriterError } from './channel';
+import { CONTROL_INTS, HEAD, META, SIGNAL, SLOTS, STATE, STATE_CLOSED, STATE_FAILED, TAIL, TID, type SlotMessage, type WriterError } from './channel';
 import { startWriterThread } from './start-worker';
 import { writeFailure, type RunWriter } from './run-writer';
 import type { Input } from '../events';
+
+/** How often a waiting recording looks whether the writer's thread is still there. */
+const LIVENESS_MS = 1000;
 
 export class ThreadWriter implements RunWriter {
   readonly runId: number;
@@ -136,15 +140,30 @@ export class ThreadWriter implements RunWriter {
     this.encoder.batch = next;
   }
 
-  /** Waits until `ready()`, or throws the writer's failure. */
+  /**
+   * Waits until `ready()`, or throws the writer's failure. A thread that ends without a word (the
+   * engine stopped it: out of memory, terminated) would leave the wait without end: every
+   * LIVENESS_MS the recording looks whether the thread is still there (Linux: /proc/self/task).
+   */
   private waitFor(ready: () => boolean): void {
     const control = this.control;
     for (;;) {
       const signal = Atomics.load(control, SIGNAL);
       this.check();
       if (ready()) return;
-      Atomics.wait(control, SIGNAL, signal);
+      if (Atomics.wait(control, SIGNAL, signal, LIVENESS_MS) === 'timed-out' && !this.writerAlive()) {
+        this.check(); // it may have said why after all
+        if (ready()) return;
+        this.ended = true;
+        throw new TraceError(`${this.path}: the trace writer's thread ended without saying why; the trace keeps the batches it committed`);
+      }
     }
+  }
+
+  /** Whether the writer's thread still exists (true when that cannot be known). */
+  private writerAlive(): boolean {
+    const tid = Atomics.load(this.control, TID);
+    return tid === 0 || existsSync(`/proc/self/task/${tid}`);
   }
 
   /** Throws the writer's failure, once it has stopped (it has closed the trace by then). */
