@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     setupFiles: ['tests/helpers/yield-to-runner.ts'],
+    globalSetup: ['tests/helpers/temp-root.ts'],
   },
 });
