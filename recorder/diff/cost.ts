@@ -34,7 +34,7 @@ export const ATC12 = 'Agesen, Mattson, Rugina and Sheldon, "Software Techniques 
 
 /** ATC12 Table 1, "Hardware round-trip latency" (VM exit and VM entry), in cycles, by microarchitecture. */
 export const ATC12_ROUND_TRIP = { Prescott: 3963, Merom: 1579, Penryn: 1266, Nehalem: 1009, Westmere: 761, 'Sandy Bridge': 784 } as const;
-/** ATC12 section 5: "We assume a combined hardware and software cost of servicing an exit at 3000 cycles" (on Sandy Bridge). */
+/** ATC12 section 9 (Evaluation): "We assume a combined hardware and software cost of servicing an exit at 3000 cycles" (on Sandy Bridge). */
 export const ATC12_EXIT_SERVICE = 3000;
 /** The VMM's software share of servicing one exit: ATC12's 3,000 cycles less the Sandy Bridge round trip. */
 const SOFTWARE_PER_EXIT = ATC12_EXIT_SERVICE - ATC12_ROUND_TRIP['Sandy Bridge'];
@@ -44,7 +44,7 @@ export const COST_KINDS: readonly number[] = [EventKind.monitor_exit, EventKind.
 
 /** The emulation figures, the same for every family and kind: the VMM's work after the exit, not the exit. */
 const EMULATION = { default: SOFTWARE_PER_EXIT, io: SOFTWARE_PER_EXIT, 'descriptor-table': SOFTWARE_PER_EXIT, 'control-register': SOFTWARE_PER_EXIT };
-const SOFTWARE_BASIS = `${ATC12}, section 5: a combined hardware and software cost of servicing an exit of ${ATC12_EXIT_SERVICE} cycles, less the hardware round trip of the Sandy Bridge it was assumed for (Table 1: ${ATC12_ROUND_TRIP['Sandy Bridge']}), leaves ${SOFTWARE_PER_EXIT} cycles of VMM software per exit. The paper gives one average for every kind of exit, so every kind gets it`;
+const SOFTWARE_BASIS = `${ATC12}, section 9 (Evaluation): a combined hardware and software cost of servicing an exit of ${ATC12_EXIT_SERVICE} cycles, less the hardware round trip of the Sandy Bridge it was assumed for (Table 1: ${ATC12_ROUND_TRIP['Sandy Bridge']}), leaves ${SOFTWARE_PER_EXIT} cycles of VMM software per exit. The paper gives one average for every kind of exit, so every kind gets it`;
 const EMULATION_BASIS: Record<string, string> = Object.fromEntries(Object.keys(EMULATION).map((k) => [`emulation.${k}`, SOFTWARE_BASIS]));
 const SHADOW_FILL_BASIS = `${SOFTWARE_BASIS}; a shadow fill is the software service of the hidden page fault's exit (whose round trip is counted apart)`;
 
@@ -64,7 +64,7 @@ export const COST_MODELS: Record<string, CostModel> = {
   },
   'vtx-first-generation': {
     name: 'VT-x, first generation (Prescott)',
-    source: `${ATC12}, Table 1 and section 5`,
+    source: `${ATC12}, Table 1 and section 9`,
     roundTrip: ATC12_ROUND_TRIP.Prescott,
     emulation: { ...EMULATION },
     shadowFill: SOFTWARE_PER_EXIT,
@@ -76,7 +76,7 @@ export const COST_MODELS: Record<string, CostModel> = {
   },
   vtx: {
     name: 'VT-x, later generations (Sandy Bridge)',
-    source: `${ATC12}, Table 1 and section 5`,
+    source: `${ATC12}, Table 1 and section 9`,
     roundTrip: ATC12_ROUND_TRIP['Sandy Bridge'],
     emulation: { ...EMULATION },
     shadowFill: SOFTWARE_PER_EXIT,

@@ -36,10 +36,10 @@ describe('diff cost model', () => {
       for (const f of figures) {
         // Only the software VMM's trap lacks a publication.
         if (family === 'software' && f === 'roundTrip') expect(m.basis[f]).toMatch(/^ringside estimate, not a published figure\b.{40,}/);
-        else expect(m.basis[f], `${family} ${f}`).toMatch(/USENIX ATC 2012, (Table 1|section 5)/);
+        else expect(m.basis[f], `${family} ${f}`).toMatch(/USENIX ATC 2012, (Table 1|section 9)/);
       }
     }
-    // The figures are the paper's: Table 1's round trips, and section 5's 3,000 cycles per serviced exit.
+    // The figures are the paper's: Table 1's round trips, and section 9's 3,000 cycles per serviced exit.
     expect(COST_MODELS['vtx-first-generation'].roundTrip).toBe(ATC12_ROUND_TRIP.Prescott);
     expect(COST_MODELS.vtx.roundTrip).toBe(ATC12_ROUND_TRIP['Sandy Bridge']);
     expect(COST_MODELS.vtx.roundTrip + COST_MODELS.vtx.emulation.default).toBe(ATC12_EXIT_SERVICE);
