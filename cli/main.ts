@@ -10,6 +10,7 @@ import { matrixCommand } from './commands/matrix';
 import { RINGSIDE_VERSION } from '../recorder/version';
 import { machineOptions, inputOptions, translatorOption, applyTranslatorChoice } from './machine-options';
 import { diffCommand } from './commands/diff';
+import { drawEveryFrameOnTerminal } from './terminal-env';
 
 const program = new Command();
 program
@@ -112,6 +113,7 @@ program
   .option('--icount <n>', 'open at this retired-instruction count')
   .action(async (file: string, opts) => {
     // The debugger (Ink and React) loads only when asked for: other commands start without it.
+    drawEveryFrameOnTerminal();
     const { tuiCommand } = await import('./commands/tui');
     process.exitCode = await tuiCommand(file, opts);
   });
@@ -120,6 +122,7 @@ program
   .command('demo')
   .description('records every scenario guest in every mode into traces/demo.sqlite and opens the debugger; without a terminal prints a summary')
   .action(async () => {
+    drawEveryFrameOnTerminal();
     const { demoCommand } = await import('./commands/demo');
     process.exitCode = await demoCommand();
   });

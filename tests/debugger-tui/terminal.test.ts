@@ -40,7 +40,8 @@ afterAll(() => {
 describe.skipIf(!hasTmux && process.env.CI !== 'true')('ringside tui in tmux at 80x24', () => {
   it('draws the registers, steps with s and S, shows the help, and quits with q', async () => {
     expect(hasTmux, 'tmux is required in CI (apt-get install tmux)').toBe(true);
-    const cmd = `${process.execPath} ${join(ROOT, 'bin/ringside.mjs')} tui ${trace} --run ${RUNS.hiddenNative} --icount 2986; echo "exited $?"; sleep 60`;
+    // CI=true as CI runners export it: Ink would then draw only the last frame, the debugger must not let it.
+    const cmd = `CI=true ${process.execPath} ${join(ROOT, 'bin/ringside.mjs')} tui ${trace} --run ${RUNS.hiddenNative} --icount 2986; echo "exited $?"; sleep 60`;
     // The command is run by /bin/sh given as argv, not through tmux's default shell: that is the
     // user's login shell, which on a CI runner can be nologin (the pane then closes at once).
     expect(tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '/bin/sh', '-c', cmd).status).toBe(0);
