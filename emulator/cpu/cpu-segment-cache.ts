@@ -11,12 +11,18 @@ const AR_DPL = 3 << AR_DPL_SHIFT;
 export const segmentCacheMethods = {
   /**
    * Fills a segment register's hidden cache. `rights` is in LAR layout; `limit` is byte
-   * granular. Computes the readable/writable offset windows used by every access.
+   * granular. Computes the readable/writable offset windows used by every access. Reloading
+   * the segment the cache already holds, but for the selector and the DPL (a far transfer
+   * between flat segments, SYSENTER, SYSEXIT), changes only those: the windows, the stack or
+   * code size and the block links stay as they are.
    */
   setSegCache(this: Cpu, seg: number, selector: number, base: number, limit: number, rights: number): void {
-    // Block links depend on CS's base, limit and default size (the CPL is in the epoch's low bits).
-    const csMoved = seg === CS && (this.segBase[CS] !== (base | 0) || this.segLimit[CS] !== limit || this.cs32 !== ((rights & AR_DB) !== 0));
     this.segSel[seg] = selector;
+    if ((rights & AR_P) !== 0 && this.segBase[seg] === (base | 0) && this.segLimit[seg] === limit && ((this.segAR[seg] ^ rights) & ~AR_DPL) === 0) {
+      this.segAR[seg] = rights;
+      if (this.observer !== null) this.observer.segmentLoad(seg, selector, base, limit, rights);
+      return;
+    }
     this.segBase[seg] = base;
     this.segLimit[seg] = limit;
     this.segAR[seg] = rights;
@@ -36,28 +42,13 @@ export const segmentCacheMethods = {
     this.segWLo[seg] = writable ? lo : 1;
     this.segWHi[seg] = writable ? hi : 0;
     if (seg === SS) this.ss32 = (rights & AR_DB) !== 0;
-    else if (csMoved) {
+    else if (seg === CS) {
+      // Block links depend on CS's base, limit and default size (the CPL is in the epoch's low bits).
       this.cs32 = (rights & AR_DB) !== 0;
       this.epoch += EPOCH_STEP;
       this.brk = true;
     }
     if (this.observer !== null) this.observer.segmentLoad(seg, selector, base, limit, rights);
-  },
-
-  /**
-   * Loads a flat 4-GiB segment (base 0, limit 0xFFFFFFFF) with the given selector and rights,
-   * as SYSENTER and SYSEXIT do: when the cache already holds a flat segment of the same type
-   * (the DPL aside), only the selector and the rights change (the offset windows and the block
-   * links stay valid).
-   */
-  setSegFlat(this: Cpu, seg: number, selector: number, rights: number): void {
-    if (this.segBase[seg] !== 0 || this.segLimit[seg] !== 0xffffffff || ((this.segAR[seg] ^ rights) & ~AR_DPL) !== 0) {
-      this.setSegCache(seg, selector, 0, 0xffffffff, rights);
-      return;
-    }
-    this.segSel[seg] = selector;
-    this.segAR[seg] = rights;
-    if (this.observer !== null) this.observer.segmentLoad(seg, selector, 0, 0xffffffff, rights);
   },
 
   /** A null selector in a data segment register: every access raises #GP(0). */

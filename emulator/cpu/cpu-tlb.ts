@@ -29,7 +29,9 @@ export const tlbMethods = {
       this.wrMask = SUP_WRITE_MASK | smap;
       this.wrWant = TLB_VALID | TLB_SUP_WRITE | TLB_DIRTY | TLB_WRITTEN;
     }
-    this.brk = true;
+    // The executor looks at the CPL between blocks only to enter a software VMM that owns ring
+    // 0; block links carry the CPL (the epoch's low bits), and the fast paths read these masks.
+    if (this.vmm !== null) this.brk = true;
   },
 
   /** Records a TLB fill so that flushes touch only filled entries. */

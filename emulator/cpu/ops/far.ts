@@ -319,8 +319,8 @@ export function sysenter(cpu: Cpu): void {
   // VM, IF and RF are never lazy: cleared in place, the arithmetic flags stay as they are.
   if ((cpu.flagsReg & VM) !== 0) cpu.setFlags(cpu.getFlags() & ~(VM | IF | RF));
   else cpu.flagsReg &= ~(IF | RF);
-  cpu.setSegFlat(CS, cs, 0x00cf9b00); // 32-bit, 4 GiB, execute/read, accessed, DPL 0
-  cpu.setSegFlat(SS, (cs + 8) & 0xfffc, 0x00cf9300); // 32-bit, 4 GiB, read/write, accessed, DPL 0
+  cpu.setSegCache(CS, cs, 0, 0xffffffff, 0x00cf9b00); // 32-bit, 4 GiB, execute/read, accessed, DPL 0
+  cpu.setSegCache(SS, (cs + 8) & 0xfffc, 0, 0xffffffff, 0x00cf9300); // 32-bit, 4 GiB, read/write, accessed, DPL 0
   cpu.setCpl(0);
   cpu.regs[ESP] = cpu.sysenterEsp;
   cpu.next = cpu.sysenterEip >>> 0;
@@ -330,17 +330,6 @@ export function sysenter(cpu: Cpu): void {
     if (oldIf) cpu.observer.interruptFlag(false, 'sysenter', true);
   }
   if (pinned) cpu.atPinned = false;
-  fastCallContinues(cpu);
-}
-
-/**
- * SYSENTER and SYSEXIT need no look at the machine between instructions when no software VMM
- * owns ring 0: interrupts cannot become deliverable (SYSENTER clears IF, SYSEXIT leaves it),
- * and block links are kept per CPL. The executor then follows the link to the next block
- * instead of leaving its loop, as after a near jump.
- */
-function fastCallContinues(cpu: Cpu): void {
-  if (cpu.vmm === null) cpu.brk = false;
 }
 
 /** 0F 35: SYSEXIT. #GP(0) at CPL > 0 or with a null IA32_SYSENTER_CS. Returns to flat ring 3. */
@@ -348,8 +337,8 @@ export function sysexit(cpu: Cpu): void {
   const cs = cpu.sysenterCs & 0xfffc;
   if (cs === 0 || cpu.cpl !== 0) cpu.gp(0);
   const pinned = cpu.pinOrigin();
-  cpu.setSegFlat(CS, ((cs + 16) & 0xfffc) | 3, 0x00cffb00);
-  cpu.setSegFlat(SS, ((cs + 24) & 0xfffc) | 3, 0x00cff300);
+  cpu.setSegCache(CS, ((cs + 16) & 0xfffc) | 3, 0, 0xffffffff, 0x00cffb00);
+  cpu.setSegCache(SS, ((cs + 24) & 0xfffc) | 3, 0, 0xffffffff, 0x00cff300);
   cpu.setCpl(3);
   cpu.regs[ESP] = cpu.regs[ECX];
   cpu.next = cpu.regs[EDX] >>> 0;
@@ -358,6 +347,5 @@ export function sysexit(cpu: Cpu): void {
     cpu.observer.privilegeChange(0, 3, 'sysexit', cpu.segSel[CS], cpu.next);
   }
   if (pinned) cpu.atPinned = false;
-  fastCallContinues(cpu);
 }
 
