@@ -150,10 +150,7 @@ main:
     call ok_or_wrong
 
     ; --- 4. the IDT seen at HIGH_IDT (read-only alias), LIDT there
-    mov eax, 0x31
-    mov ebx, int31_handler
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate 0x31, int31_handler, GATE_INT_R0
     mov eax, 14
     mov ebx, page_fault_handler
     call idt_set_gate

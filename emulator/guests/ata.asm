@@ -52,10 +52,7 @@ buffer:     resb 16 * 512
 section .text
 main:
     println `ata: the primary channel`
-    mov eax, 0x76                   ; IRQ 14 at the firmware's slave base 0x70
-    mov ebx, irq14_handler
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate 0x76, irq14_handler, GATE_INT_R0 ; IRQ 14 at the firmware's slave base 0x70
 
     println `-- master`
     mov byte [device], MASTER

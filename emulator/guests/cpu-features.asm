@@ -68,20 +68,14 @@ page_dir: resb 4096
 section .text
 main:
     println `cpu-features: later processor features, as the SDM describes them`
-    mov eax, 6
-    mov ebx, trap_ud
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate 6, trap_ud, GATE_INT_R0
     mov eax, 13
     mov ebx, trap_gp
     call idt_set_gate
     mov eax, 14
     mov ebx, trap_pf
     call idt_set_gate
-    mov eax, 0x30
-    mov ebx, user_done
-    mov dl, GATE_INT_R3
-    call idt_set_gate
+    set_gate 0x30, user_done, GATE_INT_R3
 
     ; --- CPUID
     mov eax, 1

@@ -37,10 +37,7 @@ timer_seen: dd 0
 section .text
 main:
     println `hidden-state: does FS keep its cached descriptor?`
-    mov eax, 0x30
-    mov ebx, int30_handler
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate 0x30, int30_handler, GATE_INT_R0
     mov eax, TIMER_VECTOR
     mov ebx, timer_handler
     call idt_set_gate

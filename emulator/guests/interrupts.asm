@@ -33,10 +33,7 @@ timer_fired: dd 0                   ; set by the handler (how many: not printed)
 section .text
 main:
     println `interrupts: IF, PUSHF/POPF and the APIC timer`
-    mov eax, TIMER_VECTOR
-    mov ebx, timer_handler
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate TIMER_VECTOR, timer_handler, GATE_INT_R0
     call apic_enable
 
     ; --- 1. CLI and STI, read back with PUSHF

@@ -158,10 +158,7 @@ main:
     call kbd_cmd
 
     ; IRQ 1 through the 8259s
-    mov eax, 0x21
-    mov ebx, irq1_handler
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate 0x21, irq1_handler, GATE_INT_R0
     call pic_remap
     mov al, 0xFD                    ; IRQ 1 only
     out 0x21, al

@@ -171,14 +171,8 @@ main:
     println `paging on (cr0.pg, cr0.wp, cr4.pge)`
 
     ; --- entries from ring 3
-    mov eax, TIMER_VECTOR
-    mov ebx, timer_entry
-    mov dl, GATE_INT_R0
-    call idt_set_gate
-    mov eax, 0x80
-    mov ebx, int80_entry
-    mov dl, GATE_INT_R3
-    call idt_set_gate
+    set_gate TIMER_VECTOR, timer_entry, GATE_INT_R0
+    set_gate 0x80, int80_entry, GATE_INT_R3
     mov eax, sysenter_entry
     mov ebx, kernel_stack_top
     call sysenter_setup

@@ -24,10 +24,7 @@ marks:   times 8 dd 0
 section .text
 main:
     println `pit-clock: PIT ticks against the instruction count`
-    mov eax, 0x20
-    mov ebx, irq0_handler
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate 0x20, irq0_handler, GATE_INT_R0
     call pic_remap
     mov al, 0xFF
     out 0xA1, al

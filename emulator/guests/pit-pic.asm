@@ -49,10 +49,7 @@ lvl_rirr:   dd 0                    ; entry 2 low word read in the level handler
 section .text
 main:
     println `pit-pic: the 8254, the 8259s and the I/O APIC`
-    mov eax, 0x20
-    mov ebx, irq0_handler
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate 0x20, irq0_handler, GATE_INT_R0
     mov eax, 0x27
     mov ebx, spurious_handler
     call idt_set_gate

@@ -42,10 +42,7 @@ umip_on:
     mov eax, cr4
     or eax, CR4_UMIP
     mov cr4, eax
-    mov eax, 13
-    mov ebx, umip_gp
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate 13, umip_gp, GATE_INT_R0
     mov eax, cr4
     print `cr4=`
     call put_hex32

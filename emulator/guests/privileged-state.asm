@@ -114,10 +114,7 @@ main:
 
     ; --- ring 3: the same instructions from a user process; it comes back
     ; with INT 0x30 (handler below), never returns here
-    mov eax, 0x30
-    mov ebx, user_done
-    mov dl, GATE_INT_R3
-    call idt_set_gate
+    set_gate 0x30, user_done, GATE_INT_R3
     mov eax, user_main
     mov ebx, user_stack_top
     mov ecx, 0x002                  ; EFLAGS: IF = 0, IOPL = 0

@@ -51,14 +51,8 @@ main:
     call put_hex32
     call newline
 
-    mov eax, 14
-    mov ebx, page_fault_handler
-    mov dl, GATE_INT_R0
-    call idt_set_gate
-    mov eax, 0x80
-    mov ebx, syscall_handler
-    mov dl, GATE_INT_R3
-    call idt_set_gate
+    set_gate 14, page_fault_handler, GATE_INT_R0
+    set_gate 0x80, syscall_handler, GATE_INT_R3
     mov eax, user_main
     mov ebx, user_stack_top
     mov ecx, 0x002

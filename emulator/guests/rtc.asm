@@ -101,10 +101,7 @@ main:
     call newline
 
     ; 3. periodic interrupt at 2 Hz
-    mov eax, 0x28
-    mov ebx, irq8_handler
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate 0x28, irq8_handler, GATE_INT_R0
     call pic_remap
     mov al, 0xFB                    ; master: only the cascade
     out 0x21, al

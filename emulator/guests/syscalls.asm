@@ -50,10 +50,7 @@ main:
     call put_hex32
     call newline
 
-    mov eax, 0x80
-    mov ebx, int80_entry
-    mov dl, GATE_INT_R3
-    call idt_set_gate
+    set_gate 0x80, int80_entry, GATE_INT_R3
     mov eax, user_main
     mov ebx, user_stack_top
     mov ecx, 0x002                  ; EFLAGS: IF = 0

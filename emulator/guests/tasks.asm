@@ -134,10 +134,7 @@ main:
     mov dword [idt + 14 * 8 + 4], 0x8500
     mov dword [idt + TASK_VECTOR * 8], TSS_B << 16
     mov dword [idt + TASK_VECTOR * 8 + 4], 0x8500
-    mov eax, 10
-    mov ebx, fault_ts
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate 10, fault_ts, GATE_INT_R0
     mov eax, 13
     mov ebx, fault_gp
     call idt_set_gate
@@ -196,10 +193,7 @@ pf_skip:
     ; --- 6. #DF behind a task gate
     println `6. double fault behind a task gate`
     mov ebx, 0x77777777
-    mov eax, 14                     ; #PF through an interrupt gate for a moment
-    mov ebx, unreachable
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate 14, unreachable, GATE_INT_R0 ; #PF through an interrupt gate for a moment
     mov ebx, 0x77777777
     mov [kernel_esp], esp
     mov esp, 0x00802000             ; not mapped

@@ -24,10 +24,7 @@ ticks: dd 0
 section .text
 main:
     println `apic-reenable: IA32_APIC_BASE bit 11 off and on, SVR software-disable`
-    mov eax, TIMER_VECTOR
-    mov ebx, timer_handler
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate TIMER_VECTOR, timer_handler, GATE_INT_R0
 
     ; --- software-disable through the SVR: LVTs masked and kept masked, registers readable
     mov APIC_REG(APIC_SVR), APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR

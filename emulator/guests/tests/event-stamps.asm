@@ -27,22 +27,10 @@ timer_count:    dd 0
 
 section .text
 main:
-    mov eax, 0x80
-    mov ebx, int80_entry
-    mov dl, GATE_INT_R3
-    call idt_set_gate
-    mov eax, 13
-    mov ebx, gp_entry
-    mov dl, GATE_INT_R0
-    call idt_set_gate
-    mov eax, 2
-    mov ebx, nmi_entry
-    mov dl, GATE_INT_R0
-    call idt_set_gate
-    mov eax, TIMER_VECTOR
-    mov ebx, timer_entry
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate 0x80, int80_entry, GATE_INT_R3
+    set_gate 13, gp_entry, GATE_INT_R0
+    set_gate 2, nmi_entry, GATE_INT_R0
+    set_gate TIMER_VECTOR, timer_entry, GATE_INT_R0
     ; A 32-bit call gate, DPL 3, to gate_entry at ring 0.
     mov eax, gate_entry
     mov word [gdt + GDT_SPARE0], ax

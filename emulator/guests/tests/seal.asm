@@ -59,10 +59,7 @@ sysenter_stack_top:
 section .text
 main:
     println `seal: expand-down segments and SYSENTER_CS against the monitor region`
-    mov eax, 12
-    mov ebx, fault_12
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate 12, fault_12, GATE_INT_R0
     mov eax, 13
     mov ebx, fault_13
     call idt_set_gate

@@ -84,10 +84,7 @@ main:
     call map_kernel
     call paging_enable
     mov [tss + 0x1c], edi
-    mov eax, 1
-    mov ebx, debug_trap
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate 1, debug_trap, GATE_INT_R0
 
     println `jmp to task e`
     jmp TSS_E:0

@@ -54,22 +54,10 @@ empty_idt:   dw 0
 
 section .text
 main:
-    mov eax, 13                     ; #GP(0) from RDPMC (no counters)
-    mov ebx, pmc_fault
-    mov dl, GATE_INT_R0
-    call idt_set_gate
-    mov eax, 6                      ; #UD from RDPMC on QEMU, which does not implement it
-    mov ebx, pmc_fault_ud
-    mov dl, GATE_INT_R0
-    call idt_set_gate
-    mov eax, 2
-    mov ebx, nmi_entry
-    mov dl, GATE_INT_R0
-    call idt_set_gate
-    mov eax, TIMER_VECTOR
-    mov ebx, timer_entry
-    mov dl, GATE_INT_R0
-    call idt_set_gate
+    set_gate 13, pmc_fault, GATE_INT_R0 ; #GP(0) from RDPMC (no counters)
+    set_gate 6, pmc_fault_ud, GATE_INT_R0 ; #UD from RDPMC on QEMU, which does not implement it
+    set_gate 2, nmi_entry, GATE_INT_R0
+    set_gate TIMER_VECTOR, timer_entry, GATE_INT_R0
     cli
 
     xor eax, eax
