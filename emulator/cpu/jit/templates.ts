@@ -243,24 +243,31 @@ const incdec: Template = (g, i) => {
   return true;
 };
 
-// --- Shifts (the 32-bit register forms with a nonzero constant count, as ops/fast.ts) ---------
+// --- Shifts (the 32-bit register forms, by a constant or by CL; ops/shift.ts at 32 bits) ------
+
+/**
+ * Statement computing r (result), c (CF) and of (OF) of shift or rotate `kind` (ModRM.reg) of
+ * the register value d by `n`, a nonzero count in 1..31: a number, or the name of a local.
+ */
+function shiftResult(kind: number, n: number | string): string {
+  switch (kind) {
+    case 0: return `r = (d << ${n}) | (d >>> (32 - ${n})); c = r & 1; of = c ^ (r >>> 31);`;
+    case 1: return `r = (d >>> ${n}) | (d << (32 - ${n})); c = r >>> 31; of = c ^ ((r >>> 30) & 1);`;
+    case 4:
+    case 6: return `r = d << ${n}; c = (d >>> (32 - ${n})) & 1; of = c ^ (r >>> 31);`;
+    case 5: return `r = (d >>> ${n}) | 0; c = (d >>> (${n} - 1)) & 1; of = ((r >>> 31) ^ (r >>> 30)) & 1;`;
+    default: return `r = d >> ${n}; c = (d >> (${n} - 1)) & 1; of = 0;`;
+  }
+}
 
 const shift: Template = (g, i) => {
-  if (i.isMem) return false;
+  const kind = i.reg;
+  if (i.isMem || kind === 2 || kind === 3) return false;
   if (i.arg === 2) return shiftByCl(g, i);
   const count = (i.arg === 1 ? 1 : i.imm) & 31;
-  const kind = i.reg;
-  if (count === 0 || kind === 2 || kind === 3) return false;
-  const d = g.reg(i.rm, 4);
-  g.code(`{ const d = ${d}; let r = 0, c = 0, of = 0;`);
-  switch (kind) {
-    case 0: g.code(`r = (d << ${count}) | (d >>> ${32 - count}); c = r & 1; of = c ^ (r >>> 31);`); break;
-    case 1: g.code(`r = (d >>> ${count}) | (d << ${32 - count}); c = r >>> 31; of = c ^ ((r >>> 30) & 1);`); break;
-    case 4:
-    case 6: g.code(`r = d << ${count}; c = (d >>> ${32 - count}) & 1; of = c ^ (r >>> 31);`); break;
-    case 5: g.code(`r = (d >>> ${count}) | 0; c = (d >>> ${count - 1}) & 1; of = ${count === 1 ? 'd >>> 31' : '0'};`); break;
-    default: g.code(`r = d >> ${count}; c = (d >> ${count - 1}) & 1; of = 0;`); break;
-  }
+  if (count === 0) return false;
+  g.code(`{ const d = ${g.reg(i.rm, 4)}; let r = 0, c = 0, of = 0;`);
+  g.code(shiftResult(kind, count));
   g.code(g.setReg(i.rm, 4, 'r'));
   if (kind === 0 || kind === 1) {
     // Rotates: CF and OF only; the other flags keep their lazy source.
@@ -282,22 +289,14 @@ const shift: Template = (g, i) => {
 };
 
 /**
- * The 32-bit register forms with the count in CL (ops/shift.ts, shiftResult at 32 bits): the
- * count is known only at run time, and a masked count of 0 changes neither the register nor a
- * flag, so the flag fields are updated on the nonzero path only (Emitter.update).
+ * The forms with the count in CL: known only at run time, and a masked count of 0 changes
+ * neither the register nor a flag, so the flag fields are updated on the nonzero path only
+ * (Emitter.update).
  */
 function shiftByCl(g: Emitter, i: Insn): boolean {
   const kind = i.reg;
-  if (kind === 2 || kind === 3) return false;
   g.code(`{ const n = ${g.reg(ECX, 4)} & 31; if (n !== 0) { const d = ${g.reg(i.rm, 4)}; let r = 0, c = 0, of = 0;`);
-  switch (kind) {
-    case 0: g.code('r = (d << n) | (d >>> (32 - n)); c = r & 1; of = c ^ (r >>> 31);'); break;
-    case 1: g.code('r = (d >>> n) | (d << (32 - n)); c = r >>> 31; of = c ^ ((r >>> 30) & 1);'); break;
-    case 4:
-    case 6: g.code('r = d << n; c = (d >>> (32 - n)) & 1; of = c ^ (r >>> 31);'); break;
-    case 5: g.code('r = (d >>> n) | 0; c = (d >>> (n - 1)) & 1; of = ((r >>> 31) ^ (r >>> 30)) & 1;'); break;
-    default: g.code('r = d >> n; c = (d >> (n - 1)) & 1; of = 0;'); break;
-  }
+  g.code(shiftResult(kind, 'n'));
   g.code(g.setReg(i.rm, 4, 'r'));
   if (kind === 0 || kind === 1) g.update(F_LZ | F_FR, `lz &= ${~(CF | OF)}; fr = (fr & ${~(CF | OF)}) | c | (of << 11);`);
   else g.update(F_FR | F_LOP | F_LR | F_LSZ | F_LZ, `fr = (fr & ${~ARITH_FLAGS}) | c | (of << 11); lop = ${LAZY_LOGIC}; lr = r; lsz = ${SIGN[4]}; lz = ${ZF | SF | PF};`);
