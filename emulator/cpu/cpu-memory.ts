@@ -147,20 +147,10 @@ export const memoryMethods = {
 
   // Implicit supervisor accesses (SDM 4.6): `sysAccess` tells SMAP they ignore EFLAGS.AC.
   readSys16(this: Cpu, lin: number): number {
-    this.sysAccess = true;
-    try {
-      return this.readSlow(lin, 2, false);
-    } finally {
-      this.sysAccess = false;
-    }
+    return readSys(this, lin, 2);
   },
   readSys32(this: Cpu, lin: number): number {
-    this.sysAccess = true;
-    try {
-      return this.readSlow(lin, 4, false);
-    } finally {
-      this.sysAccess = false;
-    }
+    return readSys(this, lin, 4);
   },
   writeSys8(this: Cpu, lin: number, v: number): void {
     this.sysAccess = true;
@@ -171,6 +161,16 @@ export const memoryMethods = {
     }
   },
 };
+
+/** An implicit supervisor read (descriptor tables, IDT, TSS) of `size` bytes. */
+function readSys(cpu: Cpu, lin: number, size: number): number {
+  cpu.sysAccess = true;
+  try {
+    return cpu.readSlow(lin, size, false);
+  } finally {
+    cpu.sysAccess = false;
+  }
+}
 
 /** A write of `size` bytes at `phys` on a page holding code: drop decoded code it overlaps. */
 function codeWrite(cpu: Cpu, phys: number, size: number): void {
