@@ -9,9 +9,10 @@
  * Table 1, "Hardware round-trip latency"): Prescott, the first VT-x processor, and Sandy
  * Bridge, the newest it lists. The VMM's software work per exit comes from the same paper's
  * assumed "combined hardware and software cost of servicing an exit" of 3,000 cycles, less
- * the Sandy Bridge round trip it was measured on. The one figure no publication gives is the
- * software VMM's trap (a fault into ring 0 and an IRET back, around the monitor's dispatch):
- * it stays ringside's own estimate, and its basis says so.
+ * the Sandy Bridge round trip it was measured on. The software VMM's trap is its two ring
+ * crossings, a fault delivered through an IDT gate to ring 0 and an IRET back to ring 1 or 3, at
+ * the clock counts Intel's 80386 manual publishes for them (the monitor's dispatch and emulation
+ * are the software service priced from ATC12, as for a VM exit).
  */
 import type { TraceEvent } from '../events';
 import { EventKind } from '../events';
@@ -39,6 +40,16 @@ export const ATC12_EXIT_SERVICE = 3000;
 /** The VMM's software share of servicing one exit: ATC12's 3,000 cycles less the Sandy Bridge round trip. */
 const SOFTWARE_PER_EXIT = ATC12_EXIT_SERVICE - ATC12_ROUND_TRIP['Sandy Bridge'];
 
+/** The manual the software VMM's trap is read from. */
+export const I386_MANUAL = "Intel, 80386 Programmer's Reference Manual (1986), chapter 17, instruction timings";
+/**
+ * I386_MANUAL's clock counts for the two ring crossings of a trap into a monitor: INT n
+ * "Interrupt, protected mode, more privilege" (an exception is delivered through its gate as
+ * INT n is) and IRET "Interrupt return to lesser privilege".
+ */
+export const I386_RING_CROSSING = { intToInnerRing: 99, iretToOuterRing: 82 } as const;
+const SOFTWARE_TRAP = I386_RING_CROSSING.intToInnerRing + I386_RING_CROSSING.iretToOuterRing;
+
 /** The kinds of event the estimate reads (every other kind may be left unread). */
 export const COST_KINDS: readonly number[] = [EventKind.monitor_exit, EventKind.monitor_emulation];
 
@@ -52,12 +63,12 @@ const SHADOW_FILL_BASIS = `${SOFTWARE_BASIS}; a shadow fill is the software serv
 export const COST_MODELS: Record<string, CostModel> = {
   software: {
     name: 'software VMM (trap and emulate)',
-    source: `${ATC12} for the emulation; the trap is ringside's estimate`,
-    roundTrip: 1000,
+    source: `${I386_MANUAL} for the trap; ${ATC12} for the emulation`,
+    roundTrip: SOFTWARE_TRAP,
     emulation: { ...EMULATION },
     shadowFill: SOFTWARE_PER_EXIT,
     basis: {
-      roundTrip: 'ringside estimate, not a published figure: a guest fault enters the monitor through its IDT with a privilege change to ring 0 and returns by IRET to ring 1 or 3 (two ring crossings) around the monitor\'s dispatch and its save and restore of guest state. No publication measures this path on x86: the VMMs of the time avoided such traps by binary translation, so it is set between the later and the first VT-x round trips',
+      roundTrip: `${I386_MANUAL}: a trap is a fault delivered through the monitor's IDT gate to ring 0 (INT n to a more privileged level, ${I386_RING_CROSSING.intToInnerRing} clocks) and an IRET back to the guest's ring 1 or 3 (return to lesser privilege, ${I386_RING_CROSSING.iretToOuterRing} clocks): ${SOFTWARE_TRAP} cycles. The clock counts are the 80386's; the monitor's dispatch and its save and restore of guest state are the software service of each emulation`,
       ...EMULATION_BASIS,
       shadowFill: SHADOW_FILL_BASIS,
     },

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { estimateCost, parseCostModel, COST_MODELS, modelForMode, emulationKind, ATC12_ROUND_TRIP, ATC12_EXIT_SERVICE } from '../../../recorder/diff/cost';
+import { estimateCost, parseCostModel, COST_MODELS, modelForMode, emulationKind, ATC12_ROUND_TRIP, ATC12_EXIT_SERVICE, I386_RING_CROSSING } from '../../../recorder/diff/cost';
 import { EventKind, type TraceEvent } from '../../../recorder/events';
 
 const ev = (kind: number, text: string): TraceEvent => ({ seq: 0, icount: 0, kind, cpl: 0, cs: 0, eip: 0, a: 0, b: 0, c: 0, d: 0, text });
@@ -29,13 +29,13 @@ describe('diff cost model', () => {
     expect(m.basis['emulation.control-register']).toBe(COST_MODELS.software.basis['emulation.control-register']);
   });
 
-  it('states the basis of every built-in figure: the published table or section it is read from, or ringside\'s estimate where none exists', () => {
+  it('states the basis of every built-in figure: the published table, section or instruction timing it is read from', () => {
     for (const [family, m] of Object.entries(COST_MODELS)) {
       const figures = ['roundTrip', 'shadowFill', ...Object.keys(m.emulation).map((k) => `emulation.${k}`)];
       expect(Object.keys(m.basis).sort(), family).toEqual(figures.sort());
       for (const f of figures) {
-        // Only the software VMM's trap lacks a publication.
-        if (family === 'software' && f === 'roundTrip') expect(m.basis[f]).toMatch(/^ringside estimate, not a published figure\b.{40,}/);
+        // The software VMM's trap is read from Intel's 80386 manual, every other figure from ATC12.
+        if (family === 'software' && f === 'roundTrip') expect(m.basis[f]).toMatch(/^Intel, 80386 Programmer's Reference Manual \(1986\), chapter 17.*99 clocks.*82 clocks.*181 cycles/);
         else expect(m.basis[f], `${family} ${f}`).toMatch(/USENIX ATC 2012, (Table 1|section 9)/);
       }
     }
@@ -45,6 +45,9 @@ describe('diff cost model', () => {
     expect(COST_MODELS.vtx.roundTrip + COST_MODELS.vtx.emulation.default).toBe(ATC12_EXIT_SERVICE);
     expect(ATC12_ROUND_TRIP).toEqual({ Prescott: 3963, Merom: 1579, Penryn: 1266, Nehalem: 1009, Westmere: 761, 'Sandy Bridge': 784 });
     expect(COST_MODELS['vtx-first-generation'].basis.roundTrip).toContain('3963 cycles');
+    // The software trap: the 80386's INT n to a more privileged level and IRET to a less privileged one.
+    expect(I386_RING_CROSSING).toEqual({ intToInnerRing: 99, iretToOuterRing: 82 });
+    expect(COST_MODELS.software.roundTrip).toBe(181);
   });
 
   it('refuses a cost file with a bad figure or an unknown field, in one line', () => {
