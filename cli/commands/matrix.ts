@@ -164,7 +164,7 @@ function measureCell(c: Column, native: MemoryRun, run: MemoryRun, expected: Exp
     exits: run.exits,
     trapsPer1000: icount > 0 ? Math.round((run.exits * 1000 * 10) / icount) / 10 : 0,
     interventions: sortedCounts(run.interventions),
-    cost: cost === null ? null : { model: cost.model, exitsByReason: cost.exits, emulations: cost.emulations, extraCycles: cost.extraCycles, slowdown: cost.slowdown },
+    cost: cost === null ? null : { model: cost.model, exitsByReason: cost.exits, emulations: cost.emulations, categories: cost.categories, extraCycles: cost.extraCycles, slowdown: cost.slowdown },
     expected,
     meets: true,
   };

@@ -16,6 +16,7 @@
  */
 import type { TraceEvent } from '../events';
 import { EventKind } from '../events';
+import { CATEGORY_RULES } from './categories';
 
 export interface CostModel {
   name: string;
@@ -118,11 +119,31 @@ export function emulationKind(text: string): string {
   return /emulated$/.test(text) ? 'memory-access' : word;
 }
 
+/**
+ * What no category's `interventions` pattern (categories.ts) matches: work every trap-and-emulate
+ * monitor does whatever the architecture (I/O, privileged instructions such as LGDT or MOV to
+ * CR3, shadow paging, descriptor-table tracking).
+ */
+export const NO_SEED_CATEGORY = 'no seed category (I/O, privileged instructions, shadow paging)';
+
+/** The seed's category of one monitor_emulation text: the first rule whose interventions match. */
+export function interventionCategory(text: string): string {
+  return CATEGORY_RULES.find((r) => r.interventions !== undefined && r.interventions.test(text))?.category ?? NO_SEED_CATEGORY;
+}
+
+export interface CategoryCost {
+  /** Interventions: emulations, each with the round trip of the exit that led to it. */
+  interventions: number;
+  cycles: number;
+}
+
 export interface CostSummary {
   model: string;
   source: string;
   exits: Record<string, number>; // by exit reason
   emulations: Record<string, number>; // by kind
+  /** By the seed's category (INTERVENTION_CATEGORIES); the cycles add up to extraCycles. */
+  categories: Record<string, CategoryCost>;
   extraCycles: number;
   guestInstructions: number;
   /** (instructions + extra cycles) / instructions, at one cycle per native instruction. */
@@ -133,19 +154,35 @@ export interface CostSummary {
 export function estimateCost(events: Iterable<TraceEvent>, guestInstructions: number, model: CostModel): CostSummary {
   const exits: Record<string, number> = {};
   const emulations: Record<string, number> = {};
+  const categories: Record<string, CategoryCost> = {};
+  const charge = (category: string, interventions: number, cycles: number) => {
+    const c = (categories[category] ??= { interventions: 0, cycles: 0 });
+    c.interventions += interventions;
+    c.cycles += cycles;
+  };
   let extra = 0;
+  // The round trip of an exit goes to the category of the first emulation after it; an exit
+  // that no emulation follows (before the next exit) is one intervention of no seed category.
+  let openExit = false;
   for (const e of events) {
     if (e.kind === EventKind.monitor_exit) {
+      if (openExit) charge(NO_SEED_CATEGORY, 1, model.roundTrip);
+      openExit = true;
       exits[e.text] = (exits[e.text] ?? 0) + 1;
       extra += model.roundTrip;
     } else if (e.kind === EventKind.monitor_emulation) {
       const k = emulationKind(e.text);
       emulations[k] = (emulations[k] ?? 0) + 1;
-      extra += k === 'shadow-fill' ? model.shadowFill : model.emulation[k] ?? model.emulation.default ?? 0;
+      const cycles = k === 'shadow-fill' ? model.shadowFill : model.emulation[k] ?? model.emulation.default ?? 0;
+      extra += cycles;
+      charge(interventionCategory(e.text), 1, cycles + (openExit ? model.roundTrip : 0));
+      openExit = false;
     }
   }
+  if (openExit) charge(NO_SEED_CATEGORY, 1, model.roundTrip);
   const n = Math.max(1, guestInstructions);
-  return { model: model.name, source: model.source, exits: sortCounts(exits), emulations: sortCounts(emulations), extraCycles: extra, guestInstructions, slowdown: Math.round(((n + extra) / n) * 100) / 100 };
+  const byCycles = Object.fromEntries(Object.entries(categories).sort(([ka, a], [kb, b]) => b.cycles - a.cycles || (ka < kb ? -1 : 1)));
+  return { model: model.name, source: model.source, exits: sortCounts(exits), emulations: sortCounts(emulations), categories: byCycles, extraCycles: extra, guestInstructions, slowdown: Math.round(((n + extra) / n) * 100) / 100 };
 }
 
 function sortCounts(r: Record<string, number>): Record<string, number> {

@@ -133,6 +133,7 @@ function costLines(s: RunSummary): string[] {
     `cost of ${s.label} (${c.model}):`,
     `  exits by reason: ${parts(c.exits)}`,
     `  emulations by kind: ${parts(c.emulations)}`,
+    `  by the seed's category: ${Object.entries(c.categories).map(([k, v]) => `${k} ${v.interventions} (${v.cycles} cycles)`).join(', ') || 'none'}`,
     `  estimated extra cycles ${c.extraCycles} over ${c.guestInstructions} guest instructions: slowdown x${c.slowdown.toFixed(2)} (one cycle per native instruction)`,
   ];
 }

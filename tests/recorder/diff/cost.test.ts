@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { estimateCost, parseCostModel, COST_MODELS, modelForMode, emulationKind, ATC12_ROUND_TRIP, ATC12_EXIT_SERVICE, I386_RING_CROSSING } from '../../../recorder/diff/cost';
+import { estimateCost, parseCostModel, COST_MODELS, modelForMode, emulationKind, interventionCategory, NO_SEED_CATEGORY, ATC12_ROUND_TRIP, ATC12_EXIT_SERVICE, I386_RING_CROSSING } from '../../../recorder/diff/cost';
 import { EventKind, type TraceEvent } from '../../../recorder/events';
 
 const ev = (kind: number, text: string): TraceEvent => ({ seq: 0, icount: 0, kind, cpl: 0, cs: 0, eip: 0, a: 0, b: 0, c: 0, d: 0, text });
@@ -17,6 +17,40 @@ describe('diff cost model', () => {
     expect(c.emulations).toEqual({ io: 1, 'shadow-fill': 1, iflag: 1 });
     expect(c.extraCycles).toBe(3 * m.roundTrip + m.emulation.io + m.shadowFill + m.emulation.default);
     expect(c.slowdown).toBe(Math.round(((1000 + c.extraCycles) / 1000) * 100) / 100);
+  });
+
+  it('sums interventions by the seed\'s category, each exit\'s round trip with the emulation it led to, to the same total', () => {
+    const m = COST_MODELS.vtx;
+    const es = [
+      ...events,
+      ev(EventKind.monitor_exit, 'SYSENTER'), ev(EventKind.monitor_emulation, 'sysenter into the guest kernel'),
+      ev(EventKind.monitor_exit, 'APIC access'), ev(EventKind.monitor_emulation, 'apic access executed against the local apic'),
+      ev(EventKind.monitor_exit, 'HLT'), // an exit no emulation follows
+    ];
+    const c = estimateCost(es, 1000, m);
+    const one = m.roundTrip + m.emulation.default;
+    expect(c.categories).toEqual({
+      [NO_SEED_CATEGORY]: { interventions: 3, cycles: one + (m.roundTrip + m.shadowFill) + m.roundTrip },
+      'frequent access to privileged resources': { interventions: 1, cycles: one },
+      'interrupt virtualization': { interventions: 1, cycles: one },
+      'system calls': { interventions: 1, cycles: one },
+    });
+    expect(Object.values(c.categories).reduce((n, v) => n + v.cycles, 0)).toBe(c.extraCycles);
+  });
+
+  it('names the seed\'s category of each kind of intervention the monitors report', () => {
+    const cases: [string, string][] = [
+      ['sysexit', 'system calls'], ['sysenter into the guest kernel', 'system calls'],
+      ['local apic access emulated', 'frequent access to privileged resources'], ['apic access executed against the local apic', 'frequent access to privileged resources'],
+      ['access to the monitor region emulated', 'address-space compression'],
+      ['sgdt', 'non-faulting access to privileged state'], ['smsw', 'non-faulting access to privileged state'],
+      ['popf', 'interrupt virtualization'], ['iret', 'interrupt virtualization'], ['#GP delivered through the guest idt', 'interrupt virtualization'],
+      ['external interrupt pending', 'interrupt virtualization'], ['guest page fault reflected: #PF injected', 'interrupt virtualization'],
+      ['data segment reload failed: loaded null', 'hidden state'],
+      ['out', NO_SEED_CATEGORY], ['lgdt', NO_SEED_CATEGORY], ['shadow page-table entry filled', NO_SEED_CATEGORY],
+      ['write to a guest descriptor-table page emulated', NO_SEED_CATEGORY], ['cpuid executed for the guest', NO_SEED_CATEGORY],
+    ];
+    for (const [text, category] of cases) expect(interventionCategory(text), text).toBe(category);
   });
 
   it('takes figures from a cost file over the built-in ones', () => {
