@@ -18,7 +18,7 @@ import {
 import { recordRunInMemory, type MemoryRun } from '../../recorder/diff/memory-run';
 import { buildReport } from '../../recorder/diff/report';
 import { shortCategory, CLASSIFIER_KINDS, STALE_KIND } from '../../recorder/diff/categories';
-import { COST_KINDS } from '../../recorder/diff/cost';
+import { COST_KINDS, type CostSummary } from '../../recorder/diff/cost';
 import type { Difference } from '../../recorder/diff/guest-state';
 
 export interface MatrixOptions {
@@ -42,6 +42,7 @@ export interface CellCost {
   model: string;
   exitsByReason: Record<string, number>;
   emulations: Record<string, number>;
+  categories: CostSummary['categories']; // by the seed's category
   extraCycles: number;
   slowdown: number;
 }
