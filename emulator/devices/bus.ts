@@ -16,6 +16,31 @@ export interface PortDevice {
   portOut(port: number, value: number, size: AccessSize): void;
 }
 
+/**
+ * A port device whose registers are bytes (the PIC, the PIT, the UART): a wider access reaches
+ * the byte registers at port, port + 1, ... in turn, low byte first, as the PC's 8-bit ISA bus
+ * splits it.
+ */
+export abstract class BytePortDevice implements PortDevice {
+  protected abstract readByte(port: number): number;
+  protected abstract writeByte(port: number, value: number): void;
+
+  portIn(port: number, size: AccessSize): number {
+    if (size === 1) return this.readByte(port);
+    let value = 0;
+    for (let i = 0; i < size; i++) value |= this.readByte(port + i) << (8 * i);
+    return value >>> 0;
+  }
+
+  portOut(port: number, value: number, size: AccessSize): void {
+    if (size === 1) {
+      this.writeByte(port, value & 0xff);
+      return;
+    }
+    for (let i = 0; i < size; i++) this.writeByte(port + i, (value >>> (8 * i)) & 0xff);
+  }
+}
+
 /** A device mapped into the physical address space. `offset` is relative to its base. */
 export interface MmioDevice {
   mmioRead(offset: number, size: AccessSize): number;

@@ -40,7 +40,7 @@
  * IMR 0xB8 (IRQ 0, 1, 2 and 6 unmasked), IRR 0x10 (a COM1 request latched during boot); slave
  * base 0x70, IMR 0x8E; ELCR 0x00 and 0x0C (IRQ 10 and 11 level-triggered).
  */
-import type { AccessSize, PortDevice } from './bus';
+import { BytePortDevice } from './bus';
 import { sealState, openState } from '../state/codec';
 
 export const PIC_MASTER = 0x20;
@@ -197,7 +197,7 @@ class Chip {
   }
 }
 
-export class Pic8259Pair implements PortDevice {
+export class Pic8259Pair extends BytePortDevice {
   /** Ports to register on the I/O bus, as [first, count] pairs. */
   static readonly RANGES: readonly (readonly [number, number])[] = [
     [PIC_MASTER, 2],
@@ -208,6 +208,7 @@ export class Pic8259Pair implements PortDevice {
   private readonly chips = [new Chip(true), new Chip(false)] as const;
 
   constructor() {
+    super();
     this.firmwareState();
   }
 
@@ -285,15 +286,6 @@ export class Pic8259Pair implements PortDevice {
     this.chips[0].setInput(CASCADE_IRQ, this.chips[1].pending() >= 0);
   }
 
-  portIn(port: number, size: AccessSize): number {
-    let value = 0;
-    for (let i = 0; i < size; i++) value |= this.readByte(port + i) << (8 * i);
-    return value >>> 0;
-  }
-
-  portOut(port: number, value: number, size: AccessSize): void {
-    for (let i = 0; i < size; i++) this.writeByte(port + i, (value >>> (8 * i)) & 0xff);
-  }
 
   private chipOf(port: number): Chip | undefined {
     if (port === PIC_MASTER || port === PIC_MASTER + 1) return this.chips[0];
@@ -301,7 +293,7 @@ export class Pic8259Pair implements PortDevice {
     return undefined;
   }
 
-  private readByte(port: number): number {
+  protected readByte(port: number): number {
     if (port === ELCR_PORT || port === ELCR_PORT + 1) return this.chips[port - ELCR_PORT].elcr;
     const c = this.chipOf(port);
     if (c === undefined) return 0xff;
@@ -320,7 +312,7 @@ export class Pic8259Pair implements PortDevice {
     return 0x80 | level;
   }
 
-  private writeByte(port: number, v: number): void {
+  protected writeByte(port: number, v: number): void {
     if (port === ELCR_PORT || port === ELCR_PORT + 1) {
       const k = port - ELCR_PORT;
       this.chips[k].elcr = v & ELCR_MASK[k];

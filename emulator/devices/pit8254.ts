@@ -43,7 +43,7 @@
  * power-on mode 3 with count 65536 and access field 0 (which QEMU, and ringside, treat as LSB
  * only); all counting since instruction 0; channel 2's gate low.
  */
-import type { AccessSize, PortDevice } from './bus';
+import { BytePortDevice } from './bus';
 import { sealState, openState } from '../state/codec';
 
 export const PIT_PORT = 0x40;
@@ -157,7 +157,7 @@ function fromBcd(v: number): number {
   return (v & 0xf) + ((v >>> 4) & 0xf) * 10 + ((v >>> 8) & 0xf) * 100 + ((v >>> 12) & 0xf) * 1000;
 }
 
-export class Pit8254 implements PortDevice {
+export class Pit8254 extends BytePortDevice {
   private readonly ch = [new Channel(), new Channel(), new Channel()] as const;
   private line = false; // the level of IRQ 0 (channel 0's OUT as last propagated)
   private deadlineTick = Infinity; // tick of channel 0's next OUT change
@@ -167,6 +167,7 @@ export class Pit8254 implements PortDevice {
     private readonly irq0: (high: boolean) => void, // ISA IRQ 0
     private readonly irq0Wakes: () => boolean = () => true, // whether an IRQ 0 edge would interrupt the CPU
   ) {
+    super();
     // QEMU's power-on state (mode 3, access field 0: single-byte LSB transfers, as QEMU treats
     // it), then SeaBIOS's programming of channel 0 (mode 2, LSB/MSB, count 0 = 65536).
     for (const c of this.ch) c.access = ACCESS_LATCH;
@@ -236,17 +237,8 @@ export class Pit8254 implements PortDevice {
 
   // ---------------------------------------------------------------- ports
 
-  portIn(port: number, size: AccessSize): number {
-    let value = 0;
-    for (let i = 0; i < size; i++) value |= this.readByte(port + i) << (8 * i);
-    return value >>> 0;
-  }
 
-  portOut(port: number, value: number, size: AccessSize): void {
-    for (let i = 0; i < size; i++) this.writeByte(port + i, (value >>> (8 * i)) & 0xff);
-  }
-
-  private readByte(port: number): number {
+  protected readByte(port: number): number {
     const k = port - PIT_PORT;
     if (k < 0 || k > 2) return 0xff; // the control port is write-only
     const c = this.ch[k];
@@ -271,7 +263,7 @@ export class Pit8254 implements PortDevice {
     return lsb ? v & 0xff : (v >>> 8) & 0xff;
   }
 
-  private writeByte(port: number, v: number): void {
+  protected writeByte(port: number, v: number): void {
     const k = port - PIT_PORT;
     const now = pitTick(this.clock());
     if (k === 3) {

@@ -44,7 +44,7 @@
  * Multi-byte port accesses are split into byte accesses on consecutive ports (QEMU's
  * serial region has an implementation size of 1); bytes beyond base+7 read 0xFF.
  */
-import type { AccessSize, PortDevice } from './bus';
+import { BytePortDevice } from './bus';
 import { sealState, openState } from '../state/codec';
 
 // Line status register bits.
@@ -92,7 +92,7 @@ const LCR_DLAB = 0x80;
 const FIFO_SIZE = 16;
 const TRIGGER_LEVELS = [1, 4, 8, 14] as const;
 
-export class Uart16550 implements PortDevice {
+export class Uart16550 extends BytePortDevice {
   static readonly COM1 = 0x3f8; // first port of COM1
 
   /** Called with every byte of external input the guest reads from RBR. */
@@ -119,7 +119,9 @@ export class Uart16550 implements PortDevice {
   constructor(
     private readonly onTransmit: (byte: number) => void, // receives every transmitted byte
     readonly base: number = Uart16550.COM1, // first I/O port (8 ports)
-  ) {}
+  ) {
+    super();
+  }
 
   /** Appends external input to the receive queue (the line side of the UART). */
   feed(bytes: Uint8Array): void {
@@ -198,22 +200,8 @@ export class Uart16550 implements PortDevice {
     this.thrPending = thrPending;
   }
 
-  portIn(port: number, size: AccessSize): number {
-    if (size === 1) return this.readByte(port);
-    let value = 0;
-    for (let i = 0; i < size; i++) value |= this.readByte(port + i) << (8 * i);
-    return value >>> 0;
-  }
 
-  portOut(port: number, value: number, size: AccessSize): void {
-    if (size === 1) {
-      this.writeByte(port, value & 0xff);
-      return;
-    }
-    for (let i = 0; i < size; i++) this.writeByte(port + i, (value >>> (8 * i)) & 0xff);
-  }
-
-  private readByte(port: number): number {
+  protected readByte(port: number): number {
     switch (port - this.base) {
       case 0:
         if (this.lcr & LCR_DLAB) return this.divisor & 0xff;
@@ -247,7 +235,7 @@ export class Uart16550 implements PortDevice {
     }
   }
 
-  private writeByte(port: number, v: number): void {
+  protected writeByte(port: number, v: number): void {
     switch (port - this.base) {
       case 0:
         if (this.lcr & LCR_DLAB) this.divisor = (this.divisor & 0xff00) | v;
