@@ -83,3 +83,34 @@ export class GuestOutput {
     this.onGone(this.failed !== '' ? this.failed.replace(/^cannot write to stdout: /, 'stdout cannot be written: ') : 'stdout was closed');
   }
 }
+
+/**
+ * A progress line on stderr (shown only on a terminal, `show` replacing it) and the guest's
+ * output on stdout (`guest`), kept apart: the line is cleared before guest bytes reach the
+ * terminal. `goesOn` ends the one line told when stdout's output is dropped.
+ */
+export class ProgressLine {
+  readonly guest: GuestOutput;
+  private shown = false; // a progress line is on the terminal
+
+  constructor(goesOn: string, private readonly enabled = process.stderr.isTTY === true) {
+    this.guest = new GuestOutput({
+      before: () => this.clear(),
+      onGone: (why) => {
+        this.clear();
+        process.stderr.write(`ringside: ${why}: the guest's output is dropped from here on; ${goesOn}\n`);
+      },
+    });
+  }
+
+  show(text: string): void {
+    if (!this.enabled) return;
+    process.stderr.write(`\r\x1b[K${text}`);
+    this.shown = true;
+  }
+
+  clear(): void {
+    if (this.shown) process.stderr.write('\r\x1b[K');
+    this.shown = false;
+  }
+}

@@ -11,7 +11,7 @@ import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import { interruptedAt } from '../../recorder/end-reasons';
 import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, parseTscRate, readInputFile, readKeyboardFile, parseGdbAddress, checkTraceOutPath, parseSeed, readDiskFiles } from '../options';
 import { UsageError } from '../errors';
-import { GuestOutput } from '../stdout';
+import { ProgressLine } from '../stdout';
 import { InterruptWatch, nextTurn } from '../interrupt';
 
 export interface RecordCliOptions {
@@ -69,31 +69,17 @@ export async function recordCommand(imagePath: string, opts: RecordCliOptions): 
   } catch (err) {
     throw new UsageError(`cannot create the folder of '${out}': ${(err as Error).message}`);
   }
-  const progress = process.stderr.isTTY === true && !opts.quiet;
-  let progressShown = false; // a progress line is on the terminal: clear it before guest output
-  const clearProgress = () => {
-    if (progressShown) process.stderr.write('\r\x1b[K');
-    progressShown = false;
-  };
-  const guest = new GuestOutput({
-    before: clearProgress,
-    onGone: (why) => {
-      clearProgress();
-      process.stderr.write(`ringside: ${why}: the guest's output is dropped from here on; the recording goes on to the end of the run\n`);
-    },
-  });
+  const line = new ProgressLine('the recording goes on to the end of the run', process.stderr.isTTY === true && !opts.quiet);
+  const guest = line.guest;
   const flush = (): void => guest.flush();
   const showProgress = (icount: number, events: number): void => {
     flush();
-    if (progress) {
-      process.stderr.write(`\rrecording: ${(icount / 1e6).toFixed(0)} M instructions, ${events} events`);
-      progressShown = true;
-    }
+    line.show(`recording: ${(icount / 1e6).toFixed(0)} M instructions, ${events} events`);
   };
   const spec: RecordSpec = { image, imageName: basename(imagePath), options, out, uartInput, keyboardInput, onUartByte: guest.byte, onProgress: showProgress, disks };
   const done = (r: RecordResult): number => {
     flush();
-    clearProgress();
+    line.clear();
     if (r.shutdown !== '') process.stderr.write(`ringside: ${r.shutdown}\n`);
     const end = r.result.reason === 'interrupted' ? `interrupted (Ctrl-C) at icount ${r.result.icount}` : `end ${r.result.reason}`;
     process.stderr.write(`ringside: recorded run ${r.runId} into ${out}: ${r.result.icount} instructions, ${r.events} events, ${r.snapshots} snapshots, ${end}\n`);

@@ -6,7 +6,7 @@ import { pickRun, openTimeline } from '../../recorder/load-run';
 import { TraceTarget } from '../../debugger/gdbstub/trace-target';
 import { serveForGdb } from '../gdb-session';
 import { UsageError } from '../errors';
-import { GuestOutput } from '../stdout';
+import { ProgressLine } from '../stdout';
 
 export function replayCommand(file: string, opts: { run?: string; verify?: boolean; gdb?: string }): number | Promise<number> {
   const runId = parseRunId(opts.run);
@@ -15,18 +15,8 @@ export function replayCommand(file: string, opts: { run?: string; verify?: boole
     return replayUnderGdb(file, runId, parseGdbAddress(opts.gdb));
   }
   const db = openTraceReadOnly(file);
-  let progressShown = false; // a progress line is on the terminal: clear it before guest output
-  const clearProgress = () => {
-    if (progressShown) process.stderr.write('\r\x1b[K');
-    progressShown = false;
-  };
-  const guest = new GuestOutput({
-    before: clearProgress,
-    onGone: (why) => {
-      clearProgress();
-      process.stderr.write(`ringside: ${why}: the guest's output is dropped from here on; the replay goes on\n`);
-    },
-  });
+  const line = new ProgressLine('the replay goes on');
+  const guest = line.guest;
   try {
     const r = replayRun(db, {
       runId,
@@ -35,20 +25,14 @@ export function replayCommand(file: string, opts: { run?: string; verify?: boole
         guest.byte(b);
         if (b === 0x0a) guest.flush(); // a line at a time, as the guest prints it
       },
-      onChecking: () => {
-        if (!process.stderr.isTTY) return;
-        process.stderr.write('\rchecking the stored events against their blocks');
-        progressShown = true;
-      },
+      onChecking: () => line.show('checking the stored events against their blocks'),
       onProgress: (icount, of) => {
         guest.flush();
-        if (!process.stderr.isTTY) return;
-        process.stderr.write(`\r\x1b[Kreplaying: ${(icount / 1e6).toFixed(0)} of ${(of / 1e6).toFixed(0)} M instructions`);
-        progressShown = true;
+        line.show(`replaying: ${(icount / 1e6).toFixed(0)} of ${(of / 1e6).toFixed(0)} M instructions`);
       },
     });
     guest.flush();
-    clearProgress();
+    line.clear();
     if (r.damage !== null) {
       process.stderr.write(`ringside: the trace is damaged: ${r.damage}\n`);
       return 1;
