@@ -75,7 +75,15 @@ export interface MachineOptions {
   disks?: DiskImage[]; // the primary ATA channel's master and slave (like -drive ...,index=0 and 1); none: no ATA ports
   jit?: boolean; // translate hot blocks (default: the process-wide default, on unless --no-jit)
   tscPerInstruction?: number; // TSC ticks per retired instruction (default 1)
+  revision?: number; // the machine's revision, 1 to MACHINE_REVISION (default: MACHINE_REVISION)
 }
+
+/**
+ * The machine's revision, as QEMU versions its machine types: a recording stores the revision
+ * it ran on and replay rebuilds that machine, so a run recorded before a change to what the
+ * guest sees replays as it ran. 1: the first; 2: COM1's interrupt line (ISA IRQ 4).
+ */
+export const MACHINE_REVISION = 2;
 
 /** A mode this machine cannot run. */
 export class ModeError extends Error {
@@ -111,6 +119,8 @@ export class Machine {
     const problem = modeProblem(this.mode, opts.shadow);
     if (problem !== null) throw new ModeError(problem);
     if (opts.vtxGen !== undefined && !vtx) throw new ModeError(`--vtx-gen applies to mode vtx only, not '${this.mode}'`);
+    const revision = opts.revision ?? MACHINE_REVISION;
+    if (!(Number.isInteger(revision) && revision >= 1 && revision <= MACHINE_REVISION)) throw new ModeError(`machine revision ${revision} is not one this build has (1 to ${MACHINE_REVISION})`);
     if (software && ramSize > 2 * 1024 * 1024 * 1024 - MON_SIZE) throw new ModeError('under a software monitor, RAM is at most 2 GiB - 4 MiB (the monitor takes 4 MiB above it)');
     if (vtx && ramSize > 2 * 1024 * 1024 * 1024 - VMX_HOST_SIZE) throw new ModeError(`under vtx, RAM is at most 2 GiB - ${VMX_HOST_SIZE / 1024} KiB (the VMM takes ${VMX_HOST_SIZE / 1024} KiB above it)`);
     this.apic = new LocalApic(() => this.cpu.icount);
@@ -122,7 +132,7 @@ export class Machine {
       this.cpu.tscPerInstruction = opts.tscPerInstruction;
     }
     const onByte = opts.onUartByte ?? (() => {});
-    this.uart = new Uart16550(onByte);
+    this.uart = new Uart16550(onByte, Uart16550.COM1, revision >= 2 ? (high) => this.irqs.set(Uart16550.COM1_IRQ, high) : null, () => this.cpu.icount);
     this.io.register(Uart16550.COM1, 8, this.uart);
     this.io.register(DebugExit.PORT, DebugExit.IOSIZE, new DebugExit((code) => this.requestExit(code)));
     this.io.register(0x510, 2, new FwCfg(ramSize));
@@ -157,7 +167,7 @@ export class Machine {
     const pci = new PciConfig();
     this.io.register(PCI_CONFIG_ADDRESS, 1, pci);
     this.io.register(PCI_CONFIG_DATA, 4, pci);
-    this.cpu.timers = new DeviceTimers([this.apic, this.pit, this.rtc]);
+    this.cpu.timers = new DeviceTimers([this.apic, this.pit, this.rtc, this.uart]);
     this.io.register(DEBUGCON_PORT, 1, new DebugCon(opts.onDebugconByte ?? onByte));
     this.vga = new VgaText();
     this.io.register(CRTC_INDEX, 2, this.vga);

@@ -11,7 +11,7 @@ import { snapshotPageList, pageChunks } from './snapshotter';
 import { saveMachineState } from '../emulator/machine-state';
 import { DiskImage } from '../emulator/devices/disk-image';
 import type { StoredDiskWrite } from './store';
-import type { Machine, RunResult } from '../emulator/machine';
+import { MACHINE_REVISION, type Machine, type RunResult } from '../emulator/machine';
 import type { RunEndResult } from './end-reasons';
 import type { TraceEvent } from './events';
 import type { EventSink } from './event-recorder';
@@ -67,7 +67,8 @@ export class Recording {
       image: spec.image,
       imageName: spec.imageName,
       mode: spec.options.mode,
-      options: { ...spec.options, modules: undefined }, // the modules go to their own table
+      // The modules go to their own table; the machine's revision is stored so replay rebuilds this machine.
+      options: { ...spec.options, modules: undefined, machineRevision: spec.options.machineRevision ?? MACHINE_REVISION },
       modules: spec.options.modules,
       disks: disks.map((disk) => ({ name: disk.name, bytes: disk.base })), // the images go into the trace
       ringsideVersion: RINGSIDE_VERSION,

@@ -25,6 +25,7 @@ export interface RunOptions {
   snapshotInterval: number; // instructions between snapshots
   modules?: RunModule[]; // Multiboot modules in load order (stored in the trace's modules table, not in the options JSON)
   tscPerInstruction?: number; // TSC ticks per retired instruction (undefined: 1)
+  machineRevision?: number; // the machine's revision (MACHINE_REVISION; a stored run without one: 1)
 }
 
 export { INPUT_CHANNELS, type Input, type InputChannel };
@@ -59,6 +60,7 @@ export function buildMachine(image: Uint8Array, opts: RunOptions, onUartByte?: (
     flatAddress: opts.flatAddress,
     modules: opts.modules,
     tscPerInstruction: opts.tscPerInstruction,
+    revision: opts.machineRevision,
     onUartByte,
     disks,
   });

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { TraceError, SCHEMA_VERSION, type Run, type StoredInput, type TraceDb } from './store';
 import { modeProblem } from '../emulator/monitors/modes';
 import { tscRateProblem } from '../emulator/cpu/ops/model';
+import { MACHINE_REVISION } from '../emulator/machine';
 import { isEndReason } from './end-reasons';
 import { INPUT_CHANNELS, type Input, type InputChannel, type RunOptions } from './session';
 
@@ -42,6 +43,9 @@ export function runOptionsProblem(o: unknown): string | null {
   if (r.jitterSeed !== undefined && !(isCount(r.jitterSeed) && r.jitterSeed <= 0xffffffff)) return `options.jitterSeed ${JSON.stringify(r.jitterSeed)} is not a 32-bit seed`;
   if (r.tscPerInstruction !== undefined && (typeof r.tscPerInstruction !== 'number' || tscRateProblem(r.tscPerInstruction) !== null)) {
     return `options.tscPerInstruction ${JSON.stringify(r.tscPerInstruction)} ${tscRateProblem(Number(r.tscPerInstruction))}`;
+  }
+  if (r.machineRevision !== undefined && !(Number.isInteger(r.machineRevision) && Number(r.machineRevision) >= 1 && Number(r.machineRevision) <= MACHINE_REVISION)) {
+    return `options.machineRevision ${JSON.stringify(r.machineRevision)} is not a machine revision of this build (1 to ${MACHINE_REVISION})`;
   }
   if (!isCount(r.snapshotInterval)) return `options.snapshotInterval ${JSON.stringify(r.snapshotInterval)} is not a count`;
   return null;
@@ -79,7 +83,9 @@ export function checkRun(db: TraceDb, run: Run): RunOptions {
     if (createHash('sha256').update(m.data).digest('hex') !== m.sha256) throw bad(`module ${k} (${m.name}): its data does not match its SHA-256`);
   });
   // The modules live in their own table, not in the options JSON: whatever the JSON says of them is not used.
-  const { modules: _ignored, ...stored } = options;
+  // A run stored without a machine revision was recorded before revisions: on the first machine.
+  const { modules: _ignored, ...given } = options;
+  const stored: RunOptions = { ...given, machineRevision: given.machineRevision ?? 1 };
   return run.modules.length === 0 ? stored : { ...stored, modules: run.modules.map((m) => ({ name: m.name, data: m.data })) };
 }
 

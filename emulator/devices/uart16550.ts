@@ -1,6 +1,6 @@
 /**
  * A 16550A UART (COM1 by default, ports base..base+7), register-compatible with QEMU's
- * hw/char/serial.c as far as a guest can tell without an interrupt line.
+ * hw/char/serial.c, with its interrupt line (ISA IRQ 4 for COM1).
  *
  * Registers (offset from base):
  *   0  RBR (read) / THR (write); DLL when LCR.DLAB = 1
@@ -41,10 +41,16 @@
  * that is not a real tty. In loopback, CTS=RTS, DSR=DTR, RI=OUT1, DCD=OUT2, and the delta
  * bits (DCTS, DDSR, TERI, DDCD) record changes; reading MSR clears them.
  *
+ * The interrupt line is high while IIR names a source (an enabled one is pending), as QEMU's
+ * serial_update_irq drives it after every register access and every byte received. On a PC
+ * board MCR.OUT2 gates the line to the interrupt controllers; QEMU does not gate it, and kernels
+ * written against QEMU (xv6 clears MCR and still takes its receive interrupts) depend on that,
+ * so ringside follows QEMU here.
+ *
  * Multi-byte port accesses are split into byte accesses on consecutive ports (QEMU's
  * serial region has an implementation size of 1); bytes beyond base+7 read 0xFF.
  */
-import { BytePortDevice } from './bus';
+import { BytePortDevice, type AccessSize } from './bus';
 import { sealState, openState } from '../state/codec';
 
 // Line status register bits.
@@ -94,6 +100,7 @@ const TRIGGER_LEVELS = [1, 4, 8, 14] as const;
 
 export class Uart16550 extends BytePortDevice {
   static readonly COM1 = 0x3f8; // first port of COM1
+  static readonly COM1_IRQ = 4; // COM1's ISA interrupt line
 
   /** Called with every byte of external input the guest reads from RBR. */
   onReceive: ((byte: number) => void) | undefined = undefined; // recorder hook, unset by default
@@ -115,12 +122,63 @@ export class Uart16550 extends BytePortDevice {
   private scr = 0; // scratch register
   private rbr = 0; // last byte moved out of the receiver (re-read in 16450 mode when empty)
   private thrPending = false; // THR-empty interrupt source latched
+  private line = false; // the interrupt line's level
+  private rxWaiting = false; // with a line: the next external byte is on its way (arrives at rxReadyAt)
+  private rxReadyAt = 0; // instruction count at which it arrives
 
   constructor(
     private readonly onTransmit: (byte: number) => void, // receives every transmitted byte
     readonly base: number = Uart16550.COM1, // first I/O port (8 ports)
+    private readonly irq: ((high: boolean) => void) | null = null, // the interrupt line (null: not connected)
+    private readonly clock: () => number = () => 0, // retired-instruction count (paces the line's bytes when irq is connected)
   ) {
     super();
+  }
+
+  override portIn(port: number, size: AccessSize): number {
+    const v = super.portIn(port, size);
+    if (this.irq !== null) this.updateIrq();
+    return v;
+  }
+
+  override portOut(port: number, value: number, size: AccessSize): void {
+    super.portOut(port, value, size);
+    if (this.irq !== null) this.updateIrq();
+  }
+
+  /** Drives the interrupt line to what IIR says now. */
+  private updateIrq(): void {
+    const want = (this.iir() & 0x0f) !== IIR_NO_INT;
+    if (want === this.line) return;
+    this.line = want;
+    this.irq!(want);
+  }
+
+  /**
+   * With the interrupt line connected, the external line delivers one byte per character time
+   * (10 bits at the baud rate the divisor latch sets, at 1 ns per retired instruction, the PIT's
+   * time base): the next byte arrives that long after the guest took the last. So a guest that
+   * reads a byte and enables its interrupt afterwards (xv6) still gets an interrupt for the
+   * next, and a halted CPU wakes when it arrives.
+   */
+  nextDeadline(): number {
+    return this.rxWaiting ? this.rxReadyAt : Infinity;
+  }
+
+  advance(now: number): void {
+    if (!this.rxWaiting || now < this.rxReadyAt) return;
+    this.rxWaiting = false;
+    this.updateIrq();
+  }
+
+  /** A byte's arrival can wake a halted CPU when its interrupt is enabled. */
+  canWake(): boolean {
+    return (this.ier & IER_RDI) !== 0;
+  }
+
+  /** Instructions one character takes on the line: 10 bits at 115200 / divisor baud, 1 ns each. */
+  private charTime(): number {
+    return Math.round((10 * (this.divisor === 0 ? 0x10000 : this.divisor) * 1e9) / 115200);
   }
 
   /** Appends external input to the receive queue (the line side of the UART). */
@@ -136,6 +194,7 @@ export class Uart16550 extends BytePortDevice {
     const cap = this.rxQueue.length;
     for (let i = 0; i < bytes.length; i++) this.rxQueue[(this.rxHead + this.rxCount + i) % cap] = bytes[i];
     this.rxCount += bytes.length;
+    if (this.irq !== null) this.updateIrq();
   }
 
   /** Number of external input bytes not yet read by the guest. */
@@ -149,7 +208,7 @@ export class Uart16550 extends BytePortDevice {
    * receive callbacks are not part of the state.
    */
   saveState(): Uint8Array {
-    return sealState('U550', 1, (w) => {
+    return sealState('U550', 2, (w) => {
       w.f64(this.base);
       w.u32(this.rxQueue.length);
       const queued = new Uint8Array(this.rxCount);
@@ -160,12 +219,16 @@ export class Uart16550 extends BytePortDevice {
       w.u8(this.loopCount);
       for (const v of [this.divisor, this.ier, this.fcr, this.lcr, this.mcr, this.lsrErrors, this.msrDeltas, this.scr, this.rbr]) w.f64(v);
       w.bool(this.thrPending);
+      w.bool(this.rxWaiting);
+      w.f64(this.rxReadyAt);
     });
   }
 
   /** Loads a state saved by saveState (same base port); a rejected blob changes nothing. */
   loadState(bytes: Uint8Array): void {
-    const r = openState('U550', 1, bytes, 'UART state');
+    // Version 1 (before the line was paced) has no arrival time: its bytes are all there.
+    const version = bytes.length >= 6 && bytes[4] === 1 && bytes[5] === 0 ? 1 : 2;
+    const r = openState('U550', version, bytes, 'UART state');
     const base = r.f64();
     if (base !== this.base) r.fail(`saved for port ${base}, this UART is at ${this.base}`);
     const capacity = r.u32();
@@ -180,6 +243,8 @@ export class Uart16550 extends BytePortDevice {
     const ier = reg('IER'), fcr = reg('FCR'), lcr = reg('LCR'), mcr = reg('MCR'), lsrErrors = reg('LSR errors');
     const msrDeltas = reg('MSR deltas'), scr = reg('SCR'), rbr = reg('RBR');
     const thrPending = r.bool();
+    const rxWaiting = version === 1 ? false : r.bool();
+    const rxReadyAt = version === 1 ? 0 : r.int('arrival time', 0, Number.MAX_SAFE_INTEGER);
     r.end();
     this.rxQueue = new Uint8Array(capacity);
     this.rxQueue.set(queued);
@@ -198,6 +263,10 @@ export class Uart16550 extends BytePortDevice {
     this.scr = scr;
     this.rbr = rbr;
     this.thrPending = thrPending;
+    this.rxWaiting = rxWaiting;
+    this.rxReadyAt = rxReadyAt;
+    // The line's level follows from the registers (the interrupt controllers' state holds what it drove).
+    this.line = this.irq !== null && (this.iir() & 0x0f) !== IIR_NO_INT;
   }
 
 
@@ -310,13 +379,17 @@ export class Uart16550 extends BytePortDevice {
       this.rbr = b;
       return b;
     }
-    if (this.mcr & MCR_LOOP || this.rxCount === 0) {
+    if (this.mcr & MCR_LOOP || this.rxCount === 0 || this.rxWaiting) {
       // Empty receiver: QEMU reads 0 from an empty FIFO and the held RBR in 16450 mode.
       return this.fcr & FCR_FE ? 0 : this.rbr;
     }
     const b = this.rxQueue[this.rxHead];
     this.rxHead = (this.rxHead + 1) % this.rxQueue.length;
     this.rxCount--;
+    if (this.irq !== null && this.rxCount > 0) {
+      this.rxWaiting = true;
+      this.rxReadyAt = this.clock() + this.charTime();
+    }
     this.rbr = b;
     if (this.onReceive !== undefined) this.onReceive(b);
     return b;
@@ -324,7 +397,8 @@ export class Uart16550 extends BytePortDevice {
 
   /** Bytes the receiver holds now (capped at the FIFO size for trigger-level purposes). */
   private available(): number {
-    const n = this.loopCount + (this.mcr & MCR_LOOP ? 0 : this.rxCount);
+    const line = this.mcr & MCR_LOOP ? 0 : this.irq === null ? this.rxCount : this.rxWaiting || this.rxCount === 0 ? 0 : 1;
+    const n = this.loopCount + line;
     return n > FIFO_SIZE ? FIFO_SIZE : n;
   }
 
