@@ -81,9 +81,10 @@ export interface MachineOptions {
 /**
  * The machine's revision, as QEMU versions its machine types: a recording stores the revision
  * it ran on and replay rebuilds that machine, so a run recorded before a change to what the
- * guest sees replays as it ran. 1: the first; 2: COM1's interrupt line (ISA IRQ 4).
+ * guest sees replays as it ran. 1: the first; 2: COM1's interrupt line (ISA IRQ 4); 3: the
+ * software monitors stop tracking a page-table page the guest floods with writes.
  */
-export const MACHINE_REVISION = 2;
+export const MACHINE_REVISION = 3;
 
 /** A mode this machine cannot run. */
 export class ModeError extends Error {
@@ -185,7 +186,7 @@ export class Machine {
     const executor = this.executor;
     const host: MonitorHost = { cpu: this.cpu, io: this.io, decodeCurrent: () => executor.decodeCurrent(), stepOne: () => executor.stepOne() };
     if (software) {
-      const mon = new SoftwareMonitor(host, { kernelRing: this.mode === 'sw-013' ? 1 : 3, shadow: opts.shadow ?? 'split' });
+      const mon = new SoftwareMonitor(host, { kernelRing: this.mode === 'sw-013' ? 1 : 3, shadow: opts.shadow ?? 'split', unshadowFlooded: revision >= 3 });
       this.monitor = mon;
       mon.boot();
       this.cpu.vmm = mon;

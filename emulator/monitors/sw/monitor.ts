@@ -78,6 +78,8 @@ const SYSENTER_ENTRY = 256; // the "vector" of an entry through SYSENTER
 export interface SoftwareMonitorOptions {
   kernelRing: 1 | 3; // the ring the guest kernel runs at
   shadow: ShadowPolicy; // split or shared shadow page tables (sw-033; sw-013 always has one)
+  /** Stop tracking a page-table page written FLOOD_WRITES times without a walk through it (machine revision 3; default off). */
+  unshadowFlooded?: boolean;
 }
 
 /**
@@ -102,7 +104,8 @@ export class SoftwareMonitor implements MonitorEntry, Monitor {
   inView = false; // the virtual CPU is on the processor
   readonly walker = new GuestWalk();
   readonly shadow: ShadowPaging;
-  readonly tracked: Uint8Array; // per guest page: DT_PAGE | PT_PAGE when write-protected in the shadows
+  readonly tracked: Uint8Array; // per guest page: DT_PAGE | PT_PAGE when write-protected in the shadows, and the flood count (trap-emulate.ts)
+  readonly unshadowFlooded: boolean; // see SoftwareMonitorOptions
   dtPages: number[] = []; // pages now tracked as descriptor tables
   readonly gdtCopy = new Int32Array(GUEST_GDT_ENTRIES * 2); // the guest's descriptors (lo, hi) as last read
   gdtEntries = 0;
@@ -122,6 +125,7 @@ export class SoftwareMonitor implements MonitorEntry, Monitor {
     this.monPhys = this.cpu.ramSize - MON_SIZE;
     this.guestPages = this.monPhys >>> 12;
     this.tracked = new Uint8Array(this.guestPages);
+    this.unshadowFlooded = opts.unshadowFlooded === true;
     this.shadow = new ShadowPaging(this.cpu, this.monPhys);
   }
 

@@ -71,6 +71,10 @@ export function pageFault(m: SoftwareMonitor, lin: number, err: number): void {
   const freshPd = trackPageTable(m, w.pdPage);
   const freshPt = trackPageTable(m, w.ptPage);
   if (freshPd || freshPt) m.shadow.flushAll();
+  if (m.unshadowFlooded) {
+    usedAsPageTable(m, w.pdPage);
+    usedAsPageTable(m, w.ptPage);
+  }
   const page = w.physPage;
   if (page >= m.guestPages) return interpret(m, page === APIC_BASE_PHYS >>> 12 ? 'apic' : 'mmio', lin);
   const tracked = m.tracked[page];
@@ -82,6 +86,7 @@ export function pageFault(m: SoftwareMonitor, lin: number, err: number): void {
     } else if ((tracked & PT_PAGE) !== 0) {
       interpret(m, 'page-table-write', lin);
       m.shadow.flushAll();
+      if (m.unshadowFlooded) floodWrite(m, page);
     } else interpret(m, 'write-protect', lin);
     return;
   }
@@ -139,6 +144,28 @@ export function afterDelivery(m: SoftwareMonitor, tr: number): void {
 }
 
 /** Marks a guest page-table page write-protected; true when it was not yet. */
+/**
+ * Write flooding (machine revision 3), as KVM detects it: a page-table page the guest writes
+ * FLOOD_WRITES times with no hidden page fault walking through it in between is most likely no
+ * longer a page table (a kernel that freed it and now fills it as data, as xv6's kalloc does), so
+ * the monitor stops tracking it and its writes stop trapping. That stays coherent: the write
+ * that untracks it has just emptied the shadows, so no shadow entry comes from the page, and
+ * the next walk through it (a hidden page fault) tracks it again, emptying the shadows of any
+ * writable mapping of it. The count sits in `tracked`'s bits 2-7 while PT_PAGE is set.
+ */
+const FLOOD_WRITES = 3;
+const FLOOD_UNIT = 4;
+
+function floodWrite(m: SoftwareMonitor, page: number): void {
+  const t = m.tracked[page] + FLOOD_UNIT;
+  m.tracked[page] = t >>> 2 >= FLOOD_WRITES ? t & DT_PAGE : t;
+}
+
+/** A walk went through `page`: it is a page table in use, its flood count starts again. */
+function usedAsPageTable(m: SoftwareMonitor, page: number): void {
+  if (page >= 0 && page < m.guestPages) m.tracked[page] &= DT_PAGE | PT_PAGE;
+}
+
 function trackPageTable(m: SoftwareMonitor, page: number): boolean {
   if (page < 0 || page >= m.guestPages || (m.tracked[page] & PT_PAGE) !== 0) return false;
   m.tracked[page] |= PT_PAGE;
