@@ -57,6 +57,7 @@ const ALL_ONES = [0, 0xff, 0xffff, 0, 0xffffffff] as const;
 export class IoBus {
   private readonly devices: (PortDevice | undefined)[] = new Array(0x10000);
   private readonly misses = new Map<number, number>(); // unclaimed port -> accesses
+  private stateful: { port: number; device: StatefulDevice }[] | null = null; // devices with a state, by first port (null: to be found again)
 
   /** Ports no device claims that the guest accessed, with their access counts, by port. */
   unclaimed(): { port: number; count: number }[] {
@@ -69,6 +70,7 @@ export class IoBus {
 
   register(first: number, count: number, device: PortDevice): void {
     for (let p = first; p < first + count; p++) this.devices[p & 0xffff] = device;
+    this.stateful = null;
   }
 
   portIn(port: number, size: AccessSize): number {
@@ -85,7 +87,9 @@ export class IoBus {
   }
 
   /** Devices with saveState, each once, in the order of the first port they occupy. */
+  /** The devices with a state, found once per configuration (a scan of every port). */
   private statefulDevices(): { port: number; device: StatefulDevice }[] {
+    if (this.stateful !== null) return this.stateful;
     const seen = new Set<PortDevice>();
     const out: { port: number; device: StatefulDevice }[] = [];
     for (let p = 0; p < this.devices.length; p++) {
@@ -94,6 +98,7 @@ export class IoBus {
       seen.add(d);
       if (isStateful(d)) out.push({ port: p, device: d });
     }
+    this.stateful = out;
     return out;
   }
 
