@@ -7,15 +7,24 @@ import type { Command } from 'commander';
 import { basename } from 'node:path';
 import { MODES, SHADOW_POLICIES } from '../emulator/monitors/modes';
 import { translationDefault } from '../emulator/cpu/exec';
-import { readInputFile } from './options';
+import { DEFAULT_RAM_SIZE } from '../emulator/machine';
+import type { Input, RunOptions } from '../recorder/session';
+import { readInputFile, readDiskFiles, readKeyboardFile, parseRamSize, parseAddress, parseTscRate } from './options';
 
-/** --mode, --shadow, --vtx-gen, --cmdline, --flat, --module, --ram, --max-instructions, --tsc-per-instruction, --disk. */
+/** --mode, --shadow, --vtx-gen, --max-instructions, then setupOptions. */
 export function machineOptions(cmd: Command): Command {
+  return setupOptions(
+    cmd
+      .option('--mode <mode>', MODES.join(' | '), 'native')
+      .option('--shadow <kind>', `sw-033 shadow page tables: ${SHADOW_POLICIES.join(' | ')}`)
+      .option('--vtx-gen <n>', 'vtx generation: 2 (EPT, TPR shadow; default) | 1 (first VT-x processors)')
+      .option('--max-instructions <n>', 'stop after N retired instructions (run: exit code 124)'),
+  );
+}
+
+/** The machine a guest needs, whatever the monitor: --cmdline, --flat, --module, --ram, --tsc-per-instruction, --disk. */
+export function setupOptions(cmd: Command): Command {
   return cmd
-    .option('--mode <mode>', MODES.join(' | '), 'native')
-    .option('--shadow <kind>', `sw-033 shadow page tables: ${SHADOW_POLICIES.join(' | ')}`)
-    .option('--vtx-gen <n>', 'vtx generation: 2 (EPT, TPR shadow; default) | 1 (first VT-x processors)')
-    .option('--max-instructions <n>', 'stop after N retired instructions (run: exit code 124)')
     .option('--cmdline <string>', 'Multiboot command line')
     .option('--flat <address>', 'load IMAGE as a flat binary at this address and start there')
     .option('--module <file...>', 'Multiboot module (repeatable), like qemu -initrd (record: stored in the trace)')
@@ -40,6 +49,47 @@ export function translatorOption(cmd: Command): Command {
 export function applyTranslatorChoice(opts: { jit?: boolean }, env: NodeJS.ProcessEnv = process.env): void {
   const off = env.RINGSIDE_NO_JIT !== undefined && env.RINGSIDE_NO_JIT !== '' && env.RINGSIDE_NO_JIT !== '0';
   translationDefault.enabled = opts.jit !== false && !off;
+}
+
+/** The options of setupOptions and inputOptions, as commander gives them. */
+export interface SetupCliOptions {
+  cmdline?: string;
+  flat?: string;
+  module?: string[];
+  ram?: string;
+  tscPerInstruction?: string;
+  disk?: string[];
+  input?: string;
+  keyboard?: string;
+}
+
+/** What setupOptions and inputOptions say, checked and read: the machine's options, its disks, and its inputs at instruction 0. */
+export function parseSetup(opts: SetupCliOptions): {
+  options: Pick<RunOptions, 'cmdline' | 'ramSize' | 'flatAddress' | 'modules' | 'tscPerInstruction'>;
+  disks: { name: string; bytes: Uint8Array }[];
+  inputs: Input[];
+} {
+  const uart = opts.input !== undefined ? readInputFile(opts.input, 'input') : new Uint8Array(0);
+  const keys = opts.keyboard !== undefined ? readKeyboardFile(opts.keyboard) : new Uint8Array(0);
+  return {
+    options: {
+      cmdline: opts.cmdline ?? '',
+      ramSize: parseRamSize(opts.ram) ?? DEFAULT_RAM_SIZE,
+      flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,
+      modules: opts.module !== undefined ? readModules(opts.module) : undefined,
+      tscPerInstruction: parseTscRate(opts.tscPerInstruction),
+    },
+    disks: readDiskFiles(opts.disk),
+    inputs: [
+      ...Array.from(uart, (value) => ({ icount: 0, channel: 'uart' as const, value })),
+      ...Array.from(keys, (value) => ({ icount: 0, channel: 'keyboard' as const, value })),
+    ],
+  };
+}
+
+/** Whether any of setupOptions and inputOptions was given. */
+export function hasSetup(opts: SetupCliOptions): boolean {
+  return [opts.cmdline, opts.flat, opts.module, opts.ram, opts.tscPerInstruction, opts.disk, opts.input, opts.keyboard].some((v) => v !== undefined);
 }
 
 /** The files of --module, read in command-line order (the order the loader places them in). */

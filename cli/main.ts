@@ -8,7 +8,7 @@ import { atCommand } from './commands/at';
 import { queryCommand } from './commands/query';
 import { matrixCommand } from './commands/matrix';
 import { RINGSIDE_VERSION } from '../recorder/version';
-import { machineOptions, inputOptions, translatorOption, applyTranslatorChoice } from './machine-options';
+import { machineOptions, setupOptions, inputOptions, translatorOption, applyTranslatorChoice } from './machine-options';
 import { diffCommand } from './commands/diff';
 import { drawEveryFrameOnTerminal } from './terminal-env';
 
@@ -81,12 +81,12 @@ program
     process.exitCode = queryCommand(file, sql, opts);
   });
 
-program
+inputOptions(setupOptions(program
   .command('matrix')
   .description('every scenario guest (or the images given) natively and in every monitor mode, each diffed against native: same or the category of the first divergence, and the estimated cost; exits 1 when a scenario cell misses its expectation')
   .argument('[images...]', 'guest images to use instead of the scenario guests (no check against the expected matrix)')
   .option('--max-instructions <n>', 'stop each run after N instructions (default 100000000)')
-  .option('--json', 'print one JSON document instead of the table')
+  .option('--json', 'print one JSON document instead of the table')))
   .action((images: string[], opts) => {
     process.exitCode = matrixCommand(opts, images);
   });

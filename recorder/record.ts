@@ -28,6 +28,7 @@ export interface RecordSpec {
   out: string; // trace file (created if needed; several runs may share one)
   uartInput?: Uint8Array; // bytes fed to the UART receiver at the start
   keyboardInput?: Uint8Array; // scancodes typed on the keyboard at the start
+  inputs?: Input[]; // inputs at their counts, instead of uartInput and keyboardInput
   onUartByte?: (b: number) => void; // the guest's UART output
   onProgress?: (icount: number, events: number) => void; // called between slices
   onEvent?: (e: TraceEvent) => void; // every event, as it is recorded
@@ -81,7 +82,7 @@ export class Recording {
       disks.forEach((disk, slot) => {
         disk.onWrite = (w) => this.diskWrites.push({ seq: this.diskSeq++, icount: this.machine.cpu.icount, slot, lba: w.lba, data: w.data });
       });
-      const inputs: Input[] = [
+      const inputs: Input[] = spec.inputs ?? [
         ...Array.from(spec.uartInput ?? [], (value) => ({ icount: 0, channel: 'uart' as const, value })),
         ...Array.from(spec.keyboardInput ?? [], (value) => ({ icount: 0, channel: 'keyboard' as const, value })),
       ];

@@ -10,6 +10,8 @@
 import { basename } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { writeStdout } from '../stdout';
+import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
+import { parseSetup, hasSetup, type SetupCliOptions } from '../machine-options';
 import { UsageError } from '../errors';
 import {
   SCENARIOS, MATRIX_COLUMNS, scenarioImage, expectationFor, meetsMeasured, interventionCount,
@@ -21,10 +23,14 @@ import { shortCategory, CLASSIFIER_KINDS, STALE_KIND } from '../../recorder/diff
 import { COST_KINDS, type CostSummary } from '../../recorder/diff/cost';
 import type { Difference } from '../../recorder/diff/guest-state';
 
-export interface MatrixOptions {
+export interface MatrixOptions extends SetupCliOptions {
   json?: boolean;
   maxInstructions?: string;
 }
+
+/** The machine the images given run on (setup options): options, disks and inputs, the same in every column. */
+export type MatrixSetup = ReturnType<typeof parseSetup>;
+const NO_SETUP: MatrixSetup = { options: { cmdline: '', ramSize: DEFAULT_RAM_SIZE }, disks: [], inputs: [] };
 
 /** The diff engine's first divergence of a cell: where, what differs, and the category. */
 export interface CellDivergence {
@@ -111,19 +117,19 @@ function guests(files?: string[]): Guest[] {
 }
 
 /** Runs the whole matrix; `progress` is told before each recording and during each diff. */
-export function measureMatrix(progress?: MatrixProgress, files?: string[], limit = DEFAULT_MATRIX_LIMIT): MatrixReport {
+export function measureMatrix(progress?: MatrixProgress, files?: string[], limit = DEFAULT_MATRIX_LIMIT, setup: MatrixSetup = NO_SETUP): MatrixReport {
   const list = guests(files);
   const total = list.length * MONITORED_COLUMNS.length;
   let done = 0;
   const rows: MatrixRow[] = [];
   for (const g of list) {
     progress?.(`${g.name} native`, done, total);
-    const native = recordRunInMemory(g.image, { mode: 'native', snapshotInterval: MATRIX_SNAPSHOT_INTERVAL }, NATIVE.label, [], limit, keep);
+    const native = recordRunInMemory(g.image, { ...setup.options, mode: 'native', snapshotInterval: MATRIX_SNAPSHOT_INTERVAL }, NATIVE.label, setup.inputs, limit, keep, setup.disks);
     const cells: MatrixCell[] = [];
     for (const c of MONITORED_COLUMNS) {
       const what = `${g.name} ${c.label}`;
       progress?.(what, done, total);
-      const run = recordRunInMemory(g.image, { mode: c.mode, shadow: c.shadow, vtxGen: c.vtxGen, snapshotInterval: MATRIX_SNAPSHOT_INTERVAL }, c.label, [], limit, keep);
+      const run = recordRunInMemory(g.image, { ...setup.options, mode: c.mode, shadow: c.shadow, vtxGen: c.vtxGen, snapshotInterval: MATRIX_SNAPSHOT_INTERVAL }, c.label, setup.inputs, limit, keep, setup.disks);
       const expected = g.scenario !== undefined ? expectationFor(g.scenario, c) ?? null : null;
       cells.push(measureCell(c, native, run, expected, g.scenario, progress === undefined ? undefined : (step) => progress(`${what}: ${step}`, done, total)));
       done++;
@@ -317,13 +323,15 @@ function parseLimit(s: string | undefined): number {
 /** Exit 0 when every cell meets its expectation (or nothing was checked), 1 otherwise. */
 export function matrixCommand(opts: MatrixOptions, files: string[] = []): number {
   const limit = parseLimit(opts.maxInstructions);
+  if (files.length === 0 && hasSetup(opts)) throw new UsageError('the machine options (--ram, --disk, --input, ...) are for the images given; the scenario guests run on the default machine');
+  const setup = files.length > 0 ? parseSetup(opts) : NO_SETUP;
   const tty = process.stderr.isTTY === true;
   const progress: MatrixProgress | undefined = tty
     ? (what, done, total) => process.stderr.write(`\r\x1b[Kringside matrix: ${what} (${done}/${total} cells)`)
     : undefined;
   let report: MatrixReport;
   try {
-    report = measureMatrix(progress, files.length > 0 ? files : undefined, limit);
+    report = measureMatrix(progress, files.length > 0 ? files : undefined, limit, setup);
   } finally {
     if (tty) process.stderr.write('\r\x1b[K');
   }

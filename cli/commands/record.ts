@@ -1,37 +1,28 @@
 /** `ringside record IMAGE`: the same run as `ringside run`, recorded into a trace. */
 import { endNotes } from '../end-notes';
-import { readModules } from '../machine-options';
+import { parseSetup, type SetupCliOptions } from '../machine-options';
 import { basename, dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { Recording, type RecordSpec, type RecordResult } from '../../recorder/record';
 import { LiveTarget } from '../../debugger/gdbstub/live-target';
 import { serveForGdb } from '../gdb-session';
 import { DEFAULT_SNAPSHOT_INTERVAL, type RunOptions } from '../../recorder/session';
-import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import { interruptedAt } from '../../recorder/end-reasons';
-import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, parseTscRate, readInputFile, readKeyboardFile, parseGdbAddress, checkTraceOutPath, parseSeed, readDiskFiles } from '../options';
+import { parseMode, parseShadow, parseVtxGen, parseCount, readInputFile, parseGdbAddress, checkTraceOutPath, parseSeed } from '../options';
 import { UsageError } from '../errors';
 import { ProgressLine } from '../stdout';
 import { InterruptWatch, nextTurn } from '../interrupt';
 
-export interface RecordCliOptions {
+export interface RecordCliOptions extends SetupCliOptions {
   mode?: string;
   shadow?: string;
   vtxGen?: string;
   out?: string;
-  input?: string;
-  keyboard?: string;
   jitter?: string;
   maxInstructions?: string;
-  cmdline?: string;
-  flat?: string;
-  ram?: string;
-  module?: string[];
-  tscPerInstruction?: string;
   snapshotInterval?: string;
   quiet?: boolean;
   gdb?: string;
-  disk?: string[];
 }
 
 /** Instructions per slice: Ctrl-C is seen between two slices. */
@@ -41,9 +32,7 @@ export async function recordCommand(imagePath: string, opts: RecordCliOptions): 
   const gdb = opts.gdb !== undefined ? parseGdbAddress(opts.gdb) : undefined;
   const mode = parseMode(opts.mode);
   const image = readInputFile(imagePath, 'image');
-  const uartInput = opts.input !== undefined ? readInputFile(opts.input, 'input') : undefined;
-  const keyboardInput = opts.keyboard !== undefined ? readKeyboardFile(opts.keyboard) : undefined;
-  const disks = readDiskFiles(opts.disk);
+  const setup = parseSetup(opts);
   const jitterSeed = opts.jitter !== undefined ? parseSeed(opts.jitter, '--jitter') : undefined;
   const max = parseCount(opts.maxInstructions, '--max-instructions');
   const interval = opts.snapshotInterval !== undefined ? parseCount(opts.snapshotInterval, '--snapshot-interval') : DEFAULT_SNAPSHOT_INTERVAL;
@@ -52,14 +41,10 @@ export async function recordCommand(imagePath: string, opts: RecordCliOptions): 
     mode,
     shadow: parseShadow(mode, opts.shadow),
     vtxGen: parseVtxGen(mode, opts.vtxGen),
-    cmdline: opts.cmdline ?? '',
-    ramSize: parseRamSize(opts.ram) ?? DEFAULT_RAM_SIZE,
-    flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,
-    modules: opts.module !== undefined ? readModules(opts.module) : undefined,
+    ...setup.options,
     maxInstructions: Number.isFinite(max) ? max : undefined,
     jitterSeed,
     snapshotInterval: interval,
-    tscPerInstruction: parseTscRate(opts.tscPerInstruction),
   };
   const stem = basename(imagePath).replace(/\.[^.]*$/, '');
   const out = opts.out ?? join('traces', `${stem}-${mode}.sqlite`);
@@ -76,7 +61,7 @@ export async function recordCommand(imagePath: string, opts: RecordCliOptions): 
     flush();
     line.show(`recording: ${(icount / 1e6).toFixed(0)} M instructions, ${events} events`);
   };
-  const spec: RecordSpec = { image, imageName: basename(imagePath), options, out, uartInput, keyboardInput, onUartByte: guest.byte, onProgress: showProgress, disks };
+  const spec: RecordSpec = { image, imageName: basename(imagePath), options, out, inputs: setup.inputs, onUartByte: guest.byte, onProgress: showProgress, disks: setup.disks };
   const done = (r: RecordResult): number => {
     flush();
     line.clear();

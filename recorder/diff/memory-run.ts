@@ -8,6 +8,8 @@ import { Timeline, type RecordedRun } from '../timeline';
 import type { SnapshotContent } from '../store';
 import type { TraceEvent } from '../events';
 import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
+import { DiskImage } from '../../emulator/devices/disk-image';
+import type { RecordedDisk } from '../run-disks';
 import type { DiffRun, EventQuery } from './engine';
 
 export interface MemoryRun extends DiffRun {
@@ -34,19 +36,25 @@ export function eventsBetween(events: TraceEvent[], from: number, to: number, fi
 
 /** Records `image` under `over` in memory; `inputs` are applied at their counts (replay-style). */
 /** `keep`: which events to hold (default all; the matrix keeps only what classification and cost read). */
-export function recordRunInMemory(image: Uint8Array, over: Partial<RunOptions>, label: string, inputs: Input[] = [], maxInstructions = Infinity, keep?: (kind: number) => boolean): MemoryRun {
+/** `disks`: the primary channel's master and slave, as --disk gives them (each run writes to a copy-on-write layer of its own). */
+export function recordRunInMemory(image: Uint8Array, over: Partial<RunOptions>, label: string, inputs: Input[] = [], maxInstructions = Infinity, keep?: (kind: number) => boolean, disks: { name: string; bytes: Uint8Array }[] = []): MemoryRun {
   const options: RunOptions = { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 1_000_000, ...over };
   const events: TraceEvent[] = [];
   const snapshots: SnapshotContent[] = [];
   const recorded: Input[] = [];
-  const machine = buildMachine(image, options);
+  const runDisks: RecordedDisk[] = disks.map((d) => ({ name: d.name, bytes: d.bytes, writes: [] }));
+  const machine = buildMachine(image, options, undefined, runDisks.map((d) => {
+    const disk = new DiskImage(d.bytes, d.name);
+    disk.onWrite = (w) => d.writes.push(w);
+    return disk;
+  }));
   const session = new Session(machine, options, keep === undefined ? (e) => events.push(e) : (e) => { if (keep(e.kind)) events.push(e); }, inputs, {
     snapshot: (m) => snapshots.push(takeSnapshot(m, snapshots.length === 0)),
     input: (i) => recorded.push(i),
   }, true);
   const result = session.run(Math.min(maxInstructions, options.maxInstructions ?? Infinity));
   session.end(result);
-  const run: RecordedRun = { image, options, inputs: recorded, snapshots, finalIcount: result.icount };
+  const run: RecordedRun = { image, options, inputs: recorded, snapshots, finalIcount: result.icount, disks: runDisks };
   const mon = machine.monitor;
   return {
     label,

@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { makeGuestDisks } from '../helpers/guest-disks';
 import { ringside, ROOT } from '../helpers/cli';
 import { SCENARIOS, type Scenario } from '../../scenarios/scenarios';
 import { COST_MODELS } from '../../recorder/diff/cost';
@@ -209,6 +212,36 @@ describe('ringside matrix', () => {
     const u = JSON.parse(r.stdout) as Report;
     expect(u.scenarios[0].native).toMatchObject({ reason: 'limit', icount: 1000 });
     for (const c of u.scenarios[0].columns) expect(c.outcome, c.label).toBe('same'); // PUSH CS is instruction 1722
+  });
+
+  it('runs a user image on the machine it needs: disks, input, RAM, the same in every column', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringside-matrix-'));
+    try {
+      const disks = makeGuestDisks('ata', dir).flatMap((d) => ['--disk', d]);
+      const input = join(dir, 'input.txt');
+      writeFileSync(input, 'ring\n');
+      const r = ringside(['matrix', '--json', '--ram', '64M', ...disks, join(ROOT, 'emulator/guests/ata.elf')]);
+      expect(r.code, r.stderr).toBe(0);
+      const ata = (JSON.parse(r.stdout) as Report).scenarios[0];
+      expect(ata.native.reason).toBe('exit');
+      for (const c of ata.columns) expect(c.outcome, `ata ${c.label}`).toBe('same');
+      // Serial input taken by interrupt (COM1's IRQ 4) under every monitor.
+      const u = ringside(['matrix', '--json', '--input', input, join(ROOT, 'emulator/guests/tests/uart-irq.elf')]);
+      expect(u.code, u.stderr).toBe(0);
+      const irq = (JSON.parse(u.stdout) as Report).scenarios[0];
+      expect(irq.native).toMatchObject({ reason: 'exit', exitCode: 1 });
+      for (const c of irq.columns) expect(c.outcome, `uart-irq ${c.label}`).toBe('same');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses machine options without images: the scenario guests run on the default machine', () => {
+    const r = ringside(['matrix', '--ram', '64M']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/are for the images given/);
   });
 
   it('refuses a missing file, a file that is not a kernel and a bad limit with one line and exit code 2', () => {
