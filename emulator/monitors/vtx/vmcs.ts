@@ -13,6 +13,9 @@ import { VMXERR_UNSUPPORTED_VMCS_COMPONENT, VMXERR_VMWRITE_READ_ONLY_COMPONENT }
 const SLOTS = new Map<number, number>();
 for (const enc of [...fieldNames().keys()].sort((a, b) => a - b)) SLOTS.set(enc, SLOTS.size);
 export const VMCS_FIELD_COUNT = SLOTS.size;
+/** The same, as an array indexed by encoding (-1: not kept): every VM exit and entry reads and writes dozens of fields. */
+const SLOT_OF = new Int16Array(0x10000).fill(-1);
+for (const [enc, slot] of SLOTS) SLOT_OF[enc] = slot;
 
 /** Whether the model keeps a field with this encoding. */
 export function isSupportedField(enc: number): boolean {
@@ -30,15 +33,15 @@ export class Vmcs {
 
   /** The value of a field (unsigned; 64-bit fields as numbers below 2^53). */
   get(enc: number): number {
-    const slot = SLOTS.get(enc);
-    if (slot === undefined) throw new RangeError(`VMCS field ${enc.toString(16)} is not kept by this model`);
+    const slot = SLOT_OF[enc & 0xffff];
+    if (slot < 0 || enc >>> 16 !== 0) throw new RangeError(`VMCS field ${enc.toString(16)} is not kept by this model`);
     return this.fields[slot];
   }
 
   /** Sets a field, truncated to its width (the processor's writes: exit information included). */
   set(enc: number, value: number): void {
-    const slot = SLOTS.get(enc);
-    if (slot === undefined) throw new RangeError(`VMCS field ${enc.toString(16)} is not kept by this model`);
+    const slot = SLOT_OF[enc & 0xffff];
+    if (slot < 0 || enc >>> 16 !== 0) throw new RangeError(`VMCS field ${enc.toString(16)} is not kept by this model`);
     const width = (enc >>> 13) & 3;
     this.fields[slot] = width === WIDTH_16 ? value & 0xffff : width === WIDTH_32 || width === 3 ? value >>> 0 : Math.max(0, Math.floor(value));
   }
