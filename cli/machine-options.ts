@@ -1,6 +1,7 @@
 /**
  * The option groups `run` and `record` share, declared once: how the machine is built (image,
- * mode, RAM) and what it is fed. Help texts list the values from the same constants the
+ * mode, RAM) and what it is fed; `matrix` takes the machine and its input for the images given
+ * (setupOptions, inputOptions: every column has its own mode). Help texts list the values from the same constants the
  * parsers check (MODES, SHADOW_POLICIES).
  */
 import type { Command } from 'commander';
