@@ -1,13 +1,14 @@
 /** `ringside run IMAGE`: runs a guest without recording; its UART goes to stdout. */
-import { Machine, DEFAULT_RAM_SIZE, type RunResult } from '../../emulator/machine';
+import { Machine, type RunResult } from '../../emulator/machine';
 import { describeShutdown } from '../../emulator/describe-state';
-import { parseMode, parseShadow, parseVtxGen, parseCount, parseAddress, parseRamSize, parseTscRate, readInputFile, readKeyboardFile, parseGdbAddress, readDiskFiles } from '../options';
+import { parseMode, parseShadow, parseVtxGen, parseCount, readInputFile, parseGdbAddress } from '../options';
 import { writeSync, writeFileSync } from 'node:fs';
 import { DiskImage } from '../../emulator/devices/disk-image';
 import { UsageError } from '../errors';
 import { formatScreen } from '../../emulator/devices/vga-text';
 import { endNotes } from '../end-notes';
-import { readModules } from '../machine-options';
+import { parseSetup, type SetupCliOptions } from '../machine-options';
+import { applyInput } from '../../recorder/session';
 import { LiveTarget } from '../../debugger/gdbstub/live-target';
 import { EventRecorder } from '../../recorder/event-recorder';
 import { serveForGdb } from '../gdb-session';
@@ -15,21 +16,13 @@ import { GuestOutput } from '../stdout';
 import { InterruptWatch, nextTurn } from '../interrupt';
 import { interruptedAt, type RunEndResult } from '../../recorder/end-reasons';
 
-export interface RunOptions {
+export interface RunOptions extends SetupCliOptions {
   mode?: string;
   shadow?: string;
   vtxGen?: string;
   maxInstructions?: string;
-  cmdline?: string;
-  flat?: string;
-  ram?: string;
-  tscPerInstruction?: string;
-  input?: string;
-  keyboard?: string;
-  module?: string[];
   gdb?: string;
   screen?: boolean;
-  disk?: string[];
   diskWriteBack?: boolean;
 }
 
@@ -44,7 +37,8 @@ export function runCommand(imagePath: string, opts: RunOptions): Promise<number>
   const max = parseCount(opts.maxInstructions, '--max-instructions');
   const image = readInputFile(imagePath, 'image');
   if (opts.diskWriteBack === true && (opts.disk ?? []).length === 0) throw new UsageError('--disk-write-back needs a --disk');
-  const disks = readDiskFiles(opts.disk).map((d) => new DiskImage(d.bytes, d.name));
+  const setup = parseSetup(opts);
+  const disks = setup.disks.map((d) => new DiskImage(d.bytes, d.name));
   const guest = new GuestOutput({
     onGone: (why) => process.stderr.write(`ringside: ${why}: the guest's output is dropped from here on; the run goes on to its end\n`),
   });
@@ -53,18 +47,13 @@ export function runCommand(imagePath: string, opts: RunOptions): Promise<number>
     mode,
     shadow,
     vtxGen,
-    ramSize: parseRamSize(opts.ram) ?? DEFAULT_RAM_SIZE,
-    tscPerInstruction: parseTscRate(opts.tscPerInstruction),
-    cmdline: opts.cmdline ?? '',
-    flatAddress: opts.flat !== undefined ? parseAddress(opts.flat, '--flat') : undefined,
-    modules: readModules(opts.module),
+    ...setup.options,
     onUartByte: guest.byte,
     disks,
   });
   // The disk files are never written during the run; with --disk-write-back, once at its end.
   const writeBack = opts.diskWriteBack !== true ? () => {} : () => disks.forEach((d, k) => writeDiskBack(opts.disk![k], d));
-  if (opts.input !== undefined) machine.uart.feed(readInputFile(opts.input, 'input'));
-  if (opts.keyboard !== undefined) machine.kbd.feed(readKeyboardFile(opts.keyboard));
+  for (const input of setup.inputs) applyInput(machine, input);
   const finish = async (): Promise<number> => {
     const code = await finishRun(machine, mode, max, flush, opts.screen === true);
     writeBack();
