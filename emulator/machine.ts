@@ -82,9 +82,10 @@ export interface MachineOptions {
  * The machine's revision, as QEMU versions its machine types: a recording stores the revision
  * it ran on and replay rebuilds that machine, so a run recorded before a change to what the
  * guest sees replays as it ran. 1: the first; 2: COM1's interrupt line (ISA IRQ 4); 3: the
- * software monitors stop tracking a page-table page the guest floods with writes.
+ * software monitors stop tracking a page-table page the guest floods with writes; 4: under VT-x
+ * with the TPR shadow, the guest's TPR writes are recorded (tpr events), as natively.
  */
-export const MACHINE_REVISION = 3;
+export const MACHINE_REVISION = 4;
 
 /** A mode this machine cannot run. */
 export class ModeError extends Error {
@@ -191,7 +192,7 @@ export class Machine {
       mon.boot();
       this.cpu.vmm = mon;
     } else if (vtx) {
-      const mon = new VtxMonitor(host, { generation: opts.vtxGen ?? 2, guestRam: ramSize });
+      const mon = new VtxMonitor(host, { generation: opts.vtxGen ?? 2, guestRam: ramSize, reportVirtualTpr: revision >= 4 });
       this.monitor = mon;
       mon.boot();
     }

@@ -54,7 +54,7 @@ export class EventEmitters {
     this.sink(9, is_write, msr_index, value_lo, value_hi, '');
   }
 
-  /** The guest writes the APIC TPR. */
+  /** The guest writes the APIC TPR (under vtx with the TPR shadow: its virtual TPR, which causes no exit). */
   tpr(old_tpr: number, new_tpr: number): void {
     this.sink(10, old_tpr, new_tpr, 0, 0, '');
   }

@@ -48,6 +48,10 @@ export class EventRecorder implements CpuObserver {
     this.machine.apic.onTprWrite = undefined;
   }
 
+  virtualTprWrite(oldTpr: number, newTpr: number): void {
+    this.emit.tpr(oldTpr, newTpr);
+  }
+
   get count(): number {
     return this.seq;
   }

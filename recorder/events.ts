@@ -149,7 +149,7 @@ export const EVENT_KINDS = {
   },
   tpr: {
     id: 10,
-    why: 'the guest writes the APIC TPR',
+    why: 'the guest writes the APIC TPR (under vtx with the TPR shadow: its virtual TPR, which causes no exit)',
     fields: [{ name: 'old_tpr', slot: 'a', print: 'number' }, { name: 'new_tpr', slot: 'b', print: 'number' }],
   },
   io: {

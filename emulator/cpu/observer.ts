@@ -51,6 +51,8 @@ export interface CpuObserver {
   /** LGDT/LIDT/LLDT/LTR (load) or SGDT/SIDT/SLDT/STR/SMSW (store). */
   descriptorTable(op: DtrOp, base: number, limit: number, selector: number): void;
   controlRegister(write: boolean, reg: number, value: number): void;
+  /** The guest wrote its TPR where the APIC's own does not change: VT-x's virtual TPR (TPR shadow, SDM 29.4.3.1). */
+  virtualTprWrite(oldTpr: number, newTpr: number): void;
   msr(write: boolean, index: number, value: bigint): void;
   io(write: boolean, port: number, size: number, value: number): void;
   /**

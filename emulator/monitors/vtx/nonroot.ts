@@ -65,6 +65,7 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
   private pending: ExitInfo | null = null;
   /** A trap-like exit to take at the next instruction boundary (TPR below threshold). */
   trapPending = 0;
+  reportVirtualTpr = false; // a VTPR write goes to the observer as the guest's TPR write (machine revision 4; VtxMonitor sets it)
   /** The monitor trap flag: where non-root operation started (an MTF exit comes once the guest moved on). */
   private mtfIcount = 0;
   private mtfEip = 0;
@@ -405,7 +406,9 @@ export class NonRoot implements MonitorHooks, ApicVirtualization {
       // virtualization then compares VTPR[7:4] with the TPR threshold (trap-like).
       const cpu = this.cpu;
       const at = this.virtualApic + APIC_TPR;
+      const old = cpu.ram[at];
       cpu.ram[at] = value & 0xff;
+      if (this.reportVirtualTpr && cpu.observer !== null) cpu.observer.virtualTprWrite(old, value & 0xff);
       cpu.ram[at + 1] = cpu.ram[at + 2] = cpu.ram[at + 3] = 0;
       cpu.pageWritten[at >>> 12] = 1;
       if (((value & 0xff) >>> 4) < this.tprThreshold) {

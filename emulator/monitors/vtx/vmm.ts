@@ -80,7 +80,8 @@ export class VtxMonitor implements Monitor {
   guestCr3 = 0;
   readonly walk = new GuestWalk();
 
-  constructor(host: MonitorHost, opts: { generation: VtxGeneration; guestRam: number }) {
+  /** `reportVirtualTpr`: the guest's VTPR writes are reported as TPR writes (machine revision 4). */
+  constructor(host: MonitorHost, opts: { generation: VtxGeneration; guestRam: number; reportVirtualTpr?: boolean }) {
     this.host = host;
     this.cpu = host.cpu;
     this.generation = opts.generation;
@@ -90,6 +91,7 @@ export class VtxMonitor implements Monitor {
     this.shadow = opts.generation === 1 ? new ShadowTables(this.cpu, this.hostBase + OFF_SHADOW_PD, this.hostBase + OFF_SHADOW_POOL, SHADOW_POOL_PAGES) : null;
     this.vmx = new Vmx(this.cpu, new Vmcs(this.hostBase + OFF_VMCS), this.apicPage);
     this.vmx.onExit = () => handleExit(this);
+    this.vmx.exec.reportVirtualTpr = opts.reportVirtualTpr === true;
     this.vmx.onEntry = (launch, injected) => {
       if (this.cpu.observer !== null) this.cpu.observer.monitorEntry(`${launch ? 'vmlaunch' : 'vmresume'}${injected ? ': ' + injected : ''}`);
     };
