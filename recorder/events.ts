@@ -44,6 +44,12 @@ export interface FieldDeclaration {
   readonly print: FieldPrint;
   readonly about?: string; // what it holds, when its name does not say it all (the READMEs' tables)
   readonly values?: readonly string[]; // the closed set of texts it takes
+  /**
+   * A signed integer (it has a -1 sentinel). Every other integer field is a 32-bit unsigned
+   * quantity (an address, a limit, a register value), which ev_<kind> shows unsigned whatever
+   * sign its slot was stored with.
+   */
+  readonly signed?: true;
 }
 
 export interface KindDeclaration {
@@ -86,7 +92,7 @@ export const EVENT_KINDS = {
     why: 'the CPU raises an exception',
     fields: [
       { name: 'vector', slot: 'a', print: 'number' },
-      { name: 'error_code', slot: 'b', print: 'number', about: '-1: none' },
+      { name: 'error_code', slot: 'b', print: 'number', about: '-1: none', signed: true },
       { name: 'cr2', slot: 'c', print: 'number', about: 'for #PF' },
     ],
   },
@@ -106,7 +112,7 @@ export const EVENT_KINDS = {
     why: 'EFLAGS.IF changes, or POPF/CLI/STI leave it as it was',
     fields: [
       { name: 'real_if', slot: 'a', print: 'number' },
-      { name: 'virtual_if', slot: 'b', print: 'number', about: '-1 without a monitor' },
+      { name: 'virtual_if', slot: 'b', print: 'number', about: '-1 without a monitor', signed: true },
       { name: 'changed', slot: 'c', print: 'number', about: '0/1' },
       { name: 'by_instruction', slot: 'text', print: 'label', values: IFLAG_CAUSES },
     ],
@@ -340,7 +346,11 @@ export function makeEvent<K extends EventKindName>(kind: K, fields: EventFields<
 /** The named fields of an event, as its ev_<kind> view has them (empty for an unknown kind). */
 export function eventFields(e: TraceEvent): Record<string, number | string> {
   const out: Record<string, number | string> = {};
-  for (const f of kindDeclaration(e.kind)?.fields ?? []) out[f.name] = e[f.slot];
+  for (const f of kindDeclaration(e.kind)?.fields ?? []) {
+    const v = e[f.slot];
+    // As ev_<kind> shows it: a 32-bit unsigned field unsigned, a signed one as stored.
+    out[f.name] = typeof v === 'number' && f.signed !== true ? v >>> 0 : v;
+  }
   return out;
 }
 

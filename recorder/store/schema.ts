@@ -16,7 +16,7 @@
  * - Views name the slots: one `ev_<kind>` view per kind with the columns of KIND_FIELDS, and
  *   `ev_all` with the kind's name and the text.
  */
-import { KIND_FIELDS, KIND_NAMES, type EventKindName } from '../events';
+import { EVENT_KINDS, KIND_FIELDS, KIND_NAMES, type EventKindName, type FieldDeclaration, type Slot } from '../events';
 
 /** PRAGMA application_id of every ringside trace: 'RING' in ASCII. */
 export const APPLICATION_ID = 0x52494e47;
@@ -217,13 +217,22 @@ export function kindViewName(kind: EventKindName): string {
   return `ev_${kind}`;
 }
 
-/** ev_<kind>: run, seq, icount, cpl, cs, eip and the kind's named columns (the text slot as text). */
+/** Whether the field in `slot` of `kind` is declared signed. */
+function isSigned(kind: EventKindName, slot: Slot): boolean {
+  return (EVENT_KINDS[kind].fields as readonly FieldDeclaration[]).some((d) => d.slot === slot && d.signed === true);
+}
+
+/**
+ * ev_<kind>: run, seq, icount, cpl, cs, eip and the kind's named columns (the text slot as
+ * text); a 32-bit unsigned field is shown unsigned (`& 4294967295`: the recorder may store it
+ * with its sign bit as a negative number), a signed one as stored.
+ */
 export function kindView(kind: EventKindName, id: number): string {
   const f = KIND_FIELDS[kind];
   const cols = ['e.run', 'e.seq', 'e.icount', 'e.cpl', 'e.cs', 'e.eip'];
   for (const slot of ['a', 'b', 'c', 'd'] as const) {
     const name = f[slot];
-    if (name) cols.push(`e.${slot} AS ${name}`);
+    if (name) cols.push(isSigned(kind, slot) ? `e.${slot} AS ${name}` : `(e.${slot} & 4294967295) AS ${name}`);
   }
   if (f.text) cols.push(`s.text AS ${f.text}`);
   const join = f.text ? ' LEFT JOIN strings s ON s.id = e.text_id' : '';
@@ -310,6 +319,12 @@ export const MIGRATIONS: Migration[] = [
     statements: () => [MODULES_TABLE],
     additive: true,
   },
+  {
+    version: 7,
+    description: 'ev_<kind> views show 32-bit unsigned fields (addresses, limits, values) unsigned',
+    statements: () => [...viewNames().map((v) => `DROP VIEW IF EXISTS ${v}`), ...viewStatements()],
+    additive: true,
+  },
 ];
 
 /**
@@ -335,8 +350,8 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
  * recorder/events.ts, so that changing the model without a migration fails loudly.
  */
 export const EVENT_MODEL =
-  'privilege:a=from_cpl,b=to_cpl,c=to_cs,d=to_eip,text=cause;exception:a=vector,b=error_code,c=cr2;interrupt:a=vector,b=to_cs,c=to_eip,d=to_cpl,text=source;' +
-  'iflag:a=real_if,b=virtual_if,c=changed,text=by_instruction;segment_load:a=reg,b=selector,c=base,d=seg_limit,text=rights;' +
+  'privilege:a=from_cpl,b=to_cpl,c=to_cs,d=to_eip,text=cause;exception:a=vector,b=error_code(signed),c=cr2;interrupt:a=vector,b=to_cs,c=to_eip,d=to_cpl,text=source;' +
+  'iflag:a=real_if,b=virtual_if(signed),c=changed,text=by_instruction;segment_load:a=reg,b=selector,c=base,d=seg_limit,text=rights;' +
   'stale_descriptor:a=reg,b=selector;dtr:a=base,b=dt_limit,c=selector,text=op;cr:a=is_write,b=reg,c=value;' +
   'msr:a=is_write,b=msr_index,c=value_lo,d=value_hi;tpr:a=old_tpr,b=new_tpr;io:a=is_write,b=port,c=size,d=value;' +
   'fast_syscall:a=to_cs,b=to_eip,c=to_cpl,text=op;monitor_exit:a=exit_reason,b=qualification,text=reason;monitor_entry:text=how;' +
@@ -348,7 +363,8 @@ export function describeEventModel(): string {
   return KIND_NAMES.filter(Boolean)
     .map((name) => {
       const f = KIND_FIELDS[name] as Record<string, string | undefined>;
-      return `${name}:${['a', 'b', 'c', 'd', 'text'].filter((s) => f[s]).map((s) => `${s}=${f[s]}`).join(',')}`;
+      const slots = ['a', 'b', 'c', 'd', 'text'] as const;
+      return `${name}:${slots.filter((s) => f[s]).map((s) => `${s}=${f[s]}${isSigned(name, s) ? '(signed)' : ''}`).join(',')}`;
     })
     .join(';');
 }

@@ -50,7 +50,11 @@ describe('the event declaration', () => {
     expect(describeEventModel()).toBe(EVENT_MODEL);
     for (const [name, k] of kinds) {
       const view = kindView(name, k.id);
-      for (const f of k.fields) expect(view, name).toContain(f.slot === 'text' ? `s.text AS ${f.name}` : `e.${f.slot} AS ${f.name}`);
+      // A 32-bit unsigned field shows unsigned, a signed one (a -1 sentinel) as stored.
+      for (const f of k.fields as readonly FieldDeclaration[]) {
+        const column = f.slot === 'text' ? `s.text AS ${f.name}` : f.signed === true ? `e.${f.slot} AS ${f.name}` : `(e.${f.slot} & 4294967295) AS ${f.name}`;
+        expect(view, name).toContain(column);
+      }
     }
   });
 
@@ -91,7 +95,7 @@ describe('events made from named fields', () => {
   it('puts each field in its slot and reads it back by name, for every kind', () => {
     const e = makeEvent('privilege', { from_cpl: 3, to_cpl: 0, to_cs: 8, to_eip: 0xc0100000, cause: 'sysenter' }, stamp);
     expect(e).toEqual({ ...stamp, kind: EventKind.privilege, a: 3, b: 0, c: 8, d: 0xc0100000 | 0, text: 'sysenter' });
-    expect(eventFields(e)).toEqual({ from_cpl: 3, to_cpl: 0, to_cs: 8, to_eip: 0xc0100000 | 0, cause: 'sysenter' });
+    expect(eventFields(e)).toEqual({ from_cpl: 3, to_cpl: 0, to_cs: 8, to_eip: 0xc0100000, cause: 'sysenter' });
     const seg = makeEvent('segment_load', { reg: 3, selector: 0x10, base: 0, seg_limit: -1, rights: '00c09300' }, stamp);
     expect([seg.a, seg.b, seg.c, seg.d, seg.text]).toEqual([3, 0x10, 0, -1, '00c09300']);
   });
