@@ -3,7 +3,7 @@
  * access checks. Methods of Cpu (installed by cpu.ts).
  */
 import type { Cpu } from './cpu';
-import { CS, SS, AR_DB, AR_P, AR_S, AR_DPL_SHIFT, EPOCH_STEP } from './constants';
+import { CS, SS, AR_DB, AR_P, AR_S, AR_DPL_SHIFT } from './constants';
 
 /** The DPL field of the rights (LAR layout): it bounds no offset. */
 const AR_DPL = 3 << AR_DPL_SHIFT;
@@ -45,7 +45,7 @@ export const segmentCacheMethods = {
     else if (seg === CS) {
       // Block links depend on CS's base, limit and default size (the CPL is in the epoch's low bits).
       this.cs32 = (rights & AR_DB) !== 0;
-      this.epoch += EPOCH_STEP;
+      this.invalidateLinks();
       this.brk = true;
     }
     if (this.observer !== null) this.observer.segmentLoad(seg, selector, base, limit, rights);

@@ -34,6 +34,14 @@ export const tlbMethods = {
     if (this.vmm !== null) this.brk = true;
   },
 
+  /**
+   * Drops every cached block link (a TLB flush, a CS reload, code or a task changed): the
+   * epoch advances by EPOCH_STEP and keeps the CPL in its low bits.
+   */
+  invalidateLinks(this: Cpu): void {
+    this.epoch += EPOCH_STEP;
+  },
+
   /** Records a TLB fill so that flushes touch only filled entries. */
   tlbSet(this: Cpu, page: number, entry: number): void {
     if (this.tlb[page] === 0) {
@@ -62,7 +70,7 @@ export const tlbMethods = {
   /** Flushes the TLB; global entries survive unless `all`. */
   flushTlb(this: Cpu, all: boolean): void {
     this.brk = true;
-    this.epoch += EPOCH_STEP;
+    this.invalidateLinks();
     if (this.tlbOverflow) {
       if (all) this.tlb.fill(0);
       else for (let p = 0; p < this.tlb.length; p++) if ((this.tlb[p] & TLB_GLOBAL) === 0) this.tlb[p] = 0;
@@ -99,7 +107,7 @@ export const tlbMethods = {
   invalidatePage(this: Cpu, lin: number): void {
     this.tlb[lin >>> 12] = 0;
     this.brk = true;
-    this.epoch += EPOCH_STEP;
+    this.invalidateLinks();
   },
 
   /**

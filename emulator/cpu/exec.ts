@@ -16,7 +16,7 @@ import { TLB_MMIO } from './cpu';
 import { Insn } from './insn';
 import { decode, DECODE_TRUNCATED, installHandlers } from './decoder';
 import { FAULT } from './fault';
-import { CS, IF, TF, GP_VECTOR, DB_VECTOR, NMI_VECTOR, EPOCH_STEP } from './constants';
+import { CS, IF, TF, GP_VECTOR, DB_VECTOR, NMI_VECTOR } from './constants';
 import { deliverEvent, deliverPendingException, EVENT_EXCEPTION, EVENT_EXTERNAL } from './interrupts';
 import { HANDLERS, invalidOpcode } from './ops';
 import { SPECIALIZERS } from './ops/fast';
@@ -129,7 +129,7 @@ export class Executor {
   invalidatePage(page: number): void {
     if (this.pages[page] === undefined) return;
     this.pages[page] = undefined;
-    this.cpu.epoch += EPOCH_STEP; // links into the dropped blocks are no longer valid
+    this.cpu.invalidateLinks(); // links into the dropped blocks are no longer valid
     this.cpu.codePage[page] = 0;
     this.cpu.codeLine.fill(0, page << 6, (page + 1) << 6);
     this.invalidations++;

@@ -28,7 +28,7 @@
 import type { Cpu } from '../cpu';
 import {
   CS, SS, DS, ES, FS, GS, NT, VM, IF, CR0_TS, CR0_PG, AR_P, AR_S,
-  GP_VECTOR, NP_VECTOR, SS_VECTOR, TS_VECTOR, DB_VECTOR, EPOCH_STEP,
+  GP_VECTOR, NP_VECTOR, SS_VECTOR, TS_VECTOR, DB_VECTOR,
 } from '../constants';
 import { desc, fetchDescriptor, descBase, descLimit, descRights, descDpl, isConforming, setAccessed } from '../segments';
 import { deliverEvent, pushFrame, frame, EVENT_EXCEPTION, EVENT_SOFTWARE } from '../interrupts';
@@ -240,7 +240,7 @@ export function switchTasks(cpu: Cpu, tss: number, source: number, retEip: numbe
   cpu.ldtrBase = cpu.ldtrLimit = cpu.ldtrAR = 0;
   cpu.halted = false;
   cpu.brk = true;
-  cpu.epoch += EPOCH_STEP;
+  cpu.invalidateLinks();
   if (obs !== null) {
     if (oldCpl !== cpu.cpl) obs.privilegeChange(oldCpl, cpu.cpl, 'task-switch', cpu.segSel[CS], cpu.eip);
     if (((oldFlags ^ newFlags) & IF) !== 0) obs.interruptFlag((newFlags & IF) !== 0, 'task-switch', true);
