@@ -86,8 +86,10 @@ export class IoBus {
     else this.miss(port & 0xffff);
   }
 
-  /** Devices with saveState, each once, in the order of the first port they occupy. */
-  /** The devices with a state, found once per configuration (a scan of every port). */
+  /**
+   * Devices with saveState, each once, in the order of the first port they occupy: found once
+   * per configuration (a scan of every port), again after a register().
+   */
   private statefulDevices(): { port: number; device: StatefulDevice }[] {
     if (this.stateful !== null) return this.stateful;
     const seen = new Set<PortDevice>();

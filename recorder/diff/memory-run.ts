@@ -34,9 +34,12 @@ export function eventsBetween(events: TraceEvent[], from: number, to: number, fi
   return out;
 }
 
-/** Records `image` under `over` in memory; `inputs` are applied at their counts (replay-style). */
-/** `keep`: which events to hold (default all; the matrix keeps only what classification and cost read). */
-/** `disks`: the primary channel's master and slave, as --disk gives them (each run writes to a copy-on-write layer of its own). */
+/**
+ * Records `image` under `over` in memory; `inputs` are applied at their counts (replay-style);
+ * `keep`: which events to hold (default all; the matrix keeps only what classification and cost
+ * read); `disks`: the primary channel's master and slave, as --disk gives them (each run writes
+ * to a copy-on-write layer of its own).
+ */
 export function recordRunInMemory(image: Uint8Array, over: Partial<RunOptions>, label: string, inputs: Input[] = [], maxInstructions = Infinity, keep?: (kind: number) => boolean, disks: { name: string; bytes: Uint8Array }[] = []): MemoryRun {
   const options: RunOptions = { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 1_000_000, ...over };
   const events: TraceEvent[] = [];

@@ -71,10 +71,6 @@ export function pageFault(m: SoftwareMonitor, lin: number, err: number): void {
   const freshPd = trackPageTable(m, w.pdPage);
   const freshPt = trackPageTable(m, w.ptPage);
   if (freshPd || freshPt) m.shadow.flushAll();
-  if (m.unshadowFlooded) {
-    usedAsPageTable(m, w.pdPage);
-    usedAsPageTable(m, w.ptPage);
-  }
   const page = w.physPage;
   if (page >= m.guestPages) return interpret(m, page === APIC_BASE_PHYS >>> 12 ? 'apic' : 'mmio', lin);
   const tracked = m.tracked[page];
@@ -143,7 +139,6 @@ export function afterDelivery(m: SoftwareMonitor, tr: number): void {
   rebuildDescriptorTables(m);
 }
 
-/** Marks a guest page-table page write-protected; true when it was not yet. */
 /**
  * Write flooding (machine revision 3), as KVM detects it: a page-table page the guest writes
  * FLOOD_WRITES times with no hidden page fault walking through it in between is most likely no
@@ -161,13 +156,13 @@ function floodWrite(m: SoftwareMonitor, page: number): void {
   m.tracked[page] = t >>> 2 >= FLOOD_WRITES ? t & DT_PAGE : t;
 }
 
-/** A walk went through `page`: it is a page table in use, its flood count starts again. */
-function usedAsPageTable(m: SoftwareMonitor, page: number): void {
-  if (page >= 0 && page < m.guestPages) m.tracked[page] &= DT_PAGE | PT_PAGE;
-}
-
+/**
+ * A walk went through `page`: it is a page table in use, write-protected from now on, its flood
+ * count started again. True when it was not tracked yet.
+ */
 function trackPageTable(m: SoftwareMonitor, page: number): boolean {
-  if (page < 0 || page >= m.guestPages || (m.tracked[page] & PT_PAGE) !== 0) return false;
-  m.tracked[page] |= PT_PAGE;
-  return true;
+  if (page < 0 || page >= m.guestPages) return false;
+  const t = m.tracked[page];
+  m.tracked[page] = (t & DT_PAGE) | PT_PAGE;
+  return (t & PT_PAGE) === 0;
 }
