@@ -87,6 +87,11 @@ export interface MachineOptions {
  */
 export const MACHINE_REVISION = 4;
 
+/** Why `r` is not a machine revision of this build, or null when it is one. */
+export function revisionProblem(r: unknown): string | null {
+  return Number.isInteger(r) && (r as number) >= 1 && (r as number) <= MACHINE_REVISION ? null : `${JSON.stringify(r)} is not a machine revision of this build (1 to ${MACHINE_REVISION})`;
+}
+
 /** A mode this machine cannot run. */
 export class ModeError extends Error {
   override readonly name = 'ModeError';
@@ -122,7 +127,8 @@ export class Machine {
     if (problem !== null) throw new ModeError(problem);
     if (opts.vtxGen !== undefined && !vtx) throw new ModeError(`--vtx-gen applies to mode vtx only, not '${this.mode}'`);
     const revision = opts.revision ?? MACHINE_REVISION;
-    if (!(Number.isInteger(revision) && revision >= 1 && revision <= MACHINE_REVISION)) throw new ModeError(`machine revision ${revision} is not one this build has (1 to ${MACHINE_REVISION})`);
+    const badRevision = revisionProblem(revision);
+    if (badRevision !== null) throw new ModeError(`machine revision ${badRevision}`);
     if (software && ramSize > 2 * 1024 * 1024 * 1024 - MON_SIZE) throw new ModeError('under a software monitor, RAM is at most 2 GiB - 4 MiB (the monitor takes 4 MiB above it)');
     if (vtx && ramSize > 2 * 1024 * 1024 * 1024 - VMX_HOST_SIZE) throw new ModeError(`under vtx, RAM is at most 2 GiB - ${VMX_HOST_SIZE / 1024} KiB (the VMM takes ${VMX_HOST_SIZE / 1024} KiB above it)`);
     this.apic = new LocalApic(() => this.cpu.icount);

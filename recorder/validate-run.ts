@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { TraceError, SCHEMA_VERSION, type Run, type StoredInput, type TraceDb } from './store';
 import { modeProblem } from '../emulator/monitors/modes';
 import { tscRateProblem } from '../emulator/cpu/ops/model';
-import { MACHINE_REVISION } from '../emulator/machine';
+import { revisionProblem } from '../emulator/machine';
 import { isEndReason } from './end-reasons';
 import { INPUT_CHANNELS, type Input, type InputChannel, type RunOptions } from './session';
 
@@ -44,9 +44,7 @@ export function runOptionsProblem(o: unknown): string | null {
   if (r.tscPerInstruction !== undefined && (typeof r.tscPerInstruction !== 'number' || tscRateProblem(r.tscPerInstruction) !== null)) {
     return `options.tscPerInstruction ${JSON.stringify(r.tscPerInstruction)} ${tscRateProblem(Number(r.tscPerInstruction))}`;
   }
-  if (r.machineRevision !== undefined && !(Number.isInteger(r.machineRevision) && Number(r.machineRevision) >= 1 && Number(r.machineRevision) <= MACHINE_REVISION)) {
-    return `options.machineRevision ${JSON.stringify(r.machineRevision)} is not a machine revision of this build (1 to ${MACHINE_REVISION})`;
-  }
+  if (r.machineRevision !== undefined && revisionProblem(r.machineRevision) !== null) return `options.machineRevision ${revisionProblem(r.machineRevision)}`;
   if (!isCount(r.snapshotInterval)) return `options.snapshotInterval ${JSON.stringify(r.snapshotInterval)} is not a count`;
   return null;
 }

@@ -88,7 +88,7 @@ describe('COM1 interrupt line (machine revision 2)', () => {
         closeTrace(db);
       }
       // The same run as a build before revisions stored it: replay runs it on revision 1 and the
-      // stored events (recorded on revision 2) no longer match: the revision is what replay rebuilds.
+      // stored events (recorded on the current revision) no longer match: the revision is what replay rebuilds.
       const rw = new Database(out);
       rw.prepare("UPDATE runs SET options = json_remove(options, '$.machineRevision')").run();
       rw.close();
@@ -97,6 +97,16 @@ describe('COM1 interrupt line (machine revision 2)', () => {
         expect(replayRun(old, { verify: true }).mismatch).not.toBeNull();
       } finally {
         closeTrace(old);
+      }
+      // A revision this build does not have is refused as damage, in one line.
+      const future = new Database(out);
+      future.prepare("UPDATE runs SET options = json_set(options, '$.machineRevision', 99)").run();
+      future.close();
+      const bad = openTraceReadOnly(out);
+      try {
+        expect(() => replayRun(bad, { verify: true })).toThrow(/^[^\n]*options\.machineRevision 99 is not a machine revision of this build \(1 to \d+\)$/);
+      } finally {
+        closeTrace(bad);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
