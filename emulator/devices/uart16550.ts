@@ -227,8 +227,8 @@ export class Uart16550 extends BytePortDevice {
   /** Loads a state saved by saveState (same base port); a rejected blob changes nothing. */
   loadState(bytes: Uint8Array): void {
     // Version 1 (before the line was paced) has no arrival time: its bytes are all there.
-    const version = bytes.length >= 6 && bytes[4] === 1 && bytes[5] === 0 ? 1 : 2;
-    const r = openState('U550', version, bytes, 'UART state');
+    const r = openState('U550', 2, bytes, 'UART state', 1);
+    const version = r.version;
     const base = r.f64();
     if (base !== this.base) r.fail(`saved for port ${base}, this UART is at ${this.base}`);
     const capacity = r.u32();

@@ -116,6 +116,7 @@ export class StateReader {
   constructor(
     private readonly data: Uint8Array, // the payload
     readonly what: string, // name used in error messages
+    readonly version = 1, // the payload's format version (openState checked it)
   ) {
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   }
@@ -212,8 +213,11 @@ export function sealState(tag: string, version: number, write: (w: StateWriter) 
   return out;
 }
 
-/** Checks a blob's header and CRC and returns a reader over its payload. */
-export function openState(tag: string, version: number, bytes: Uint8Array, what: string): StateReader {
+/**
+ * Checks a blob's header and CRC and returns a reader over its payload. A device whose format
+ * grew reads the versions from `oldest` to `version` and asks the reader which it has.
+ */
+export function openState(tag: string, version: number, bytes: Uint8Array, what: string, oldest = version): StateReader {
   if (!(bytes instanceof Uint8Array)) throw new SnapshotError(`${what}: state must be a Uint8Array`);
   if (bytes.length < HEADER_SIZE) throw new SnapshotError(`${what}: truncated (${bytes.length} bytes, header alone is ${HEADER_SIZE})`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -221,7 +225,7 @@ export function openState(tag: string, version: number, bytes: Uint8Array, what:
   for (let i = 0; i < 4; i++) found += String.fromCharCode(bytes[i]);
   if (found !== tag) throw new SnapshotError(`${what}: not a ${tag} state (tag ${JSON.stringify(found)})`);
   const v = dv.getUint16(4, true);
-  if (v !== version) throw new SnapshotError(`${what}: unsupported format version ${v} (this build reads ${version})`);
+  if (v < oldest || v > version) throw new SnapshotError(`${what}: unsupported format version ${v} (this build reads ${oldest === version ? version : `${oldest} to ${version}`})`);
   if (dv.getUint16(6, true) !== 0) throw new SnapshotError(`${what}: reserved header field is not zero`);
   const len = dv.getUint32(8, true);
   if (HEADER_SIZE + len !== bytes.length) {
@@ -229,7 +233,7 @@ export function openState(tag: string, version: number, bytes: Uint8Array, what:
   }
   const crc = crc32(bytes, HEADER_SIZE, bytes.length);
   if (crc !== dv.getUint32(12, true)) throw new SnapshotError(`${what}: checksum mismatch (corrupt state)`);
-  return new StateReader(bytes.subarray(HEADER_SIZE), what);
+  return new StateReader(bytes.subarray(HEADER_SIZE), what, v);
 }
 
 /** A device whose state can be saved and restored (see the classes in emulator/devices). */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Machine, MACHINE_REVISION } from '../../../emulator/machine';
 import { Uart16550 } from '../../../emulator/devices/uart16550';
+import { sealState } from '../../../emulator/state/codec';
 import { recordRun } from '../../../recorder/record';
 import { replayRun } from '../../../recorder/replay';
 import { openTraceReadOnly, closeTrace } from '../../../recorder/store';
@@ -67,6 +68,27 @@ describe('COM1 interrupt line (machine revision 2)', () => {
     expect(lines).toEqual([true, false, true]);
     expect(u.portIn(Uart16550.COM1, 1)).toBe(0x62);
     expect(u.nextDeadline()).toBe(Infinity);
+  });
+
+  it('loads a state of format 1 (saved before the line was paced): every queued byte is there at once', () => {
+    // Format 1: the fields of format 2 without the arrival flag and time.
+    const v1 = sealState('U550', 1, (w) => {
+      w.f64(Uart16550.COM1);
+      w.u32(256);
+      w.bytes(Uint8Array.of(0x61, 0x62));
+      w.bytes(new Uint8Array(16));
+      w.u8(0);
+      w.u8(0);
+      for (const v of [12, 1, 0, 3, 8, 0, 0, 0, 0]) w.f64(v); // divisor, IER (data interrupt), FCR, LCR, MCR, ...
+      w.bool(false);
+    });
+    const lines: boolean[] = [];
+    const u = new Uart16550(() => {}, Uart16550.COM1, (high) => lines.push(high), () => 0);
+    u.loadState(v1);
+    expect(u.nextDeadline()).toBe(Infinity);
+    expect(u.portIn(Uart16550.COM1, 1)).toBe(0x61);
+    expect(u.nextDeadline()).toBeGreaterThan(0); // from here on the line paces the second byte
+    expect(() => u.loadState(sealState('U550', 3, () => {}))).toThrow(/UART state: unsupported format version 3 \(this build reads 1 to 2\)/);
   });
 
   it('records the machine revision with the run; replay rebuilds that machine, and a run stored without one gets revision 1', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../helpers/cli';
-import { packPages, unpackPages, SnapshotError, PAGE_SIZE } from '../../../emulator/state/codec';
+import { packPages, unpackPages, sealState, openState, SnapshotError, PAGE_SIZE } from '../../../emulator/state/codec';
 
 describe('the state codec stands below what it encodes', () => {
   it('emulator/state/codec.ts imports nothing', () => {
@@ -45,3 +45,21 @@ describe('packPages / unpackPages', () => {
   });
 });
 
+
+describe('openState: the format versions a reader takes', () => {
+  const blob = (version: number) => sealState('TEST', version, (w) => w.u32(version * 10));
+
+  it('takes the one version given, and tells the reader which it opened', () => {
+    const r = openState('TEST', 2, blob(2), 'test state');
+    expect(r.version).toBe(2);
+    expect(r.u32()).toBe(20);
+    expect(() => openState('TEST', 2, blob(1), 'test state')).toThrow(/^test state: unsupported format version 1 \(this build reads 2\)$/);
+  });
+
+  it('takes every version from `oldest` on, and refuses the ones outside', () => {
+    expect(openState('TEST', 3, blob(1), 'test state', 1).version).toBe(1);
+    expect(openState('TEST', 3, blob(3), 'test state', 1).u32()).toBe(30);
+    expect(() => openState('TEST', 3, blob(4), 'test state', 2)).toThrow(/unsupported format version 4 \(this build reads 2 to 3\)/);
+    expect(() => openState('TEST', 3, blob(1), 'test state', 2)).toThrow(/unsupported format version 1 \(this build reads 2 to 3\)/);
+  });
+});
