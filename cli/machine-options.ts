@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { MODES, SHADOW_POLICIES } from '../emulator/monitors/modes';
 import { translationDefault } from '../emulator/cpu/exec';
 import { DEFAULT_RAM_SIZE } from '../emulator/machine';
-import type { Input, RunOptions } from '../recorder/session';
+import { inputsAtStart, type Input, type RunOptions } from '../recorder/session';
 import { readInputFile, readDiskFiles, readKeyboardFile, parseRamSize, parseAddress, parseTscRate } from './options';
 
 /** --mode, --shadow, --vtx-gen, --max-instructions, then setupOptions. */
@@ -70,8 +70,8 @@ export function parseSetup(opts: SetupCliOptions): {
   disks: { name: string; bytes: Uint8Array }[];
   inputs: Input[];
 } {
-  const uart = opts.input !== undefined ? readInputFile(opts.input, 'input') : new Uint8Array(0);
-  const keys = opts.keyboard !== undefined ? readKeyboardFile(opts.keyboard) : new Uint8Array(0);
+  const uart = opts.input !== undefined ? readInputFile(opts.input, 'input') : [];
+  const keys = opts.keyboard !== undefined ? readKeyboardFile(opts.keyboard) : [];
   return {
     options: {
       cmdline: opts.cmdline ?? '',
@@ -81,10 +81,7 @@ export function parseSetup(opts: SetupCliOptions): {
       tscPerInstruction: parseTscRate(opts.tscPerInstruction),
     },
     disks: readDiskFiles(opts.disk),
-    inputs: [
-      ...Array.from(uart, (value) => ({ icount: 0, channel: 'uart' as const, value })),
-      ...Array.from(keys, (value) => ({ icount: 0, channel: 'keyboard' as const, value })),
-    ],
+    inputs: [...inputsAtStart('uart', uart), ...inputsAtStart('keyboard', keys)],
   };
 }
 

@@ -26,9 +26,7 @@ export interface RecordSpec {
   imageName: string; // its file name
   options: RunOptions; // machine set-up, limits, jitter seed, snapshot interval
   out: string; // trace file (created if needed; several runs may share one)
-  uartInput?: Uint8Array; // bytes fed to the UART receiver at the start
-  keyboardInput?: Uint8Array; // scancodes typed on the keyboard at the start
-  inputs?: Input[]; // inputs at their counts, instead of uartInput and keyboardInput
+  inputs?: Input[]; // inputs at their counts (inputsAtStart: --input, --keyboard)
   onUartByte?: (b: number) => void; // the guest's UART output
   onProgress?: (icount: number, events: number) => void; // called between slices
   onEvent?: (e: TraceEvent) => void; // every event, as it is recorded
@@ -82,10 +80,7 @@ export class Recording {
       disks.forEach((disk, slot) => {
         disk.onWrite = (w) => this.diskWrites.push({ seq: this.diskSeq++, icount: this.machine.cpu.icount, slot, lba: w.lba, data: w.data });
       });
-      const inputs: Input[] = spec.inputs ?? [
-        ...Array.from(spec.uartInput ?? [], (value) => ({ icount: 0, channel: 'uart' as const, value })),
-        ...Array.from(spec.keyboardInput ?? [], (value) => ({ icount: 0, channel: 'keyboard' as const, value })),
-      ];
+      const inputs: Input[] = spec.inputs ?? [];
       let inputCount = 0;
       const onEvent = spec.onEvent;
       // Events go to the writer as fields; a debugger that watches them gets objects as well.

@@ -30,6 +30,11 @@ export interface RunOptions {
 
 export { INPUT_CHANNELS, type Input, type InputChannel };
 
+/** `bytes` on `channel`, every one applied before the first instruction (--input, --keyboard). */
+export function inputsAtStart(channel: InputChannel, bytes: ArrayLike<number>): Input[] {
+  return Array.from(bytes, (value) => ({ icount: 0, channel, value }));
+}
+
 /** Applies one input to the machine (recording, replay and seek share this). */
 export function applyInput(m: Machine, input: Input): void {
   if (input.channel === 'uart') m.uart.feed(Uint8Array.of(input.value));

@@ -1,5 +1,5 @@
 /** Records a guest in memory (no SQLite): events, inputs and snapshots, for recorder tests. */
-import { Session, buildMachine, type Input, type RunOptions } from '../../recorder/session';
+import { Session, buildMachine, inputsAtStart, type Input, type RunOptions } from '../../recorder/session';
 import { takeSnapshot } from '../../recorder/snapshotter';
 import type { RecordedRun } from '../../recorder/timeline';
 import type { SnapshotContent } from '../../recorder/store';
@@ -10,7 +10,7 @@ export function recordInMemory(image: Uint8Array, over: Partial<RunOptions> = {}
   const options: RunOptions = { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 100_000, ...over };
   const events: TraceEvent[] = [];
   const snapshots: SnapshotContent[] = [];
-  const inputs: Input[] = uartInput.map((value) => ({ icount: 0, channel: 'uart' as const, value }));
+  const inputs: Input[] = inputsAtStart('uart', uartInput);
   const recorded: Input[] = [];
   const session = new Session(buildMachine(image, options), options, (e) => events.push(e), inputs, {
     snapshot: (m) => snapshots.push(takeSnapshot(m, snapshots.length === 0)),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { inputsAtStart } from '../../recorder/session';
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,7 +69,7 @@ describe('keyboard input in recordings', () => {
   it('typed keys are inputs of the trace: the replay sees the same scancodes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ringside-kbd-'));
     const out = join(dir, 'kbd.sqlite');
-    const rec = recordRun({ image: guestImage('kbd'), imageName: 'kbd.elf', out, options: { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 200_000 }, keyboardInput: textToScancodes('Hi\n') });
+    const rec = recordRun({ image: guestImage('kbd'), imageName: 'kbd.elf', out, options: { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 200_000 }, inputs: inputsAtStart('keyboard', textToScancodes('Hi\n')) });
     expect(rec.result.reason).toBe('exit');
     const db = openTraceReadOnly(out);
     try {

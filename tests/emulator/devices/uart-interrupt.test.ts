@@ -9,7 +9,7 @@ import { sealState } from '../../../emulator/state/codec';
 import { recordRun } from '../../../recorder/record';
 import { replayRun } from '../../../recorder/replay';
 import { openTraceReadOnly, closeTrace } from '../../../recorder/store';
-import { DEFAULT_SNAPSHOT_INTERVAL } from '../../../recorder/session';
+import { DEFAULT_SNAPSHOT_INTERVAL, inputsAtStart } from '../../../recorder/session';
 import { testGuestImage } from '../../helpers/guests';
 import { copyThroughState } from '../../helpers/copy-machine';
 
@@ -96,7 +96,7 @@ describe('COM1 interrupt line (machine revision 2)', () => {
     try {
       const out = join(dir, 'uart-irq.sqlite');
       const options = { mode: 'native', cmdline: '', ramSize: 128 << 20, snapshotInterval: DEFAULT_SNAPSHOT_INTERVAL };
-      const rec = recordRun({ image: testGuestImage('uart-irq'), imageName: 'uart-irq.elf', out, options, uartInput: INPUT });
+      const rec = recordRun({ image: testGuestImage('uart-irq'), imageName: 'uart-irq.elf', out, options, inputs: inputsAtStart('uart', INPUT) });
       expect(rec.result.reason).toBe('exit');
       const raw = new Database(out, { readonly: true });
       expect(JSON.parse(raw.prepare('SELECT options FROM runs').pluck().get() as string).machineRevision).toBe(MACHINE_REVISION);

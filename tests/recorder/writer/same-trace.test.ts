@@ -3,6 +3,7 @@
  * (events, blocks with their digests, texts, inputs, snapshots and their page chunks, the run).
  */
 import { describe, expect, it } from 'vitest';
+import { inputsAtStart } from '../../../recorder/session';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'ringside-writer-same-'));
 describe('the thread writer and the inline writer', () => {
   it('record a guest into identical traces (events, blocks, digests, inputs, snapshots), and the thread leaves one file', () => {
     const options = { mode: 'native', cmdline: '', ramSize: DEFAULT_RAM_SIZE, snapshotInterval: 20_000, jitterSeed: 7 };
-    const spec = { image: guestImage('interrupts'), imageName: 'interrupts.elf', options, uartInput: new TextEncoder().encode('hello') };
+    const spec = { image: guestImage('interrupts'), imageName: 'interrupts.elf', options, inputs: inputsAtStart('uart', new TextEncoder().encode('hello')) };
     const thread = recordRun({ ...spec, out: join(tmp, 'thread.sqlite'), writer: 'thread' });
     const inline = recordRun({ ...spec, out: join(tmp, 'inline.sqlite'), writer: 'inline' });
     expect(thread.events).toBe(inline.events);
