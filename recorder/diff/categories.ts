@@ -27,7 +27,7 @@ export interface CategoryRule {
   staleDescriptorBefore?: boolean;
   /**
    * The interventions this challenge costs a monitor, by the text of their monitor_emulation
-   * events (the cost summary's "by the seed's category"; cost.ts).
+   * events (the cost summary's "by the seed's category"; cost.ts); without it, eventText.
    */
   interventions?: RegExp;
 }
@@ -39,8 +39,8 @@ export const CATEGORY_RULES: CategoryRule[] = [
   { category: 'interrupt virtualization', short: 'interrupts', explains: 'PUSHF/POPF/CLI/STI/IRET: POPF at a deprivileged ring ignores IF silently and PUSHF shows the real IF', forms: ['pushf', 'popf', 'cli', 'sti', 'iret'], interventions: /^(cli|sti|popf|pushf|iret|int|int3|into)$|interrupt|delivered through the guest idt|injected/ },
   { category: 'hidden state', short: 'hidden', explains: 'a segment register used after its descriptor was rewritten (a stale_descriptor event): natively the hidden cache keeps the old descriptor, a monitor that reloads segments after a trap picks up the new one', staleDescriptorBefore: true, interventions: /segment reload/ },
   { category: 'ring compression', short: 'ring-compr', explains: 'a page fault in one run only: with guest kernel and user at the same real ring and one shadow page table, page protection no longer tells them apart', guestFaultInOneRun: 14 },
-  { category: 'address-space compression', short: 'as-compr', explains: 'an access to the linear range the monitor reserves for itself, emulated by the monitor', eventText: /monitor region/, interventions: /monitor region/ },
-  { category: 'frequent access to privileged resources', short: 'frequent', explains: 'a TPR or local-APIC access, which a monitor must intercept every time', eventText: /local apic|tpr/i, interventions: /apic|\btpr\b/i },
+  { category: 'address-space compression', short: 'as-compr', explains: 'an access to the linear range the monitor reserves for itself, emulated by the monitor', eventText: /monitor region/ },
+  { category: 'frequent access to privileged resources', short: 'frequent', explains: 'a TPR or local-APIC access, which a monitor must intercept every time', eventText: /local apic|tpr/i },
 ];
 
 /** The kinds of event the rules read at the divergent instruction (derived from the rules' conditions). */

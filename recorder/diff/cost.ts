@@ -54,8 +54,11 @@ const SOFTWARE_TRAP = I386_RING_CROSSING.intToInnerRing + I386_RING_CROSSING.ire
 /** The kinds of event the estimate reads (every other kind may be left unread). */
 export const COST_KINDS: readonly number[] = [EventKind.monitor_exit, EventKind.monitor_emulation];
 
-/** The emulation figures, the same for every family and kind: the VMM's work after the exit, not the exit. */
-const EMULATION = { default: SOFTWARE_PER_EXIT, io: SOFTWARE_PER_EXIT, 'descriptor-table': SOFTWARE_PER_EXIT, 'control-register': SOFTWARE_PER_EXIT };
+/**
+ * The emulation figure, the same for every family and every kind (`default`: ATC12 gives one
+ * average): the VMM's work after the exit, not the exit. A cost file may set kinds apart.
+ */
+const EMULATION = { default: SOFTWARE_PER_EXIT };
 const SOFTWARE_BASIS = `${ATC12}, section 9 (Evaluation): a combined hardware and software cost of servicing an exit of ${ATC12_EXIT_SERVICE} cycles, less the hardware round trip of the Sandy Bridge it was assumed for (Table 1: ${ATC12_ROUND_TRIP['Sandy Bridge']}), leaves ${SOFTWARE_PER_EXIT} cycles of VMM software per exit. The paper gives one average for every kind of exit, so every kind gets it`;
 const EMULATION_BASIS: Record<string, string> = Object.fromEntries(Object.keys(EMULATION).map((k) => [`emulation.${k}`, SOFTWARE_BASIS]));
 const SHADOW_FILL_BASIS = `${SOFTWARE_BASIS}; a shadow fill is the software service of the hidden page fault's exit (whose round trip is counted apart)`;
@@ -126,9 +129,9 @@ export function emulationKind(text: string): string {
  */
 export const NO_SEED_CATEGORY = 'no seed category (I/O, privileged instructions, shadow paging)';
 
-/** The seed's category of one monitor_emulation text: the first rule whose interventions match. */
+/** The seed's category of one monitor_emulation text: the first rule whose interventions (or, without them, eventText) match. */
 export function interventionCategory(text: string): string {
-  return CATEGORY_RULES.find((r) => r.interventions !== undefined && r.interventions.test(text))?.category ?? NO_SEED_CATEGORY;
+  return CATEGORY_RULES.find((r) => (r.interventions ?? r.eventText)?.test(text) === true)?.category ?? NO_SEED_CATEGORY;
 }
 
 export interface CategoryCost {
@@ -142,7 +145,7 @@ export interface CostSummary {
   source: string;
   exits: Record<string, number>; // by exit reason
   emulations: Record<string, number>; // by kind
-  /** By the seed's category (INTERVENTION_CATEGORIES); the cycles add up to extraCycles. */
+  /** By the seed's category (the rules' `interventions`, categories.ts); their cycles make extraCycles. */
   categories: Record<string, CategoryCost>;
   extraCycles: number;
   guestInstructions: number;
@@ -155,31 +158,29 @@ export function estimateCost(events: Iterable<TraceEvent>, guestInstructions: nu
   const exits: Record<string, number> = {};
   const emulations: Record<string, number> = {};
   const categories: Record<string, CategoryCost> = {};
-  const charge = (category: string, interventions: number, cycles: number) => {
+  const charge = (category: string, cycles: number) => {
     const c = (categories[category] ??= { interventions: 0, cycles: 0 });
-    c.interventions += interventions;
+    c.interventions++;
     c.cycles += cycles;
   };
-  let extra = 0;
   // The round trip of an exit goes to the category of the first emulation after it; an exit
   // that no emulation follows (before the next exit) is one intervention of no seed category.
   let openExit = false;
   for (const e of events) {
     if (e.kind === EventKind.monitor_exit) {
-      if (openExit) charge(NO_SEED_CATEGORY, 1, model.roundTrip);
+      if (openExit) charge(NO_SEED_CATEGORY, model.roundTrip);
       openExit = true;
       exits[e.text] = (exits[e.text] ?? 0) + 1;
-      extra += model.roundTrip;
     } else if (e.kind === EventKind.monitor_emulation) {
       const k = emulationKind(e.text);
       emulations[k] = (emulations[k] ?? 0) + 1;
       const cycles = k === 'shadow-fill' ? model.shadowFill : model.emulation[k] ?? model.emulation.default ?? 0;
-      extra += cycles;
-      charge(interventionCategory(e.text), 1, cycles + (openExit ? model.roundTrip : 0));
+      charge(interventionCategory(e.text), cycles + (openExit ? model.roundTrip : 0));
       openExit = false;
     }
   }
-  if (openExit) charge(NO_SEED_CATEGORY, 1, model.roundTrip);
+  if (openExit) charge(NO_SEED_CATEGORY, model.roundTrip);
+  const extra = Object.values(categories).reduce((sum, c) => sum + c.cycles, 0);
   const n = Math.max(1, guestInstructions);
   const byCycles = Object.fromEntries(Object.entries(categories).sort(([ka, a], [kb, b]) => b.cycles - a.cycles || (ka < kb ? -1 : 1)));
   return { model: model.name, source: model.source, exits: sortCounts(exits), emulations: sortCounts(emulations), categories: byCycles, extraCycles: extra, guestInstructions, slowdown: Math.round(((n + extra) / n) * 100) / 100 };
