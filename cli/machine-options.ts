@@ -85,9 +85,12 @@ export function parseSetup(opts: SetupCliOptions): {
   };
 }
 
+/** Every field of SetupCliOptions (the type makes this list complete). */
+const SETUP_FIELDS: Record<keyof SetupCliOptions, true> = { cmdline: true, flat: true, module: true, ram: true, tscPerInstruction: true, disk: true, input: true, keyboard: true };
+
 /** Whether any of setupOptions and inputOptions was given. */
 export function hasSetup(opts: SetupCliOptions): boolean {
-  return [opts.cmdline, opts.flat, opts.module, opts.ram, opts.tscPerInstruction, opts.disk, opts.input, opts.keyboard].some((v) => v !== undefined);
+  return (Object.keys(SETUP_FIELDS) as (keyof SetupCliOptions)[]).some((k) => opts[k] !== undefined);
 }
 
 /** The files of --module, read in command-line order (the order the loader places them in). */

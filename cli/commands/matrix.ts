@@ -10,7 +10,6 @@
 import { basename } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { writeStdout } from '../stdout';
-import { DEFAULT_RAM_SIZE } from '../../emulator/machine';
 import { parseSetup, hasSetup, type SetupCliOptions } from '../machine-options';
 import { UsageError } from '../errors';
 import {
@@ -30,7 +29,6 @@ export interface MatrixOptions extends SetupCliOptions {
 
 /** The machine the images given run on (setup options): options, disks and inputs, the same in every column. */
 export type MatrixSetup = ReturnType<typeof parseSetup>;
-const NO_SETUP: MatrixSetup = { options: { cmdline: '', ramSize: DEFAULT_RAM_SIZE }, disks: [], inputs: [] };
 
 /** The diff engine's first divergence of a cell: where, what differs, and the category. */
 export interface CellDivergence {
@@ -117,7 +115,7 @@ function guests(files?: string[]): Guest[] {
 }
 
 /** Runs the whole matrix; `progress` is told before each recording and during each diff. */
-export function measureMatrix(progress?: MatrixProgress, files?: string[], limit = DEFAULT_MATRIX_LIMIT, setup: MatrixSetup = NO_SETUP): MatrixReport {
+export function measureMatrix(progress?: MatrixProgress, files?: string[], limit = DEFAULT_MATRIX_LIMIT, setup: MatrixSetup = parseSetup({})): MatrixReport {
   const list = guests(files);
   const total = list.length * MONITORED_COLUMNS.length;
   let done = 0;
@@ -324,7 +322,7 @@ function parseLimit(s: string | undefined): number {
 export function matrixCommand(opts: MatrixOptions, files: string[] = []): number {
   const limit = parseLimit(opts.maxInstructions);
   if (files.length === 0 && hasSetup(opts)) throw new UsageError('the machine options (--ram, --disk, --input, ...) are for the images given; the scenario guests run on the default machine');
-  const setup = files.length > 0 ? parseSetup(opts) : NO_SETUP;
+  const setup = parseSetup(opts);
   const tty = process.stderr.isTTY === true;
   const progress: MatrixProgress | undefined = tty
     ? (what, done, total) => process.stderr.write(`\r\x1b[Kringside matrix: ${what} (${done}/${total} cells)`)
