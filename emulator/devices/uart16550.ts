@@ -137,21 +137,22 @@ export class Uart16550 extends BytePortDevice {
 
   override portIn(port: number, size: AccessSize): number {
     const v = super.portIn(port, size);
-    if (this.irq !== null) this.updateIrq();
+    this.updateIrq();
     return v;
   }
 
   override portOut(port: number, value: number, size: AccessSize): void {
     super.portOut(port, value, size);
-    if (this.irq !== null) this.updateIrq();
+    this.updateIrq();
   }
 
-  /** Drives the interrupt line to what IIR says now. */
+  /** Drives the interrupt line, when there is one, to what IIR says now. */
   private updateIrq(): void {
+    if (this.irq === null) return;
     const want = (this.iir() & 0x0f) !== IIR_NO_INT;
     if (want === this.line) return;
     this.line = want;
-    this.irq!(want);
+    this.irq(want);
   }
 
   /**
@@ -194,7 +195,7 @@ export class Uart16550 extends BytePortDevice {
     const cap = this.rxQueue.length;
     for (let i = 0; i < bytes.length; i++) this.rxQueue[(this.rxHead + this.rxCount + i) % cap] = bytes[i];
     this.rxCount += bytes.length;
-    if (this.irq !== null) this.updateIrq();
+    this.updateIrq();
   }
 
   /** Number of external input bytes not yet read by the guest. */
